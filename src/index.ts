@@ -1,0 +1,11 @@
+/**
+ * bnlab — batch normalization you can implement, check, measure and see.
+ *
+ * The public API. Shapes are stated in each function's doc comment, with N the
+ * batch size and D the feature dimension.
+ */
+export { Tensor, allocFloat, dtypeOf, shapeSize } from "./core/tensor.js";
+export type { DType, FloatArray, Labels, NestedNumbers } from "./core/tensor.js";
+export { BnlabError, OptionError, DataFormatError } from "./core/errors.js";
+export { gemm, gemmReference, setKernelPath, getKernelPath, availableKernelPaths, registerKernelPath } from "./kernels/index.js";
+export type { KernelPath, GemmFn } from "./kernels/index.js";
