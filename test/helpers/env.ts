@@ -1,0 +1,44 @@
+/**
+ * Where tests find the CIFAR-10 sample and a browser, and how they skip when one
+ * is missing. CI sets BNLAB_REQUIRE_SAMPLE / BNLAB_REQUIRE_BROWSER so that a
+ * missing resource fails there instead of skipping.
+ */
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** The CIFAR-10 sample folder (holding cifar-10-batches-bin/ and cifar-10-batches-py/), or null. */
+export function samplePath(): string | null {
+  const dir = process.env.BNLAB_CIFAR_SAMPLE ?? join(repoRoot, "..", "shared", "data", "cifar-10-sample");
+  if (existsSync(join(dir, "cifar-10-batches-bin")) && existsSync(join(dir, "cifar-10-batches-py"))) return dir;
+  if (process.env.BNLAB_REQUIRE_SAMPLE === "1") {
+    throw new Error(`BNLAB_REQUIRE_SAMPLE=1 but the CIFAR-10 sample is missing at ${dir}`);
+  }
+  console.warn(`[bnlab tests] CIFAR-10 sample not found at ${dir}: tests that need it are skipped (set BNLAB_CIFAR_SAMPLE).`);
+  return null;
+}
+
+/** Path of a Chromium executable, or null (tests that need a browser then skip). */
+export function chromiumPath(): string | null {
+  const candidates = [process.env.BNLAB_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter(
+    (p): p is string => typeof p === "string" && p.length > 0,
+  );
+  for (const p of candidates) if (existsSync(p)) return p;
+  if (process.env.BNLAB_REQUIRE_BROWSER === "1") throw new Error("BNLAB_REQUIRE_BROWSER=1 but no chromium was found");
+  console.warn("[bnlab tests] chromium not found: browser tests are skipped (apt-get install chromium).");
+  return null;
+}
+
+/** Launch flags that work as root on a closed network (see docs/ARCHITECTURE.md). */
+export const chromiumArgs = [
+  "--headless=new",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
