@@ -1,0 +1,34 @@
+/**
+ * What a trainable model offers the Solver: named parameters, a train-mode loss
+ * with gradients, test-mode scores, and snapshots of everything that defines it.
+ */
+import type { DType, FloatArray, Labels, Tensor } from "../core/tensor.js";
+
+/**
+ * A deep copy of a model's state: every parameter and every non-learned buffer
+ * (batch-norm running statistics). Opaque to callers; give it back to `restore`.
+ */
+export interface ModelSnapshot {
+  /** Parameter name -> copy of its data (W1, b1, gamma1, beta1, …). */
+  readonly params: ReadonlyMap<string, FloatArray>;
+  /** Buffer name -> copy of its data (runningMean1, runningVar1, …). */
+  readonly buffers: ReadonlyMap<string, FloatArray>;
+}
+
+/** The contract between a model and the Solver. */
+export interface Model {
+  readonly dtype: DType;
+  /**
+   * W1, b1, gamma1, beta1, …, in a stable order. The map and its tensors live as
+   * long as the model: update rules change `params.get(name).data` in place.
+   */
+  readonly params: ReadonlyMap<string, Tensor>;
+  /** Train mode: data loss plus regularization, and the gradient of every parameter (same names). */
+  loss(X: Tensor, y: Labels): { loss: number; grads: Map<string, Tensor> };
+  /** Test mode: class scores (N, C). */
+  scores(X: Tensor): Tensor;
+  /** A deep copy of the parameters and the running statistics. */
+  snapshot(): ModelSnapshot;
+  /** Copies a snapshot back into the model's own buffers (the `params` tensors stay the same objects). */
+  restore(s: ModelSnapshot): void;
+}
