@@ -9,3 +9,5 @@ export type { DType, FloatArray, Labels, NestedNumbers } from "./core/tensor.js"
 export { BnlabError, OptionError, DataFormatError } from "./core/errors.js";
 export { gemm, gemmReference, setKernelPath, getKernelPath, availableKernelPaths, registerKernelPath } from "./kernels/index.js";
 export type { KernelPath, GemmFn } from "./kernels/index.js";
+export { RandomState } from "./core/random.js";
+export type { RandomStateSnapshot } from "./core/random.js";
