@@ -2,7 +2,8 @@
  * Every sub-command registers itself on the program here (one line each).
  */
 import type { Command } from "commander";
+import { register as serve } from "./serve.js";
 
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [];
+export const commands: Register[] = [serve];

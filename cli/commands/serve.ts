@@ -1,0 +1,142 @@
+/**
+ * `bnlab serve`: the browser playground on 127.0.0.1, with the CIFAR-10 files of a
+ * data folder served read-only. Builds the page into web/dist first when it is
+ * missing or older than its sources.
+ */
+import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Command } from "commander";
+import pc from "picocolors";
+import { OptionError } from "../../src/core/errors.js";
+import { listServedFiles, startServer, type RunningServer } from "../server.js";
+
+/** The repository root: the nearest folder above this file holding web/vite.config.ts. */
+export function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, "web", "vite.config.ts"))) return dir;
+    dir = dirname(dir);
+  }
+  throw new Error("cannot find the bnlab project root (web/vite.config.ts) above cli/commands/serve.ts");
+}
+
+function newestMtime(path: string): number {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    return 0;
+  }
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const name of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, name)));
+  return newest;
+}
+
+/** True when web/dist is missing or older than the page's or the library's sources. */
+export function webBuildIsStale(root: string): boolean {
+  const index = join(root, "web", "dist", "index.html");
+  if (!existsSync(index)) return true;
+  const built = statSync(index).mtimeMs;
+  const sources = ["web/src", "web/index.html", "web/vite.config.ts", "src"].map((p) => newestMtime(join(root, p)));
+  return Math.max(...sources) > built;
+}
+
+/**
+ * Builds the page with vite into a temporary folder, then moves it to web/dist,
+ * so a half-written build is never served and two concurrent builds do not mix.
+ */
+export async function buildWeb(root: string, log: (line: string) => void = () => {}): Promise<string> {
+  const dist = join(root, "web", "dist");
+  const tmp = mkdtempSync(join(root, "web", ".dist-"));
+  log("building the playground into web/dist …");
+  try {
+    const { build } = await import("vite");
+    await build({ configFile: join(root, "web", "vite.config.ts"), logLevel: "warn", build: { outDir: tmp, emptyOutDir: true } });
+    const old = `${dist}.old-${process.pid}`;
+    if (existsSync(dist)) renameSync(dist, old);
+    try {
+      renameSync(tmp, dist);
+    } catch (err) {
+      // Another process finished its build first: use that one.
+      if (!existsSync(join(dist, "index.html"))) throw err;
+    }
+    rmSync(old, { recursive: true, force: true });
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return dist;
+}
+
+/**
+ * The folder holding the binary CIFAR files for `--data DIR`: DIR/cifar-10-batches-bin
+ * (the layout of the official archive) or DIR itself.
+ */
+export function resolveBinDir(dir: string): string {
+  const abs = resolve(dir);
+  if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new OptionError("--data", "an existing folder", dir);
+  for (const candidate of [join(abs, "cifar-10-batches-bin"), abs]) {
+    if (listServedFiles(candidate).some((f) => f.name.endsWith(".bin"))) return candidate;
+  }
+  throw new OptionError("--data", "a folder holding cifar-10-batches-bin/ or data_batch_1.bin … test_batch.bin", dir);
+}
+
+interface ServeFlags {
+  data?: string;
+  synthetic?: boolean;
+  port: string;
+  host: string;
+  rebuild?: boolean;
+  build: boolean;
+}
+
+function parsePort(s: string): number {
+  const n = Number(s);
+  if (!/^\d+$/.test(s) || n > 65535) throw new OptionError("--port", "an integer from 0 to 65535", s);
+  return n;
+}
+
+/** Waits for Ctrl-C (SIGINT) or SIGTERM, then closes the server. */
+function untilInterrupted(server: RunningServer): Promise<void> {
+  return new Promise((done) => {
+    const stop = (): void => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      process.stdout.write("\nstopping the playground server\n");
+      void server.close().then(done);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
+export function register(program: Command): void {
+  program
+    .command("serve")
+    .description("serve the browser playground (127.0.0.1 only unless --host says otherwise)")
+    .option("--data <dir>", "CIFAR-10 folder to offer the page (cifar-10-batches-bin/ or the .bin files)")
+    .option("--synthetic", "offer only the synthetic data set")
+    .option("--port <n>", "port to listen on (0 picks a free one)", "5173")
+    .option("--host <addr>", "address to bind", "127.0.0.1")
+    .option("--rebuild", "rebuild web/dist even when it looks current")
+    .option("--no-build", "never build; serve web/dist as it is")
+    .action(async (flags: ServeFlags) => {
+      if (flags.data !== undefined && flags.synthetic) throw new OptionError("--data/--synthetic", "at most one of them", "both");
+      const port = parsePort(flags.port);
+      const binDir = flags.data !== undefined ? resolveBinDir(flags.data) : null;
+      const root = projectRoot();
+      const log = (line: string): void => void process.stdout.write(`${line}\n`);
+      if (flags.rebuild || (flags.build && webBuildIsStale(root))) await buildWeb(root, log);
+      const server = await startServer({ webRoot: join(root, "web", "dist"), binDir, synthetic: flags.synthetic === true, port, host: flags.host });
+      const files = listServedFiles(flags.synthetic ? null : binDir);
+      log(`${pc.bold("bnlab playground")} at ${pc.cyan(server.url)}`);
+      log(
+        files.length > 0
+          ? `serving ${files.length} CIFAR-10 file(s) from ${binDir} read-only`
+          : "no CIFAR-10 data served: the page offers the synthetic set and a file picker (use --data DIR)",
+      );
+      log("press Ctrl-C to stop");
+      await untilInterrupted(server);
+    });
+}

@@ -1,0 +1,248 @@
+/**
+ * The playground's HTTP server (node:http, no framework).
+ *
+ * It serves two things and nothing else:
+ *  - the built page from web/dist (static files whose names are plain words);
+ *  - the CIFAR-10 binary files of one data folder, read-only, under /data/<name>,
+ *    for an allow-list of the official file names.
+ * Every response carries the COOP/COEP headers that make the page cross-origin
+ * isolated (SharedArrayBuffer, used to pause a training worker).
+ *
+ * Request paths are checked on their raw (undecoded) form and after one decode:
+ * `..` or `.` segments, backslashes, empty segments, NUL bytes and a `%` left after
+ * decoding (double encoding) are refused with 400; anything not served is 404.
+ */
+import { createReadStream, existsSync, statSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { extname, join, relative, resolve, sep, isAbsolute } from "node:path";
+import { BnlabError } from "../src/core/errors.js";
+
+/** The only files /data/ serves: the CIFAR-10 "binary version" names. */
+export const CIFAR_BIN_FILES: readonly string[] = Object.freeze([
+  "data_batch_1.bin",
+  "data_batch_2.bin",
+  "data_batch_3.bin",
+  "data_batch_4.bin",
+  "data_batch_5.bin",
+  "test_batch.bin",
+  "batches.meta.txt",
+]);
+
+/** What `/bnlab-config.json` tells the page about the data on offer. */
+export interface ServedConfig {
+  /** "served": the CIFAR files listed are under data/; "synthetic": none, use the synthetic set. */
+  defaultSource: "served" | "synthetic";
+  /** Allow-listed files present in the data folder, with their sizes in bytes. */
+  files: { name: string; size: number }[];
+}
+
+export interface ServerOptions {
+  /** Folder with the built page (index.html and assets). */
+  webRoot: string;
+  /** Folder holding the CIFAR-10 binary files (data_batch_1.bin, …), or null for none. */
+  binDir: string | null;
+  /** Prefer the synthetic set in the page even when data is served. */
+  synthetic?: boolean;
+  port: number;
+  host: string;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+/** Outcome of checking a request path: a refusal status, or the decoded segments. */
+export type PathCheck = { ok: false; status: 400 } | { ok: true; segments: string[] };
+
+const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+
+/**
+ * Splits and checks the path of a raw request URL (`/a/b.js?x=1`).
+ * Refuses (400) anything that could name a file outside the served folders.
+ */
+export function checkRequestPath(rawUrl: string): PathCheck {
+  const bad: PathCheck = { ok: false, status: 400 };
+  let raw = rawUrl;
+  const cut = raw.search(/[?#]/);
+  if (cut >= 0) raw = raw.slice(0, cut);
+  if (!raw.startsWith("/") || raw.startsWith("//")) return bad;
+  if (raw.includes("\\") || /%5c/i.test(raw) || /%00/.test(raw)) return bad;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    return bad;
+  }
+  // NOTE: a `%` that survives one decode means the client double-encoded (`%252e`); no
+  // served name contains `%`, so refuse rather than decode again.
+  if (decoded.includes("%") || decoded.includes("\\") || decoded.includes("\0")) return bad;
+  const parts = decoded.split("/").slice(1);
+  // "/" alone and a trailing slash are fine; empty segments elsewhere ("a//b") are not.
+  if (parts.length > 0 && parts[parts.length - 1] === "") parts.pop();
+  for (const p of parts) {
+    if (p === "" || p === "." || p === ".." || isAbsolute(p) || /^[A-Za-z]:/.test(p)) return bad;
+  }
+  return { ok: true, segments: parts };
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".wasm": "application/wasm",
+  ".txt": "text/plain; charset=utf-8",
+  ".bin": "application/octet-stream",
+  ".map": "application/json; charset=utf-8",
+  ".ico": "image/x-icon",
+};
+
+function baseHeaders(): Record<string, string> {
+  return {
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Embedder-Policy": "require-corp",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-cache",
+  };
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { ...baseHeaders(), "Content-Type": "text/plain; charset=utf-8", "Content-Length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Streams one regular file (the caller has already decided it may be served). */
+function sendFile(req: IncomingMessage, res: ServerResponse, file: string, size: number): void {
+  const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? "application/octet-stream";
+  res.writeHead(200, { ...baseHeaders(), "Content-Type": type, "Content-Length": size });
+  if (req.method === "HEAD") {
+    res.end();
+    return;
+  }
+  const stream = createReadStream(file);
+  stream.on("error", () => res.destroy());
+  stream.pipe(res);
+}
+
+function fileSize(path: string): number | null {
+  try {
+    const st = statSync(path);
+    return st.isFile() ? st.size : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The allow-listed CIFAR files present in `binDir`. */
+export function listServedFiles(binDir: string | null): { name: string; size: number }[] {
+  if (binDir === null) return [];
+  const out: { name: string; size: number }[] = [];
+  for (const name of CIFAR_BIN_FILES) {
+    const size = fileSize(join(binDir, name));
+    if (size !== null) out.push({ name, size });
+  }
+  return out;
+}
+
+/** Builds the request handler (exported for tests that drive it without a socket). */
+export function createHandler(opts: Pick<ServerOptions, "webRoot" | "binDir" | "synthetic">) {
+  const webRoot = resolve(opts.webRoot);
+  const binDir = opts.binDir === null ? null : resolve(opts.binDir);
+  const config: ServedConfig = {
+    defaultSource: opts.synthetic || binDir === null ? "synthetic" : "served",
+    files: opts.synthetic ? [] : listServedFiles(binDir),
+  };
+  if (config.files.length === 0) config.defaultSource = "synthetic";
+  const configJson = JSON.stringify(config);
+
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.setHeader("Allow", "GET, HEAD");
+      sendText(res, 405, "method not allowed\n");
+      return;
+    }
+    const check = checkRequestPath(req.url ?? "");
+    if (!check.ok) {
+      sendText(res, check.status, "bad request path\n");
+      return;
+    }
+    const seg = check.segments;
+    if (seg.length === 1 && seg[0] === "bnlab-config.json") {
+      res.writeHead(200, { ...baseHeaders(), "Content-Type": "application/json; charset=utf-8" });
+      res.end(req.method === "HEAD" ? undefined : configJson);
+      return;
+    }
+    if (seg[0] === "data") {
+      // Exactly /data/<allow-listed name>: no sub-folders, nothing else of the folder.
+      const name = seg[1];
+      if (seg.length !== 2 || name === undefined || !CIFAR_BIN_FILES.includes(name) || binDir === null || opts.synthetic) {
+        sendText(res, 404, "not found\n");
+        return;
+      }
+      const file = join(binDir, name);
+      const size = fileSize(file);
+      if (size === null) sendText(res, 404, "not found\n");
+      else sendFile(req, res, file, size);
+      return;
+    }
+    const rel = seg.length === 0 ? ["index.html"] : seg;
+    if (!rel.every((s) => SEGMENT.test(s))) {
+      sendText(res, 404, "not found\n");
+      return;
+    }
+    const file = join(webRoot, ...rel);
+    const within = relative(webRoot, file);
+    if (within.startsWith("..") || isAbsolute(within) || within.split(sep).includes("..")) {
+      sendText(res, 400, "bad request path\n");
+      return;
+    }
+    const size = fileSize(file);
+    if (size === null) sendText(res, 404, "not found\n");
+    else sendFile(req, res, file, size);
+  };
+}
+
+/** Starts the server; rejects with a clear BnlabError when the port is taken. */
+export function startServer(opts: ServerOptions): Promise<RunningServer> {
+  if (!existsSync(join(opts.webRoot, "index.html"))) {
+    return Promise.reject(new BnlabError(`the playground is not built: ${join(opts.webRoot, "index.html")} is missing (run npm run build:web)`));
+  }
+  const server = createServer(createHandler(opts));
+  return new Promise((resolvePromise, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      if (err.code === "EADDRINUSE") {
+        reject(new BnlabError(`port ${opts.port} on ${opts.host} is already in use: stop what uses it or choose another with --port`));
+      } else if (err.code === "EACCES") {
+        reject(new BnlabError(`not allowed to listen on ${opts.host}:${opts.port}: choose a port above 1023 with --port`));
+      } else if (err.code === "EADDRNOTAVAIL" || err.code === "ENOTFOUND") {
+        reject(new BnlabError(`cannot listen on host ${JSON.stringify(opts.host)}: no such local address (--host)`));
+      } else {
+        reject(err);
+      }
+    };
+    server.once("error", onError);
+    server.listen(opts.port, opts.host, () => {
+      server.off("error", onError);
+      const port = (server.address() as AddressInfo).port;
+      const hostForUrl = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
+      resolvePromise({
+        url: `http://${hostForUrl}:${port}/`,
+        port,
+        server,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}
