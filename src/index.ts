@@ -11,3 +11,16 @@ export { gemm, gemmReference, setKernelPath, getKernelPath, availableKernelPaths
 export type { KernelPath, GemmFn } from "./kernels/index.js";
 export { RandomState } from "./core/random.js";
 export type { RandomStateSnapshot } from "./core/random.js";
+export * from "./layers/index.js";
+export {
+  evalNumericalGradient,
+  evalNumericalGradientArray,
+  relError,
+  maxAbsError,
+  gradcheckReport,
+  numericalModelGradients,
+} from "./gradcheck/index.js";
+export type { GradcheckEntry, GradcheckTolerance } from "./gradcheck/index.js";
+export { FullyConnectedNet } from "./models/fc-net.js";
+export type { FullyConnectedNetOptions, Normalization } from "./models/fc-net.js";
+export type { Model, ModelSnapshot } from "./models/model.js";

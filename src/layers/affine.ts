@@ -1,0 +1,79 @@
+/**
+ * The affine (fully connected) layer: out = x·w + b, with x flattened to (N, D).
+ * Both products go through `gemm`, so the kernel path decides how fast they run.
+ */
+import { Tensor, allocFloat, shapeSize } from "../core/tensor.js";
+import { gemm } from "../kernels/index.js";
+import { expectDtype, expectShape } from "./checks.js";
+import { sumRows } from "./reductions.js";
+
+/** What `affineBackward` needs from the forward pass. */
+export interface AffineCache {
+  /** The input flattened to (N, D) (a view of the caller's data). */
+  readonly x: Tensor;
+  /** The input's original shape (N, d1, …, dk). */
+  readonly xShape: readonly number[];
+  /** Weights (D, M). */
+  readonly w: Tensor;
+}
+
+/**
+ * Forward pass of an affine layer.
+ *
+ * @param x input (N, d1, …, dk); each sample is flattened to D = d1·…·dk
+ * @param w weights (D, M), dtype of x
+ * @param b biases (M), dtype of x
+ * @returns out (N, M) and the cache
+ */
+export function affineForward(x: Tensor, w: Tensor, b: Tensor): { out: Tensor; cache: AffineCache } {
+  const fn = "affineForward";
+  if (x.shape.length < 1) throw new RangeError(`${fn}: x must have shape (N, d1, ..., dk), found ()`);
+  const N = x.shape[0]!;
+  const D = shapeSize(x.shape.slice(1));
+  if (w.shape.length !== 2 || w.shape[0] !== D) {
+    throw new RangeError(`${fn}: w must have shape (${D}, M) for x of shape (${x.shape.join(", ")}), found (${w.shape.join(", ")})`);
+  }
+  const M = w.shape[1]!;
+  expectShape(fn, "b", b, [M]);
+  expectDtype(fn, "w", w, x.dtype);
+  expectDtype(fn, "b", b, x.dtype);
+  const x2 = x.reshape([N, D]);
+  const out = allocFloat(N * M, x.dtype);
+  gemm(false, false, N, M, D, x2.data, w.data, out);
+  const bd = b.data;
+  for (let i = 0; i < N; i++) {
+    const r = i * M;
+    for (let j = 0; j < M; j++) out[r + j] = out[r + j]! + bd[j]!;
+  }
+  return { out: new Tensor(out, [N, M]), cache: { x: x2, xShape: x.shape, w } };
+}
+
+/**
+ * The parameter gradients of an affine layer only: dw = xᵀ·dout (D, M) and
+ * db = Σ_rows dout (M). Use it for a first layer, whose input gradient nobody needs.
+ */
+export function affineParamBackward(dout: Tensor, cache: AffineCache): { dw: Tensor; db: Tensor } {
+  const [N, D] = cache.x.shape as [number, number];
+  const M = cache.w.shape[1]!;
+  expectShape("affineBackward", "dout", dout, [N, M]);
+  expectDtype("affineBackward", "dout", dout, cache.x.dtype);
+  const dw = allocFloat(D * M, dout.dtype);
+  gemm(true, false, D, M, N, cache.x.data, dout.data, dw);
+  const db = sumRows(dout.data, N, M, allocFloat(M, dout.dtype));
+  return { dw: new Tensor(dw, [D, M]), db: new Tensor(db, [M]) };
+}
+
+/**
+ * Backward pass of an affine layer.
+ *
+ * @param dout upstream gradient (N, M)
+ * @returns dx (shape of x), dw (D, M), db (M)
+ */
+export function affineBackward(dout: Tensor, cache: AffineCache): { dx: Tensor; dw: Tensor; db: Tensor } {
+  const { dw, db } = affineParamBackward(dout, cache);
+  const [N, D] = cache.x.shape as [number, number];
+  const M = cache.w.shape[1]!;
+  const dx = allocFloat(N * D, dout.dtype);
+  gemm(false, true, N, D, M, dout.data, cache.w.data, dx);
+  return { dx: new Tensor(dx, cache.xShape), dw, db };
+}

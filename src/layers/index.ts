@@ -1,0 +1,21 @@
+/** The layers: forward functions return `{ out, cache }`, backward functions take `(dout, cache)`. */
+export { affineForward, affineBackward, affineParamBackward } from "./affine.js";
+export type { AffineCache } from "./affine.js";
+export { reluForward, reluBackward } from "./relu.js";
+export type { ReluCache } from "./relu.js";
+export { batchnormForward, batchnormBackward, batchnormBackwardAlt, createRunningStats } from "./batchnorm.js";
+export type { BatchnormCache, BatchnormParam, RunningStats } from "./batchnorm.js";
+export { layernormForward, layernormBackward } from "./layernorm.js";
+export type { LayernormCache, LayernormParam } from "./layernorm.js";
+export { dropoutForward, dropoutBackward } from "./dropout.js";
+export type { DropoutCache, DropoutParam } from "./dropout.js";
+export { softmaxLoss, svmLoss } from "./losses.js";
+export {
+  normForward,
+  normBackward,
+  affineReluForward,
+  affineReluBackward,
+  affineNormReluForward,
+  affineNormReluBackward,
+} from "./sandwich.js";
+export type { NormSpec, NormCache, AffineReluCache, AffineNormReluCache } from "./sandwich.js";

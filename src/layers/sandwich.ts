@@ -1,0 +1,111 @@
+/**
+ * "Sandwich" layers that only compose the layers above, as the assignment's
+ * layer_utils.py: affine–relu and affine–norm–relu. No math lives here.
+ */
+import type { Tensor } from "../core/tensor.js";
+import { affineBackward, affineForward } from "./affine.js";
+import type { AffineCache } from "./affine.js";
+import { batchnormBackwardAlt, batchnormForward } from "./batchnorm.js";
+import type { BatchnormCache, BatchnormParam } from "./batchnorm.js";
+import { layernormBackward, layernormForward } from "./layernorm.js";
+import type { LayernormCache, LayernormParam } from "./layernorm.js";
+import { reluBackward, reluForward } from "./relu.js";
+import type { ReluCache } from "./relu.js";
+
+/** Which normalization a sandwich applies, with its parameters. */
+export type NormSpec = { kind: "batchnorm"; param: BatchnormParam } | { kind: "layernorm"; param?: LayernormParam };
+
+/** The cache of `normForward`, tagged with the kind of normalization. */
+export type NormCache = { kind: "batchnorm"; cache: BatchnormCache } | { kind: "layernorm"; cache: LayernormCache };
+
+/**
+ * Batch or layer normalization, chosen by `norm.kind`.
+ * @param x input (N, D); gamma, beta (D)
+ * @returns out (N, D) and a tagged cache
+ */
+export function normForward(x: Tensor, gamma: Tensor, beta: Tensor, norm: NormSpec): { out: Tensor; cache: NormCache } {
+  if (norm.kind === "batchnorm") {
+    const { out, cache } = batchnormForward(x, gamma, beta, norm.param);
+    return { out, cache: { kind: "batchnorm", cache } };
+  }
+  const { out, cache } = layernormForward(x, gamma, beta, norm.param ?? {});
+  return { out, cache: { kind: "layernorm", cache } };
+}
+
+/**
+ * Backward of `normForward`. NOTE: batch norm uses the closed-form
+ * `batchnormBackwardAlt` (the tests show it equals the staged version).
+ * @param dout (N, D)
+ * @returns dx (N, D), dgamma (D), dbeta (D)
+ */
+export function normBackward(dout: Tensor, cache: NormCache): { dx: Tensor; dgamma: Tensor; dbeta: Tensor } {
+  return cache.kind === "batchnorm" ? batchnormBackwardAlt(dout, cache.cache) : layernormBackward(dout, cache.cache);
+}
+
+/** Cache of an affine–relu sandwich. */
+export interface AffineReluCache {
+  readonly fc: AffineCache;
+  readonly relu: ReluCache;
+}
+
+/**
+ * affine then ReLU.
+ * @param x (N, d1, …, dk); w (D, M); b (M)
+ * @returns out (N, M)
+ */
+export function affineReluForward(x: Tensor, w: Tensor, b: Tensor): { out: Tensor; cache: AffineReluCache } {
+  const a = affineForward(x, w, b);
+  const r = reluForward(a.out);
+  return { out: r.out, cache: { fc: a.cache, relu: r.cache } };
+}
+
+/**
+ * Backward of `affineReluForward`.
+ * @param dout (N, M)
+ * @returns dx (shape of x), dw (D, M), db (M)
+ */
+export function affineReluBackward(dout: Tensor, cache: AffineReluCache): { dx: Tensor; dw: Tensor; db: Tensor } {
+  const { dx: da } = reluBackward(dout, cache.relu);
+  return affineBackward(da, cache.fc);
+}
+
+/** Cache of an affine–norm–relu sandwich. */
+export interface AffineNormReluCache {
+  readonly fc: AffineCache;
+  readonly norm: NormCache;
+  readonly relu: ReluCache;
+}
+
+/**
+ * affine, then batch or layer normalization, then ReLU.
+ * @param x (N, d1, …, dk); w (D, M); b, gamma, beta (M)
+ * @returns out (N, M)
+ */
+export function affineNormReluForward(
+  x: Tensor,
+  w: Tensor,
+  b: Tensor,
+  gamma: Tensor,
+  beta: Tensor,
+  norm: NormSpec,
+): { out: Tensor; cache: AffineNormReluCache } {
+  const a = affineForward(x, w, b);
+  const n = normForward(a.out, gamma, beta, norm);
+  const r = reluForward(n.out);
+  return { out: r.out, cache: { fc: a.cache, norm: n.cache, relu: r.cache } };
+}
+
+/**
+ * Backward of `affineNormReluForward`.
+ * @param dout (N, M)
+ * @returns dx (shape of x), dw (D, M), db, dgamma, dbeta (M)
+ */
+export function affineNormReluBackward(
+  dout: Tensor,
+  cache: AffineNormReluCache,
+): { dx: Tensor; dw: Tensor; db: Tensor; dgamma: Tensor; dbeta: Tensor } {
+  const { dx: dn } = reluBackward(dout, cache.relu);
+  const { dx: da, dgamma, dbeta } = normBackward(dn, cache.norm);
+  const { dx, dw, db } = affineBackward(da, cache.fc);
+  return { dx, dw, db, dgamma, dbeta };
+}

@@ -1,0 +1,321 @@
+/**
+ * A fully connected network with optional batch or layer normalization and
+ * dropout, as in the assignment's fc_net.py:
+ *
+ *   {affine – [norm] – relu – [dropout]} × (L − 1) – affine – softmax
+ *
+ * Parameters live in structured layer objects; the `params` name map (W1, b1,
+ * gamma1, beta1, …) is a view of the same tensors, built once.
+ */
+import { OptionError } from "../core/errors.js";
+import { RandomState } from "../core/random.js";
+import { Tensor, allocFloat, shapeSize } from "../core/tensor.js";
+import type { DType, FloatArray, Labels } from "../core/tensor.js";
+import { affineBackward, affineForward, affineParamBackward } from "../layers/affine.js";
+import type { AffineCache } from "../layers/affine.js";
+import { createRunningStats } from "../layers/batchnorm.js";
+import type { RunningStats } from "../layers/batchnorm.js";
+import { dropoutBackward, dropoutForward } from "../layers/dropout.js";
+import type { DropoutCache } from "../layers/dropout.js";
+import { softmaxLoss } from "../layers/losses.js";
+import { reluBackward, reluForward } from "../layers/relu.js";
+import type { ReluCache } from "../layers/relu.js";
+import { normBackward, normForward } from "../layers/sandwich.js";
+import type { NormCache, NormSpec } from "../layers/sandwich.js";
+import type { Model, ModelSnapshot } from "./model.js";
+
+/** The normalization inserted before each hidden ReLU. */
+export type Normalization = "batchnorm" | "layernorm" | null;
+
+/** Options of `FullyConnectedNet` (defaults as in the assignment). */
+export interface FullyConnectedNetOptions {
+  /** Sizes of the hidden layers; at least one, positive integers. */
+  hiddenDims: readonly number[];
+  /** Features per input sample; default 3072 (3·32·32). */
+  inputDim?: number;
+  /** Default 10. */
+  numClasses?: number;
+  /** Probability of keeping a hidden unit, in (0, 1]; 1 (default) means no dropout. */
+  dropoutKeepRatio?: number;
+  /** Default null (none). */
+  normalization?: Normalization;
+  /** L2 strength: the loss adds 0.5·reg·ΣW² over the weights. Default 0. */
+  reg?: number;
+  /** Standard deviation of the initial weights. Default 1e-2. */
+  weightScale?: number;
+  /** Default "float32"; gradient checks use "float64". */
+  dtype?: DType;
+  /** Seeds the model's stream (weight init, then dropout masks). */
+  seed?: number;
+  /** The stream to draw from instead (wins over `seed`). */
+  rng?: RandomState;
+}
+
+/** One affine layer and, for a hidden layer with normalization, its scale, shift and statistics. */
+interface Layer {
+  readonly W: Tensor;
+  readonly b: Tensor;
+  readonly norm: { readonly gamma: Tensor; readonly beta: Tensor; readonly running: RunningStats | null } | null;
+  readonly names: { readonly W: string; readonly b: string; readonly gamma: string; readonly beta: string };
+}
+
+interface HiddenCache {
+  fc: AffineCache;
+  norm: NormCache | null;
+  relu: ReluCache;
+  dropout: DropoutCache | null;
+}
+
+function isPositiveInteger(v: unknown): v is number {
+  return typeof v === "number" && Number.isInteger(v) && v > 0;
+}
+
+/** The fully connected network of the assignment. Implements `Model`. */
+export class FullyConnectedNet implements Model {
+  readonly dtype: DType;
+  readonly params: ReadonlyMap<string, Tensor>;
+  readonly hiddenDims: readonly number[];
+  readonly inputDim: number;
+  readonly numClasses: number;
+  readonly normalization: Normalization;
+  readonly dropoutKeepRatio: number;
+  readonly reg: number;
+  /** The model's random stream: weights were drawn from it; dropout masks are. */
+  readonly rng: RandomState;
+  private readonly layers: readonly Layer[];
+
+  constructor(options: FullyConnectedNetOptions) {
+    const o = options;
+    const hiddenDims = o.hiddenDims as unknown;
+    if (!Array.isArray(hiddenDims) || hiddenDims.length === 0 || !hiddenDims.every(isPositiveInteger)) {
+      throw new OptionError("hiddenDims", "a non-empty array of positive integers", hiddenDims);
+    }
+    const inputDim = o.inputDim ?? 3072;
+    const numClasses = o.numClasses ?? 10;
+    if (!isPositiveInteger(inputDim)) throw new OptionError("inputDim", "a positive integer", inputDim);
+    if (!isPositiveInteger(numClasses)) throw new OptionError("numClasses", "a positive integer", numClasses);
+    const normalization = o.normalization ?? null;
+    if (normalization !== null && normalization !== "batchnorm" && normalization !== "layernorm") {
+      throw new OptionError("normalization", 'null, "batchnorm" or "layernorm"', normalization);
+    }
+    const dtype = o.dtype ?? "float32";
+    if (dtype !== "float32" && dtype !== "float64") throw new OptionError("dtype", '"float32" or "float64"', dtype);
+    const reg = o.reg ?? 0;
+    if (!(reg >= 0) || !Number.isFinite(reg)) throw new OptionError("reg", "a finite number >= 0", reg);
+    const weightScale = o.weightScale ?? 1e-2;
+    if (!(weightScale >= 0) || !Number.isFinite(weightScale)) {
+      throw new OptionError("weightScale", "a finite number >= 0", weightScale);
+    }
+    const keep = o.dropoutKeepRatio ?? 1;
+    if (!(keep > 0 && keep <= 1)) throw new OptionError("dropoutKeepRatio", "a keep probability in (0, 1]", keep);
+    if (o.rng === undefined && o.seed !== undefined && !(Number.isInteger(o.seed) && o.seed >= 0 && o.seed < 2 ** 32)) {
+      throw new OptionError("seed", "an integer in [0, 2^32)", o.seed);
+    }
+    this.dtype = dtype;
+    this.hiddenDims = Object.freeze([...(hiddenDims as number[])]);
+    this.inputDim = inputDim;
+    this.numClasses = numClasses;
+    this.normalization = normalization;
+    this.dropoutKeepRatio = keep;
+    this.reg = reg;
+    this.rng = o.rng ?? (o.seed !== undefined ? new RandomState(o.seed) : new RandomState());
+
+    // NOTE: only the weights draw from the stream, layer by layer, so the
+    // weights equal numpy's `weight_scale * np.random.randn(d_in, d_out)` for the same seed.
+    const dims = [inputDim, ...this.hiddenDims, numClasses];
+    const layers: Layer[] = [];
+    for (let i = 0; i + 1 < dims.length; i++) {
+      const din = dims[i]!;
+      const dout = dims[i + 1]!;
+      const z = this.rng.randn(din, dout).data;
+      const w = allocFloat(din * dout, dtype);
+      for (let k = 0; k < z.length; k++) w[k] = weightScale * z[k]!;
+      const hidden = i + 1 < dims.length - 1;
+      const n = i + 1;
+      layers.push({
+        W: new Tensor(w, [din, dout]),
+        b: Tensor.zeros([dout], dtype),
+        norm:
+          hidden && normalization !== null
+            ? {
+                gamma: Tensor.full([dout], 1, dtype),
+                beta: Tensor.zeros([dout], dtype),
+                running: normalization === "batchnorm" ? createRunningStats(dout, dtype) : null,
+              }
+            : null,
+        names: { W: `W${n}`, b: `b${n}`, gamma: `gamma${n}`, beta: `beta${n}` },
+      });
+    }
+    this.layers = layers;
+    const params = new Map<string, Tensor>();
+    for (const l of layers) {
+      params.set(l.names.W, l.W);
+      params.set(l.names.b, l.b);
+      if (l.norm) {
+        params.set(l.names.gamma, l.norm.gamma);
+        params.set(l.names.beta, l.norm.beta);
+      }
+    }
+    this.params = params;
+  }
+
+  /** Number of affine layers (hidden layers + 1). */
+  get numLayers(): number {
+    return this.layers.length;
+  }
+
+  /**
+   * Test mode: class scores, with batch norm using the running statistics and no dropout.
+   * @param X (N, d1, …, dk) with d1·…·dk = inputDim (converted to the model's dtype if needed)
+   * @returns scores (N, numClasses)
+   */
+  scores(X: Tensor): Tensor {
+    return this.forward(this.prepareInput(X), "test").scores;
+  }
+
+  /**
+   * Train mode: the softmax loss plus 0.5·reg·ΣW², and its gradient with respect
+   * to every parameter (same names as `params`). Updates the batch-norm running
+   * statistics and draws dropout masks from `rng`.
+   * @param X (N, d1, …, dk) with d1·…·dk = inputDim
+   * @param y labels (N), each in [0, numClasses)
+   */
+  loss(X: Tensor, y: Labels): { loss: number; grads: Map<string, Tensor> } {
+    const x = this.prepareInput(X);
+    this.checkLabels(y, x.shape[0]!);
+    const { scores, caches } = this.forward(x, "train");
+    const { loss: dataLoss, dx: dscores } = softmaxLoss(scores, y);
+
+    const grads = new Map<string, Tensor>();
+    const L = this.layers.length;
+    const last = this.layers[L - 1]!;
+    const top = affineBackward(dscores, caches.last);
+    grads.set(last.names.W, top.dw);
+    grads.set(last.names.b, top.db);
+    let dh = top.dx;
+    for (let i = L - 2; i >= 0; i--) {
+      const layer = this.layers[i]!;
+      const c = caches.hidden[i]!;
+      if (c.dropout) dh = dropoutBackward(dh, c.dropout).dx;
+      let da = reluBackward(dh, c.relu).dx;
+      if (c.norm && layer.norm) {
+        const n = normBackward(da, c.norm);
+        grads.set(layer.names.gamma, n.dgamma);
+        grads.set(layer.names.beta, n.dbeta);
+        da = n.dx;
+      }
+      // NOTE: the first layer's input is the data: nobody needs its gradient, so skip that product.
+      if (i > 0) {
+        const g = affineBackward(da, c.fc);
+        dh = g.dx;
+        grads.set(layer.names.W, g.dw);
+        grads.set(layer.names.b, g.db);
+      } else {
+        const g = affineParamBackward(da, c.fc);
+        grads.set(layer.names.W, g.dw);
+        grads.set(layer.names.b, g.db);
+      }
+    }
+
+    let regLoss = 0;
+    for (const layer of this.layers) {
+      const w = layer.W.data;
+      const dw = grads.get(layer.names.W)!.data;
+      let s = 0;
+      for (let k = 0; k < w.length; k++) {
+        s += w[k]! * w[k]!;
+        dw[k] = dw[k]! + this.reg * w[k]!;
+      }
+      regLoss += 0.5 * this.reg * s;
+    }
+    // Return the gradients in the order of `params`.
+    const ordered = new Map<string, Tensor>();
+    for (const name of this.params.keys()) ordered.set(name, grads.get(name)!);
+    return { loss: dataLoss + regLoss, grads: ordered };
+  }
+
+  /** Deep copy of the parameters and the batch-norm running statistics. */
+  snapshot(): ModelSnapshot {
+    const params = new Map<string, FloatArray>();
+    for (const [name, t] of this.params) params.set(name, t.data.slice());
+    const buffers = new Map<string, FloatArray>();
+    for (const [name, a] of this.buffers()) buffers.set(name, a.slice());
+    return { params, buffers };
+  }
+
+  /** Copies a snapshot (of this architecture) back into the model's own buffers. */
+  restore(s: ModelSnapshot): void {
+    const copy = (kind: string, name: string, dst: FloatArray, src: FloatArray | undefined): void => {
+      if (src === undefined || src.length !== dst.length) {
+        throw new OptionError(`snapshot ${kind} "${name}"`, `${dst.length} values`, src === undefined ? "nothing" : `${src.length} values`);
+      }
+      dst.set(src);
+    };
+    for (const [name, t] of this.params) copy("parameter", name, t.data, s.params.get(name));
+    for (const [name, a] of this.buffers()) copy("buffer", name, a, s.buffers.get(name));
+  }
+
+  /** The non-learned state: runningMean1, runningVar1, … (batch norm only). */
+  private buffers(): [string, FloatArray][] {
+    const out: [string, FloatArray][] = [];
+    this.layers.forEach((l, i) => {
+      const r = l.norm?.running;
+      if (r) out.push([`runningMean${i + 1}`, r.mean], [`runningVar${i + 1}`, r.var]);
+    });
+    return out;
+  }
+
+  private forward(x: Tensor, mode: "train" | "test"): { scores: Tensor; caches: { hidden: HiddenCache[]; last: AffineCache } } {
+    const hidden: HiddenCache[] = [];
+    let h = x;
+    const L = this.layers.length;
+    for (let i = 0; i < L - 1; i++) {
+      const layer = this.layers[i]!;
+      const a = affineForward(h, layer.W, layer.b);
+      let z = a.out;
+      let norm: NormCache | null = null;
+      if (layer.norm) {
+        const spec: NormSpec =
+          layer.norm.running !== null
+            ? { kind: "batchnorm", param: { mode, running: layer.norm.running } }
+            : { kind: "layernorm" };
+        const n = normForward(z, layer.norm.gamma, layer.norm.beta, spec);
+        z = n.out;
+        norm = n.cache;
+      }
+      const r = reluForward(z);
+      h = r.out;
+      let dropout: DropoutCache | null = null;
+      if (this.dropoutKeepRatio < 1) {
+        const d = dropoutForward(h, { p: this.dropoutKeepRatio, mode, rng: this.rng });
+        h = d.out;
+        dropout = d.cache;
+      }
+      hidden.push({ fc: a.cache, norm, relu: r.cache, dropout });
+    }
+    const last = this.layers[L - 1]!;
+    const top = affineForward(h, last.W, last.b);
+    return { scores: top.out, caches: { hidden, last: top.cache } };
+  }
+
+  private prepareInput(X: Tensor): Tensor {
+    const N = X.shape[0];
+    const D = shapeSize(X.shape.slice(1));
+    if (N === undefined || N === 0 || D !== this.inputDim) {
+      throw new OptionError("X", `shape (N, ${this.inputDim}) with N >= 1 (or (N, d1, ..., dk) with ${this.inputDim} features)`, [...X.shape]);
+    }
+    // NOTE: inputs of the other dtype are converted (a copy) so that every layer computes in the model's dtype.
+    const x = X.dtype === this.dtype ? X : X.astype(this.dtype);
+    return x.reshape([N, D]);
+  }
+
+  private checkLabels(y: Labels, N: number): void {
+    if (y.length !== N) throw new OptionError("y", `${N} labels (one per row of X)`, y.length);
+    for (let i = 0; i < N; i++) {
+      const c = y[i]!;
+      if (!(Number.isInteger(c) && c >= 0 && c < this.numClasses)) {
+        throw new OptionError(`y[${i}]`, `a class index in [0, ${this.numClasses})`, c);
+      }
+    }
+  }
+}
