@@ -26,3 +26,11 @@ export type { FullyConnectedNetOptions, Normalization } from "./models/fc-net.js
 export type { Model, ModelSnapshot } from "./models/model.js";
 export { sgd, sgdMomentum, rmsprop, adam, getUpdateRule, validateOptimConfig, UPDATE_RULE_DEFAULTS, UPDATE_RULE_NAMES } from "./optim/index.js";
 export type { UpdateRule, UpdateRuleName, OptimConfig, SgdConfig, SgdMomentumConfig, RmspropConfig, AdamConfig } from "./optim/index.js";
+export {
+  loadCifar10, findCifar10, getCifar10Data, syntheticCifar, downloadCifar10, resolveDataDir, noDataMessage, cacheDir,
+  NoDataError, DownloadError, CIFAR10_URL, CIFAR10_MD5, parseBinaryBatch, parsePickledBatch, unpickle,
+} from "./data/index.js";
+export type {
+  Cifar10Kind, Cifar10Location, Cifar10Raw, Cifar10Data, DataSource, GetCifar10DataOptions, SyntheticCifarOptions,
+  DownloadOptions, DownloadProgress, DownloadResult, ResolvedData,
+} from "./data/index.js";
