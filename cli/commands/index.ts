@@ -3,7 +3,8 @@
  */
 import type { Command } from "commander";
 import { register as serve } from "./serve.js";
+import { register as data } from "./data.js";
 
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [serve];
+export const commands: Register[] = [serve, data];

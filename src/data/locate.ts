@@ -65,8 +65,9 @@ export function resolveDataDir(options: ResolveOptions = {}): ResolvedData | nul
 
 /** The paragraph the CLI prints when no dataset is found. */
 export function noDataMessage(env: NodeJS.ProcessEnv = process.env): string {
+  const envNote = env.BNLAB_DATA !== undefined && env.BNLAB_DATA.length > 0 ? "" : "BNLAB_DATA is not set and ";
   return (
-    `No CIFAR-10 dataset found (looked in BNLAB_DATA and ${cacheDir(env)}). ` +
+    `No CIFAR-10 dataset found (${envNote}the cache folder ${cacheDir(env)} holds none). ` +
     "Point bnlab at a folder holding cifar-10-batches-bin/ or cifar-10-batches-py/ (or the downloaded .tar.gz) " +
     "with --data DIR, fetch the official archive (170 MB) into the cache with `bnlab data download`, " +
     "or run on generated CIFAR-shaped data with --synthetic."
