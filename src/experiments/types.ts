@@ -186,3 +186,42 @@ export interface AnswerFacts {
     runs: { normalization: NormKind; epoch: number | null; iteration: number | null; finalTrainAcc: number; bestValAcc: number }[];
   } | null;
 }
+
+/** Where the training data came from. */
+export interface DatasetInfo {
+  source: "cifar10" | "synthetic";
+  /** The folder read, or null for synthetic data. */
+  dir: string | null;
+  /** One line for titles, e.g. "CIFAR-10 from /data/cifar (4170 train / 1000 val / 1000 test)". */
+  description: string;
+  numTrain: number;
+  numVal: number;
+  numTest: number;
+  /** Set when the run fell back to synthetic data: the paragraph saying why. */
+  warning: string | null;
+}
+
+/** Everything `bnlab reproduce` measured: the content of results.json. */
+export interface ReproduceResults {
+  schema: "bnlab-results/1";
+  title: string;
+  createdAt: string;
+  settings: { seed: number; quick: boolean; extended: boolean; jobs: number; seedScheme: string };
+  dataset: DatasetInfo;
+  versions: { bnlab: string; node: string; platform: string; kernelPath: string };
+  /** Seconds per cell ("forwardTrain", …, "sweep", "report") and "total". */
+  timings: Record<string, number>;
+  cells: {
+    forwardTrain: ForwardTrainResult;
+    forwardTest: ForwardTestResult;
+    backwardCheck: BackwardCheckResult;
+    backwardCompare: BackwardCompareResult;
+    netGradcheck: NetGradcheckResult;
+    deepNet: DeepNetResult;
+    sweep: SweepResult;
+    batchSize: BatchSizeResult | null;
+    answer: AnswerResult;
+  };
+  /** Figure files relative to the output folder, by figure name ("deepNet", "sweep", "batchSize"). */
+  figures: Record<string, { svg: string; png: string }>;
+}

@@ -1,0 +1,284 @@
+/**
+ * Cell 8: the answer to the notebook's question ("describe the results of this
+ * experiment and give a reason"), written from the measured results of cells 6
+ * and 7. Every sentence that states a result carries the number it rests on, and
+ * the sentences chosen depend on what was measured: other results, other text.
+ */
+import type { AnswerFacts, AnswerResult, DeepNetResult, NormKind, SweepPoint, SweepResult, TrainingRun } from "./types.js";
+
+/** ln(10): the softmax loss of a 10-class net that predicts uniformly. */
+export const CHANCE_LOSS = Math.log(10);
+/** A final loss within this of ln 10 counts as "stuck at chance". */
+export const STUCK_TOLERANCE = 0.05;
+/** A final loss above this multiple of ln 10 (or a non-finite one) counts as "exploded". */
+export const EXPLODED_FACTOR = 3;
+/** The baseline is "competitive" at a scale when its best validation accuracy is within this of batch norm's. */
+export const COMPETITIVE_MARGIN = 0.03;
+
+/** Good range: best validation accuracy within max(0.02, 10% of the best) of the method's best. */
+function goodMargin(best: number): number {
+  return Math.max(0.02, 0.1 * best);
+}
+
+const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+const sc = (w: number): string => w.toExponential(1);
+const fixed = (x: number, d = 3): string => (Number.isFinite(x) ? x.toFixed(d) : String(x));
+
+function pointsOf(sweep: SweepResult, kind: NormKind): SweepPoint[] {
+  return sweep.points.filter((p) => p.normalization === kind).sort((a, b) => a.weightScale - b.weightScale);
+}
+
+function isStuck(p: SweepPoint): boolean {
+  return Number.isFinite(p.finalLoss) && Math.abs(p.finalLoss - CHANCE_LOSS) <= STUCK_TOLERANCE;
+}
+
+function isExploded(p: SweepPoint): boolean {
+  return p.diverged || !Number.isFinite(p.finalLoss) || p.finalLoss > EXPLODED_FACTOR * CHANCE_LOSS;
+}
+
+/** The longest run of consecutive grid points satisfying `good`; returns its scales. */
+function longestRun(points: SweepPoint[], good: (p: SweepPoint) => boolean): number[] {
+  let best: number[] = [];
+  let cur: number[] = [];
+  for (const p of points) {
+    if (good(p)) {
+      cur.push(p.weightScale);
+      if (cur.length > best.length) best = [...cur];
+    } else cur = [];
+  }
+  return best;
+}
+
+function decades(scales: number[]): number {
+  if (scales.length < 2) return 0;
+  return Math.log10(scales[scales.length - 1]! / scales[0]!);
+}
+
+function bestOf(points: SweepPoint[]): { weightScale: number; bestValAcc: number } | null {
+  let best: SweepPoint | null = null;
+  for (const p of points) if (best === null || p.bestValAcc > best.bestValAcc) best = p;
+  return best === null ? null : { weightScale: best.weightScale, bestValAcc: best.bestValAcc };
+}
+
+/** "from 1.0e-4 to 2.6e-3 (8 of 20 scales)" or "at 1.0e-4 (1 of 20 scales)". */
+function describeScales(scales: number[], total: number): string {
+  if (scales.length === 0) return "at no scale";
+  const count = `${scales.length} of ${total} scales`;
+  if (scales.length === 1) return `at ${sc(scales[0]!)} (${count})`;
+  return `from ${sc(scales[0]!)} to ${sc(scales[scales.length - 1]!)} (${count})`;
+}
+
+/** When each run of cell 6 first reached `target` training accuracy. */
+function speedFacts(deep: DeepNetResult | null): AnswerFacts["speed"] {
+  if (deep === null || deep.runs.length === 0) return null;
+  const maxAcc = (r: TrainingRun): number => Math.max(...r.trainAccHistory.filter(Number.isFinite), 0);
+  // NOTE: the highest round level every run reached, but at least 0.15 so that
+  // "reaching" it means learning something beyond chance (0.10).
+  const common = Math.min(...deep.runs.map(maxAcc));
+  const target = Math.max(0.15, Math.floor(common * 20) / 20);
+  return {
+    target,
+    runs: deep.runs.map((r) => {
+      const epoch = r.trainAccHistory.findIndex((a) => a >= target);
+      return {
+        normalization: r.normalization,
+        epoch: epoch < 0 ? null : epoch,
+        // Check 0 comes after the first iteration; check e after epoch e.
+        iteration: epoch < 0 ? null : epoch === 0 ? 1 : epoch * r.iterationsPerEpoch,
+        finalTrainAcc: r.trainAccHistory[r.trainAccHistory.length - 1] ?? NaN,
+        bestValAcc: r.bestValAcc,
+      };
+    }),
+  };
+}
+
+/** Computes the figures the answer cites. */
+export function answerFacts(deep: DeepNetResult | null, sweep: SweepResult): AnswerFacts {
+  const base = pointsOf(sweep, "none");
+  const bn = pointsOf(sweep, "batchnorm");
+  const bnAt = new Map(bn.map((p) => [p.weightScale, p]));
+  const bestBn = bestOf(bn);
+  const bestBase = bestOf(base);
+  const bnGood = bestBn === null ? [] : longestRun(bn, (p) => p.bestValAcc >= bestBn.bestValAcc - goodMargin(bestBn.bestValAcc));
+  const baseGood = bestBase === null ? [] : longestRun(base, (p) => p.bestValAcc >= bestBase.bestValAcc - goodMargin(bestBase.bestValAcc));
+  return {
+    chanceLoss: CHANCE_LOSS,
+    baselineStuckScales: base.filter(isStuck).map((p) => p.weightScale),
+    baselineExplodedScales: base.filter(isExploded).map((p) => p.weightScale),
+    baselineCompetitiveScales: base
+      .filter((p) => {
+        const b = bnAt.get(p.weightScale);
+        return b !== undefined && !isExploded(p) && p.bestValAcc >= b.bestValAcc - COMPETITIVE_MARGIN;
+      })
+      .map((p) => p.weightScale),
+    bnGoodScales: bnGood,
+    bnGoodRangeDecades: decades(bnGood),
+    baselineGoodScales: baseGood,
+    baselineGoodRangeDecades: decades(baseGood),
+    bestBaseline: bestBase,
+    bestBatchnorm: bestBn,
+    speed: speedFacts(deep),
+  };
+}
+
+function speedParagraph(deep: DeepNetResult, speed: NonNullable<AnswerFacts["speed"]>): string {
+  const label = (k: NormKind): string => (k === "none" ? "the baseline" : k === "batchnorm" ? "batch norm" : "layer norm");
+  const parts = speed.runs.map((r) =>
+    r.epoch === null
+      ? `${label(r.normalization)} never reached it in ${deep.settings.numEpochs} epochs (final training accuracy ${pct(r.finalTrainAcc)})`
+      : `${label(r.normalization)} reached it ${r.epoch === 0 ? "after its first iteration" : `after epoch ${r.epoch} (iteration ${r.iteration})`}`,
+  );
+  const vals = speed.runs.map((r) => `${label(r.normalization)} ${pct(r.bestValAcc)}`).join(", ");
+  const bnRun = speed.runs.find((r) => r.normalization === "batchnorm");
+  const baseRun = speed.runs.find((r) => r.normalization === "none");
+  let ratio = "";
+  if (bnRun?.iteration != null && baseRun?.iteration != null && bnRun.iteration > 0) {
+    const f = baseRun.iteration / bnRun.iteration;
+    ratio =
+      f > 1.05
+        ? ` Batch norm got there ${f.toFixed(1)}× sooner.`
+        : f < 0.95
+          ? ` Here the baseline got there ${(1 / f).toFixed(1)}× sooner.`
+          : " Both got there at about the same time.";
+  } else if (bnRun?.iteration != null && baseRun !== undefined && baseRun.iteration === null) {
+    ratio = " Batch norm got there and the baseline did not.";
+  }
+  return (
+    `Deep network (cell 6; hidden ${JSON.stringify(deep.settings.hiddenDims)}, weight scale ${deep.settings.weightScale}): ` +
+    `to reach ${pct(speed.target)} training accuracy, ${parts.join("; ")}.${ratio} Best validation accuracy: ${vals}.`
+  );
+}
+
+/**
+ * Writes cell 8's answer from the measured results. `deep` may be null when only
+ * a sweep was run (`bnlab sweep`).
+ */
+export function writeAnswer(deep: DeepNetResult | null, sweep: SweepResult): AnswerResult {
+  const f = answerFacts(deep, sweep);
+  const base = pointsOf(sweep, "none");
+  const bn = pointsOf(sweep, "batchnorm");
+  const total = sweep.weightScales.length;
+  const depth = sweep.settings.hiddenDims.length + 1;
+  const fanIn = sweep.settings.hiddenDims[0] ?? 50;
+  const observations: string[] = [];
+  const reasons: string[] = [];
+
+  if (deep !== null && f.speed !== null) observations.push(speedParagraph(deep, f.speed));
+
+  // Baseline: stuck, exploded, competitive.
+  if (f.baselineStuckScales.length > 0) {
+    const stuck = base.filter(isStuck);
+    const maxAcc = Math.max(...stuck.map((p) => p.bestTrainAcc));
+    const worst = stuck.reduce((a, p) => (Math.abs(p.finalLoss - CHANCE_LOSS) < Math.abs(a.finalLoss - CHANCE_LOSS) ? p : a));
+    observations.push(
+      `Without batch norm the ${depth}-layer net failed to learn at small scales: ${describeScales(f.baselineStuckScales, total)} ` +
+        `its final training loss stayed within ${STUCK_TOLERANCE} of ln 10 = ${fixed(CHANCE_LOSS, 4)} ` +
+        `(${fixed(worst.finalLoss, 4)} at ${sc(worst.weightScale)}), and its best training accuracy there was at most ${pct(maxAcc)} — chance is 10%.`,
+    );
+  } else if (base.length > 0) {
+    const smallest = base[0]!;
+    observations.push(
+      `Without batch norm the net did not get stuck at chance at any scale: even at the smallest scale ${sc(smallest.weightScale)} ` +
+        `its final loss was ${fixed(smallest.finalLoss)} (ln 10 = ${fixed(CHANCE_LOSS)}) and its best training accuracy ${pct(smallest.bestTrainAcc)}.`,
+    );
+  }
+  if (f.baselineExplodedScales.length > 0) {
+    const exploded = base.filter(isExploded);
+    const nonFinite = exploded.filter((p) => !Number.isFinite(p.finalLoss) || p.diverged);
+    const finiteLosses = exploded.filter((p) => Number.isFinite(p.finalLoss)).map((p) => p.finalLoss);
+    const details: string[] = [];
+    if (nonFinite.length > 0) {
+      const first = nonFinite.find((p) => p.firstNonFiniteIteration !== null);
+      details.push(
+        `the loss became NaN or infinite at ${nonFinite.length} of them` +
+          (first ? ` (at ${sc(first.weightScale)} from iteration ${first.firstNonFiniteIteration})` : ""),
+      );
+    }
+    if (finiteLosses.length > 0) details.push(`the mean of the last 100 losses reached ${fixed(Math.max(...finiteLosses), 1)}`);
+    observations.push(
+      `At large scales the baseline blew up: ${describeScales(f.baselineExplodedScales, total)} ${details.join(" and ")}; ` +
+        `its best validation accuracy there was at most ${pct(Math.max(...exploded.map((p) => p.bestValAcc)))}.`,
+    );
+  } else if (base.length > 0) {
+    const largest = base[base.length - 1]!;
+    observations.push(
+      `The baseline did not blow up in this grid: at the largest scale ${sc(largest.weightScale)} its final loss was ${fixed(largest.finalLoss)}.`,
+    );
+  }
+  if (f.baselineCompetitiveScales.length > 0 && f.bestBaseline !== null) {
+    observations.push(
+      `The baseline was competitive with batch norm (best validation accuracy within ${COMPETITIVE_MARGIN} of it) only ${describeScales(f.baselineCompetitiveScales, total)}; ` +
+        `its best was ${pct(f.bestBaseline.bestValAcc)} at ${sc(f.bestBaseline.weightScale)}. ` +
+        `Its good range (within ${pct(goodMargin(f.bestBaseline.bestValAcc))} of that best) spans ${f.baselineGoodRangeDecades.toFixed(1)} decades.`,
+    );
+  } else if (f.bestBaseline !== null) {
+    observations.push(
+      `The baseline never came within ${COMPETITIVE_MARGIN} of batch norm's validation accuracy at the same scale; its best was ${pct(f.bestBaseline.bestValAcc)} at ${sc(f.bestBaseline.weightScale)}.`,
+    );
+  }
+  if (f.bestBatchnorm !== null) {
+    const minBn = Math.min(...bn.map((p) => p.bestValAcc));
+    const ratio = f.baselineGoodRangeDecades > 0 ? ` — ${(f.bnGoodRangeDecades / f.baselineGoodRangeDecades).toFixed(1)}× the baseline's` : "";
+    observations.push(
+      `With batch norm the best validation accuracy was ${pct(f.bestBatchnorm.bestValAcc)} at ${sc(f.bestBatchnorm.weightScale)}, ` +
+        `and it stayed within ${pct(goodMargin(f.bestBatchnorm.bestValAcc))} of that ${describeScales(f.bnGoodScales, total)}: ` +
+        `a good range ${f.bnGoodRangeDecades.toFixed(1)} decades wide${ratio}. Its worst scale still gave ${pct(minBn)}.`,
+    );
+  }
+  const ln = pointsOf(sweep, "layernorm");
+  const bestLn = bestOf(ln);
+  if (bestLn !== null) {
+    const lnGood = longestRun(ln, (p) => p.bestValAcc >= bestLn.bestValAcc - goodMargin(bestLn.bestValAcc));
+    observations.push(
+      `Layer norm (--extended) peaked at ${pct(bestLn.bestValAcc)} at ${sc(bestLn.weightScale)} with a good range ${decades(lnGood).toFixed(1)} decades wide ${describeScales(lnGood, total)}.`,
+    );
+  }
+
+  // Reasons, chosen by what was observed.
+  const heScale = Math.sqrt(2 / fanIn);
+  if (f.baselineStuckScales.length > 0) {
+    const w = f.baselineStuckScales[f.baselineStuckScales.length - 1]!;
+    const gain = w * Math.sqrt(fanIn / 2);
+    reasons.push(
+      `Vanishing signal: without normalization each affine-ReLU layer multiplies the typical activation size by about w·sqrt(fan-in/2). ` +
+        `At w = ${sc(w)} and fan-in ${fanIn} that factor is ${gain.toPrecision(2)}, so after ${depth - 1} hidden layers the scores shrink by about ${gain ** (depth - 1) < 1e-300 ? "more than 1e300" : (gain ** (depth - 1)).toExponential(0)}: ` +
+        `the softmax is uniform, the loss sits at ln 10, and the gradients reaching the early layers shrink by the same product, so training has no signal to follow.`,
+    );
+  }
+  if (f.baselineExplodedScales.length > 0) {
+    const w = f.baselineExplodedScales[0]!;
+    const gain = w * Math.sqrt(fanIn / 2);
+    reasons.push(
+      `Exploding signal: at w = ${sc(w)} the same factor is ${gain.toPrecision(2)}, about ${(gain ** (depth - 1)).toExponential(0)} over ${depth - 1} layers, ` +
+        `so the scores are huge, the softmax saturates, the loss and the gradients overflow, and the updates throw the weights further off.`,
+    );
+  }
+  if (f.bestBaseline !== null) {
+    reasons.push(
+      `The baseline trains only near the scale that keeps that factor close to 1, w ≈ sqrt(2/fan-in) = ${heScale.toFixed(2)} for fan-in ${fanIn} (He initialization); ` +
+        `its best scale here was ${sc(f.bestBaseline.weightScale)}.`,
+    );
+  }
+  reasons.push(
+    `Batch norm re-normalizes every layer's pre-activations over the minibatch, and BN(c·x) = BN(x) for any c > 0, so the scale of W cancels in the forward pass: ` +
+      `every layer sees zero-mean, unit-variance inputs whatever the initialization, and the backward pass through the normalization rescales the gradients by the same 1/c. ` +
+      `That is why its accuracy is nearly flat across ${f.bnGoodRangeDecades.toFixed(1)} decades of weight scale.`,
+  );
+  if (bn.length > 0 && f.bnGoodScales.length > 0 && f.bnGoodScales[0]! > bn[0]!.weightScale) {
+    reasons.push(
+      `Below ${sc(f.bnGoodScales[0]!)} batch norm also degrades: the batch variance of the first layer's output falls toward eps = 1e-5, ` +
+        `so the normalization no longer restores unit variance, and the learnable gamma and beta start from activations that carry little signal.`,
+    );
+  }
+  const bnSpeed = f.speed?.runs.find((r) => r.normalization === "batchnorm");
+  const baseSpeed = f.speed?.runs.find((r) => r.normalization === "none");
+  const bnFaster =
+    bnSpeed?.iteration != null && baseSpeed !== undefined && (baseSpeed.iteration === null || baseSpeed.iteration > bnSpeed.iteration);
+  if (deep !== null && f.speed !== null && bnFaster) {
+    reasons.push(
+      `In the deep network of cell 6 the same effect shows as speed: with every layer's input kept at unit scale, Adam's steps change every layer at a similar relative rate, ` +
+        `so the batch-norm net moves away from chance sooner, as the ${pct(f.speed.target)} milestone above shows.`,
+    );
+  }
+  return { observations, reasons, facts: f };
+}

@@ -1,0 +1,223 @@
+/**
+ * The shape of results.json (documented in docs/results-json.md), as a zod schema.
+ *
+ * JSON has no NaN or Infinity, and diverged runs produce both; every float is
+ * therefore a JSON number or one of the strings "NaN", "Infinity", "-Infinity".
+ * `toResultsJson` encodes and `fromResultsJson` validates and decodes.
+ */
+import { z } from "zod";
+import type { ReproduceResults } from "../experiments/types.js";
+
+/** The value of the `schema` field; bumped only on an incompatible change. */
+export const RESULTS_SCHEMA_ID = "bnlab-results/1";
+
+const num = z.union([z.number(), z.enum(["NaN", "Infinity", "-Infinity"])]);
+const nums = z.array(num);
+const norm = z.enum(["none", "batchnorm", "layernorm"]);
+const int = z.number().int();
+const stats = { means: nums, stds: nums };
+const shape4 = z.strictObject({ N: int, D1: int, D2: int, D3: int });
+const errTriple = { dxError: num, dgammaError: num, dbetaError: num };
+const timing = z.strictObject({ medianMs: num, minMs: num, maxMs: num });
+
+const trainSettings = {
+  hiddenDims: z.array(int),
+  numTrain: int,
+  numVal: int,
+  numEpochs: int,
+  batchSize: int,
+  updateRule: z.string(),
+  learningRate: num,
+};
+
+const trainingRun = z.strictObject({
+  normalization: norm,
+  batchSize: int,
+  weightScale: num,
+  lossHistory: nums,
+  trainAccHistory: nums,
+  valAccHistory: nums,
+  bestValAcc: num,
+  iterationsPerEpoch: int,
+  seconds: num,
+});
+
+const sweepPoint = z.strictObject({
+  weightScale: num,
+  normalization: norm,
+  bestValAcc: num,
+  bestTrainAcc: num,
+  finalLoss: num,
+  diverged: z.boolean(),
+  firstNonFiniteIteration: int.nullable(),
+  trainAccHistory: nums,
+  runSeed: int,
+  seconds: num,
+});
+
+const scaleList = z.array(num);
+
+const answerFacts = z.strictObject({
+  chanceLoss: num,
+  baselineStuckScales: scaleList,
+  baselineExplodedScales: scaleList,
+  baselineCompetitiveScales: scaleList,
+  bnGoodScales: scaleList,
+  bnGoodRangeDecades: num,
+  baselineGoodScales: scaleList,
+  baselineGoodRangeDecades: num,
+  bestBaseline: z.strictObject({ weightScale: num, bestValAcc: num }).nullable(),
+  bestBatchnorm: z.strictObject({ weightScale: num, bestValAcc: num }).nullable(),
+  speed: z
+    .strictObject({
+      target: num,
+      runs: z.array(
+        z.strictObject({
+          normalization: norm,
+          epoch: int.nullable(),
+          iteration: int.nullable(),
+          finalTrainAcc: num,
+          bestValAcc: num,
+        }),
+      ),
+    })
+    .nullable(),
+});
+
+const figurePaths = z.strictObject({ svg: z.string(), png: z.string() });
+
+/** The schema of results.json. */
+export const resultsSchema = z.strictObject({
+  schema: z.literal(RESULTS_SCHEMA_ID),
+  title: z.string(),
+  createdAt: z.string(),
+  settings: z.strictObject({
+    seed: int,
+    quick: z.boolean(),
+    extended: z.boolean(),
+    jobs: int,
+    seedScheme: z.string(),
+  }),
+  dataset: z.strictObject({
+    source: z.enum(["cifar10", "synthetic"]),
+    dir: z.string().nullable(),
+    description: z.string(),
+    numTrain: int,
+    numVal: int,
+    numTest: int,
+    warning: z.string().nullable(),
+  }),
+  versions: z.strictObject({
+    bnlab: z.string(),
+    node: z.string(),
+    platform: z.string(),
+    kernelPath: z.string(),
+  }),
+  timings: z.record(z.string(), num),
+  cells: z.strictObject({
+    forwardTrain: z.strictObject({
+      seed: int,
+      shape: shape4,
+      before: z.strictObject(stats),
+      afterUnit: z.strictObject(stats),
+      afterAffine: z.strictObject({ ...stats, gamma: nums, beta: nums }),
+    }),
+    forwardTest: z.strictObject({ seed: int, shape: shape4, warmupPasses: int, after: z.strictObject(stats) }),
+    backwardCheck: z.strictObject({
+      seed: int,
+      shape: z.strictObject({ N: int, D: int }),
+      ...errTriple,
+      alt: z.strictObject(errTriple),
+    }),
+    backwardCompare: z.strictObject({
+      seed: int,
+      shape: z.strictObject({ N: int, D: int }),
+      dxDifference: num,
+      dgammaDifference: num,
+      dbetaDifference: num,
+      timing: z.strictObject({ warmupReps: int, reps: int, staged: timing, alt: timing, speedup: num }),
+    }),
+    netGradcheck: z.strictObject({
+      seed: int,
+      shape: z.strictObject({ N: int, D: int, H1: int, H2: int, C: int }),
+      weightScale: num,
+      checks: z.array(
+        z.strictObject({
+          reg: num,
+          initialLoss: num,
+          errors: z.array(z.strictObject({ name: z.string(), relError: num })),
+        }),
+      ),
+    }),
+    deepNet: z.strictObject({
+      seed: int,
+      settings: z.strictObject({ ...trainSettings, weightScale: num }),
+      runs: z.array(trainingRun),
+    }),
+    sweep: z.strictObject({
+      seed: int,
+      settings: z.strictObject(trainSettings),
+      weightScales: scaleList,
+      normalizations: z.array(norm),
+      points: z.array(sweepPoint),
+    }),
+    batchSize: z
+      .strictObject({
+        seed: int,
+        settings: z.strictObject({ ...trainSettings, weightScale: num, batchSizes: z.array(int) }),
+        runs: z.array(trainingRun),
+      })
+      .nullable(),
+    answer: z.strictObject({ observations: z.array(z.string()), reasons: z.array(z.string()), facts: answerFacts }),
+  }),
+  figures: z.record(z.string(), figurePaths),
+});
+
+/** results.json as parsed (floats may be the strings "NaN", "Infinity", "-Infinity"). */
+export type ResultsJson = z.infer<typeof resultsSchema>;
+
+function encode(value: unknown): unknown {
+  if (typeof value === "number") {
+    if (Number.isFinite(value)) return value;
+    return Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
+  }
+  if (Array.isArray(value)) return value.map(encode);
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = encode(v);
+    return out;
+  }
+  return value;
+}
+
+function decode(value: unknown): unknown {
+  if (value === "NaN") return NaN;
+  if (value === "Infinity") return Infinity;
+  if (value === "-Infinity") return -Infinity;
+  if (Array.isArray(value)) return value.map(decode);
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = decode(v);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * Encodes results for results.json and checks them against the schema (a result
+ * that does not fit is a bug: this throws with zod's description of where).
+ */
+export function toResultsJson(results: ReproduceResults): ResultsJson {
+  return resultsSchema.parse(encode(results));
+}
+
+/** Pretty-printed results.json text. */
+export function resultsJsonText(results: ReproduceResults): string {
+  return `${JSON.stringify(toResultsJson(results), null, 2)}\n`;
+}
+
+/** Validates parsed results.json and decodes the non-finite strings back to numbers. */
+export function fromResultsJson(json: unknown): ReproduceResults {
+  const parsed = resultsSchema.parse(json);
+  return decode(parsed) as ReproduceResults;
+}
