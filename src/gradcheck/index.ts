@@ -103,7 +103,9 @@ export interface GradcheckEntry {
   maxAbsError: number;
   /** The relative tolerance applied to this entry. */
   relTol: number;
-  /** relError < relTol, or maxAbsError < absTol (for true gradients that are ~0). */
+  /** Elements whose relative error is >= relTol AND whose absolute error is >= absTol. */
+  failing: number;
+  /** No failing element. */
   ok: boolean;
 }
 
@@ -116,10 +118,11 @@ export interface GradcheckTolerance {
 }
 
 /**
- * Compares analytic and numerical gradients by name. An entry passes when its
- * relative error is below `relTol` OR its absolute error is below `absTol`:
- * a true gradient of 0 (a bias feeding a normalization layer) makes the relative
- * error of two tiny round-off values meaningless, while the absolute one is not.
+ * Compares analytic and numerical gradients by name, element by element: an
+ * element passes when its relative error is below `relTol` OR its absolute error
+ * is below `absTol`. A true gradient of ~0 (a bias feeding a normalization layer,
+ * or a weight the loss barely depends on) makes the relative error of two tiny
+ * round-off values meaningless, while the absolute one is not.
  */
 export function gradcheckReport(
   analytic: ReadonlyMap<string, Tensor>,
@@ -132,9 +135,16 @@ export function gradcheckReport(
     const n = numeric.get(name);
     if (n === undefined) throw new RangeError(`gradcheckReport: no numerical gradient for "${name}"`);
     const relTol = typeof tol.relTol === "function" ? tol.relTol(name) : (tol.relTol ?? 1e-7);
-    const rel = relError(a, n);
-    const abs = maxAbsError(a, n);
-    entries.push({ name, relError: rel, maxAbsError: abs, relTol, ok: rel < relTol || abs < absTol });
+    if (a.size !== n.size) throw new RangeError(`gradcheckReport: "${name}" has ${a.size} analytic values, ${n.size} numerical`);
+    let failing = 0;
+    for (let i = 0; i < a.size; i++) {
+      const x = a.data[i]!;
+      const y = n.data[i]!;
+      const abs = Math.abs(x - y);
+      const rel = abs / Math.max(1e-8, Math.abs(x) + Math.abs(y));
+      if (!(rel < relTol) && !(abs < absTol)) failing++;
+    }
+    entries.push({ name, relError: relError(a, n), maxAbsError: maxAbsError(a, n), relTol, failing, ok: failing === 0 });
   }
   return { ok: entries.every((e) => e.ok), entries };
 }
