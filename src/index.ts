@@ -34,3 +34,5 @@ export type {
   Cifar10Kind, Cifar10Location, Cifar10Raw, Cifar10Data, DataSource, GetCifar10DataOptions, SyntheticCifarOptions,
   DownloadOptions, DownloadProgress, DownloadResult, ResolvedData,
 } from "./data/index.js";
+export { Solver } from "./train/solver.js";
+export type { Dataset, SolverOptions, SolverProgress } from "./train/solver.js";

@@ -205,11 +205,12 @@ export function getUpdateRule(name: string): UpdateRule<OptimConfig> {
 /**
  * Checks a config for the rule `name` before any step is taken: unknown keys
  * (e.g. the assignment's `learning_rate`) and bad values throw OptionError naming
- * `optimConfig.<key>`. State keys are allowed (a config can be resumed).
+ * `optimConfig.<key>`. State keys (velocity, cache, m, v, t) are allowed unless
+ * `allowState` is false (a config shared by many parameters must not carry state).
  */
-export function validateOptimConfig(name: string, config: Record<string, unknown>): void {
+export function validateOptimConfig(name: string, config: object, { allowState = true }: { allowState?: boolean } = {}): void {
   const rule = resolveName(name);
-  const allowed = [...Object.keys(UPDATE_RULE_DEFAULTS[rule]), ...STATE_KEYS[rule]];
+  const allowed = [...Object.keys(UPDATE_RULE_DEFAULTS[rule]), ...(allowState ? STATE_KEYS[rule] : [])];
   for (const [key, value] of Object.entries(config)) {
     if (!allowed.includes(key)) {
       throw new OptionError(`optimConfig.${key}`, `one of the ${rule} keys ${allowed.join(", ")}`, value);

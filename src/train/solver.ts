@@ -1,0 +1,309 @@
+/**
+ * The Solver: trains a `Model` with minibatch gradient descent, with the
+ * semantics of the assignment's solver.py.
+ *
+ * - Each iteration draws a minibatch with replacement, `rng.choice(numTrain, batchSize)`.
+ * - iterationsPerEpoch = max(⌊numTrain / batchSize⌋, 1); numIterations = numEpochs · iterationsPerEpoch.
+ * - Every parameter has its own copy of `optimConfig` (and its own state).
+ * - At each epoch end the learning rate of every parameter's config is multiplied by `lrDecay`.
+ * - After the first iteration, at each epoch end and after the last iteration the
+ *   train accuracy (on `numTrainSamples` rows drawn with replacement, when there are
+ *   more) and the validation accuracy (all rows, or `numValSamples` drawn) are measured.
+ * - The best model by validation accuracy is kept and restored at the end —
+ *   parameters AND batch-norm running statistics (via `snapshot`/`restore`; the
+ *   assignment forgets the statistics).
+ *
+ * A diverging run is recorded, not thrown: a non-finite loss goes into
+ * `lossHistory` as is, training continues and accuracy is still measured.
+ * The Solver never prints; progress goes to `onProgress`.
+ */
+import { OptionError } from "../core/errors.js";
+import { RandomState } from "../core/random.js";
+import { Tensor, allocFloat, shapeSize } from "../core/tensor.js";
+import type { FloatArray, Labels } from "../core/tensor.js";
+import type { Model, ModelSnapshot } from "../models/model.js";
+import { getUpdateRule, validateOptimConfig } from "../optim/index.js";
+import type { OptimConfig, UpdateRule } from "../optim/index.js";
+
+/** Training and validation data. X (N, d1, …, dk); y (N) integer labels. */
+export interface Dataset {
+  xTrain: Tensor;
+  yTrain: Labels;
+  xVal: Tensor;
+  yVal: Labels;
+}
+
+/** What `onProgress` receives after every iteration. */
+export interface SolverProgress {
+  /** Iterations completed so far in this `train()` call (1 … numIterations). */
+  iteration: number;
+  numIterations: number;
+  /** Epochs completed so far. */
+  epoch: number;
+  /** This iteration's minibatch loss (may be NaN or Infinity for a diverging run). */
+  loss: number;
+  /** Present when accuracy was measured after this iteration. */
+  trainAcc?: number;
+  valAcc?: number;
+}
+
+/** Solver options (defaults as in the assignment). */
+export interface SolverOptions {
+  /** "sgd" (default), "sgdMomentum", "rmsprop" or "adam". */
+  updateRule?: string;
+  /** Hyperparameters of the rule (e.g. `{ learningRate: 1e-3 }`); copied for each parameter. */
+  optimConfig?: OptimConfig;
+  /** Factor applied to the learning rate after each epoch. Default 1. */
+  lrDecay?: number;
+  /** Default 100. */
+  batchSize?: number;
+  /** Default 10. */
+  numEpochs?: number;
+  /** Training rows used to measure train accuracy (null: all). Default 1000. */
+  numTrainSamples?: number | null;
+  /** Validation rows used to measure validation accuracy (null, the default: all). */
+  numValSamples?: number | null;
+  /** Seeds the Solver's stream (minibatches and accuracy subsamples). */
+  seed?: number;
+  /** The stream to draw from instead (wins over `seed`); share one with the model to replay numpy's global stream. */
+  rng?: RandomState;
+  /** Called after every iteration. */
+  onProgress?: (p: SolverProgress) => void;
+}
+
+const OPTION_KEYS = [
+  "updateRule",
+  "optimConfig",
+  "lrDecay",
+  "batchSize",
+  "numEpochs",
+  "numTrainSamples",
+  "numValSamples",
+  "seed",
+  "rng",
+  "onProgress",
+];
+
+/** Rows per `model.scores` call when measuring accuracy (the assignment's check_accuracy batch size). */
+const SCORE_BATCH = 100;
+
+function positiveInteger(option: string, v: unknown): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) throw new OptionError(option, "a positive integer", v);
+  return v;
+}
+
+function optionalPositiveInteger(option: string, v: unknown): number | null {
+  return v === null ? null : positiveInteger(option, v);
+}
+
+function checkSplit(name: "Train" | "Val", X: unknown, y: unknown): void {
+  if (!(X instanceof Tensor) || X.ndim < 2) {
+    throw new OptionError(`data.x${name}`, "a Tensor of shape (N, d1, ..., dk)", X instanceof Tensor ? [...X.shape] : X);
+  }
+  if (!(y instanceof Int32Array)) throw new OptionError(`data.y${name}`, "an Int32Array of labels", y);
+  if (X.shape[0] === 0) throw new OptionError(`data.x${name}`, "at least one row", [...X.shape]);
+  if (y.length !== X.shape[0]) {
+    throw new OptionError(`data.y${name}`, `${X.shape[0]} labels (one per row of x${name})`, `${y.length} labels`);
+  }
+}
+
+/**
+ * Index of the largest entry of row `r` of a (rows, C) buffer. Ties: the first.
+ * NOTE: like numpy's argmax, a NaN counts as the maximum, so the first NaN wins;
+ * a diverged model (all-NaN scores) therefore predicts class 0.
+ */
+function argmaxRow(s: FloatArray, r: number, C: number): number {
+  const off = r * C;
+  let best = 0;
+  let bestV = s[off]!;
+  if (Number.isNaN(bestV)) return 0;
+  for (let j = 1; j < C; j++) {
+    const v = s[off + j]!;
+    if (Number.isNaN(v)) return j;
+    if (v > bestV) {
+      bestV = v;
+      best = j;
+    }
+  }
+  return best;
+}
+
+/** Trains a model; see the module comment for the exact semantics. */
+export class Solver {
+  readonly model: Model;
+  readonly data: Dataset;
+  readonly updateRuleName: string;
+  readonly lrDecay: number;
+  readonly batchSize: number;
+  readonly numEpochs: number;
+  readonly numTrainSamples: number | null;
+  readonly numValSamples: number | null;
+  readonly rng: RandomState;
+
+  /** Epochs completed. */
+  epoch = 0;
+  /** Best validation accuracy seen (0 before any check). */
+  bestValAcc = 0;
+  /** One minibatch loss per iteration, non-finite values included. */
+  readonly lossHistory: number[] = [];
+  /** Train accuracy at each check. */
+  readonly trainAccHistory: number[] = [];
+  /** Validation accuracy at each check. */
+  readonly valAccHistory: number[] = [];
+  /** The iteration (1-based, counted over all `train()` calls) after which each check was made. */
+  readonly accIterations: number[] = [];
+  /** Per-parameter rule configs (with state), by parameter name. */
+  readonly optimConfigs = new Map<string, OptimConfig>();
+
+  private readonly rule: UpdateRule<OptimConfig>;
+  private readonly onProgress: ((p: SolverProgress) => void) | undefined;
+  private best: ModelSnapshot | null = null;
+  private bestSet = false;
+  private itersDone = 0;
+  // Buffers allocated once and reused by every iteration and accuracy check.
+  private readonly xBatch: Tensor;
+  private readonly yBatch: Int32Array;
+  private readonly xChunk: Tensor;
+  private readonly yChunk: Int32Array;
+
+  constructor(model: Model, data: Dataset, options: SolverOptions = {}) {
+    for (const key of Object.keys(options)) {
+      if (!OPTION_KEYS.includes(key)) throw new OptionError(`Solver option "${key}"`, `one of ${OPTION_KEYS.join(", ")}`, key);
+    }
+    checkSplit("Train", data.xTrain, data.yTrain);
+    checkSplit("Val", data.xVal, data.yVal);
+    const rowShape = data.xTrain.shape.slice(1);
+    if (shapeSize(data.xVal.shape.slice(1)) !== shapeSize(rowShape)) {
+      throw new OptionError("data.xVal", `rows of ${shapeSize(rowShape)} features like xTrain [${data.xTrain.shape.join(", ")}]`, [...data.xVal.shape]);
+    }
+    const o = options;
+    this.updateRuleName = o.updateRule ?? "sgd";
+    this.rule = getUpdateRule(this.updateRuleName);
+    const optimConfig = o.optimConfig ?? {};
+    if (typeof optimConfig !== "object" || optimConfig === null) throw new OptionError("optimConfig", "an object", optimConfig);
+    validateOptimConfig(this.updateRuleName, optimConfig, { allowState: false });
+    const lrDecay = o.lrDecay ?? 1;
+    if (typeof lrDecay !== "number" || !Number.isFinite(lrDecay) || lrDecay <= 0) throw new OptionError("lrDecay", "a finite number > 0", lrDecay);
+    this.lrDecay = lrDecay;
+    this.batchSize = positiveInteger("batchSize", o.batchSize ?? 100);
+    this.numEpochs = positiveInteger("numEpochs", o.numEpochs ?? 10);
+    this.numTrainSamples = optionalPositiveInteger("numTrainSamples", o.numTrainSamples === undefined ? 1000 : o.numTrainSamples);
+    this.numValSamples = optionalPositiveInteger("numValSamples", o.numValSamples ?? null);
+    if (o.rng !== undefined && !(o.rng instanceof RandomState)) throw new OptionError("rng", "a RandomState", o.rng);
+    this.rng = o.rng ?? new RandomState(o.seed);
+    if (o.onProgress !== undefined && typeof o.onProgress !== "function") throw new OptionError("onProgress", "a function", o.onProgress);
+    this.onProgress = o.onProgress;
+    this.model = model;
+    this.data = data;
+
+    for (const name of model.params.keys()) this.optimConfigs.set(name, { ...optimConfig });
+    this.xBatch = new Tensor(allocFloat(this.batchSize * shapeSize(rowShape), model.dtype), [this.batchSize, ...rowShape]);
+    this.yBatch = new Int32Array(this.batchSize);
+    this.xChunk = new Tensor(allocFloat(SCORE_BATCH * shapeSize(rowShape), model.dtype), [SCORE_BATCH, ...rowShape]);
+    this.yChunk = new Int32Array(SCORE_BATCH);
+  }
+
+  /** max(⌊numTrain / batchSize⌋, 1). */
+  get iterationsPerEpoch(): number {
+    return Math.max(Math.floor(this.data.xTrain.shape[0]! / this.batchSize), 1);
+  }
+
+  /** numEpochs · iterationsPerEpoch (per `train()` call). */
+  get numIterations(): number {
+    return this.numEpochs * this.iterationsPerEpoch;
+  }
+
+  /** One gradient step on a minibatch drawn with replacement; returns its loss. */
+  step(): number {
+    const numTrain = this.data.xTrain.shape[0]!;
+    const mask = this.rng.choice(numTrain, this.batchSize);
+    gatherRows(this.data.xTrain, mask, 0, this.batchSize, this.xBatch.data);
+    for (let i = 0; i < this.batchSize; i++) this.yBatch[i] = this.data.yTrain[mask[i]!]!;
+    const { loss, grads } = this.model.loss(this.xBatch, this.yBatch);
+    this.lossHistory.push(loss);
+    for (const [name, param] of this.model.params) {
+      const grad = grads.get(name);
+      if (grad === undefined) throw new Error(`the model returned no gradient for parameter "${name}"`);
+      this.optimConfigs.set(name, this.rule(param.data, grad.data, this.optimConfigs.get(name)));
+    }
+    return loss;
+  }
+
+  /**
+   * Accuracy of `model.scores` on X (N, …) against y. When N > numSamples, rows
+   * are first drawn with replacement (`rng.choice(N, numSamples)`), as the assignment does.
+   */
+  checkAccuracy(X: Tensor, y: Labels, numSamples: number | null = null): number {
+    const N = X.shape[0]!;
+    const mask = numSamples !== null && N > numSamples ? this.rng.choice(N, numSamples) : null;
+    const n = mask === null ? N : mask.length;
+    let correct = 0;
+    for (let start = 0; start < n; start += SCORE_BATCH) {
+      const end = Math.min(start + SCORE_BATCH, n);
+      let xs: Tensor;
+      let ys: Labels;
+      if (mask === null && X.dtype === this.model.dtype) {
+        xs = X.rows(start, end);
+        ys = y.subarray(start, end);
+      } else {
+        gatherRows(X, mask, start, end, this.xChunk.data);
+        for (let i = start; i < end; i++) this.yChunk[i - start] = y[mask === null ? i : mask[i]!]!;
+        xs = this.xChunk.rows(0, end - start);
+        ys = this.yChunk.subarray(0, end - start);
+      }
+      const scores = this.model.scores(xs);
+      const C = scores.shape[1]!;
+      for (let r = 0; r < end - start; r++) if (argmaxRow(scores.data, r, C) === ys[r]) correct++;
+    }
+    return correct / n;
+  }
+
+  /** Runs numEpochs epochs, then restores the model with the best validation accuracy. */
+  train(): void {
+    const perEpoch = this.iterationsPerEpoch;
+    const numIterations = this.numIterations;
+    for (let t = 0; t < numIterations; t++) {
+      const loss = this.step();
+      this.itersDone++;
+      const epochEnd = (t + 1) % perEpoch === 0;
+      if (epochEnd) {
+        this.epoch++;
+        for (const c of this.optimConfigs.values()) {
+          if (c.learningRate !== undefined) c.learningRate *= this.lrDecay;
+        }
+      }
+      const progress: SolverProgress = { iteration: t + 1, numIterations, epoch: this.epoch, loss };
+      if (t === 0 || t === numIterations - 1 || epochEnd) {
+        const trainAcc = this.checkAccuracy(this.data.xTrain, this.data.yTrain, this.numTrainSamples);
+        const valAcc = this.checkAccuracy(this.data.xVal, this.data.yVal, this.numValSamples);
+        this.trainAccHistory.push(trainAcc);
+        this.valAccHistory.push(valAcc);
+        this.accIterations.push(this.itersDone);
+        progress.trainAcc = trainAcc;
+        progress.valAcc = valAcc;
+        // NOTE: the first check always records a best model (the assignment's starts at 0
+        // and would restore nothing if validation accuracy never rose above it).
+        if (!this.bestSet || valAcc > this.bestValAcc) {
+          this.bestSet = true;
+          this.bestValAcc = valAcc;
+          this.best = this.model.snapshot();
+        }
+      }
+      this.onProgress?.(progress);
+    }
+    if (this.best !== null) this.model.restore(this.best);
+  }
+}
+
+/**
+ * Copies rows of X (N, …) into `dst` (converting dtype): rows mask[start..end) when
+ * `mask` is given, else rows start..end.
+ */
+function gatherRows(X: Tensor, mask: Int32Array | null, start: number, end: number, dst: FloatArray): void {
+  const D = X.shape[0] === 0 ? 0 : X.size / X.shape[0]!;
+  const src = X.data;
+  for (let i = start; i < end; i++) {
+    const r = mask === null ? i : mask[i]!;
+    dst.set(src.subarray(r * D, r * D + D), (i - start) * D);
+  }
+}
