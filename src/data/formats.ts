@@ -75,7 +75,7 @@ function topDict(bytes: Uint8Array, file: string): PyDict {
 function field(d: PyDict, key: string, file: string): PyValue {
   const v = d.entries.get(key);
   if (v === undefined) {
-    throw new DataFormatError(file, `the pickled dict has no "${key}" key (keys: ${[...d.entries.keys()].join(", ")})`);
+    throw new DataFormatError(file, `the pickled dict has no "${key}" key (keys: ${[...d.entries.keys()].map((k) => JSON.stringify(k)).join(", ")})`);
   }
   return v;
 }
@@ -90,7 +90,7 @@ export function parsePickledBatch(bytes: Uint8Array, file: string): Batch {
   }
   const dt = data.dtype.str.replace(/^[|=<>]/, "");
   if (dt !== "u1" || !["|", "=", "<", ">"].includes(data.dtype.byteorder)) {
-    throw new DataFormatError(file, `"data" has dtype ${data.dtype.str}, expected uint8 (u1)`);
+    throw new DataFormatError(file, `"data" has dtype ${JSON.stringify(data.dtype.str)}, expected uint8 ("u1")`);
   }
   if (data.shape.length !== 2 || data.shape[1] !== IMAGE_BYTES) {
     throw new DataFormatError(file, `"data" has shape (${data.shape.join(", ")}), expected (N, ${IMAGE_BYTES})`);
