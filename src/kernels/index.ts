@@ -1,12 +1,27 @@
 /**
  * The kernel dispatcher. Layers call `gemm`; which implementation runs depends on
- * the selected path ("ts" is the reference; WebAssembly paths are added by the
- * kernels module when available).
+ * the selected path:
+ *   "ts"            the reference (reference.ts), the definition of the result
+ *   "wasm-simd"     AssemblyScript, 128-bit SIMD (asm/gemm.ts)
+ *   "wasm-relaxed"  the same with relaxed-SIMD fused multiply-add, where the engine validates it
+ * The WebAssembly builds are instantiated when this module is first imported
+ * (synchronously, from bytes embedded in wasm-bytes.generated.ts) and registered
+ * when the engine accepts them.
+ *
+ * Default ("auto"): wasm-simd when available, else ts. wasm-relaxed is not preferred
+ * automatically: on Node 20 it needs --experimental-wasm-relaxed-simd and, with it,
+ * measured slower than wasm-simd (docs/performance.md). The environment variable
+ * BNLAB_KERNELS=ts|wasm-simd|wasm-relaxed|auto forces a path at import.
+ *
+ * On the WebAssembly paths, products with M·N·K < WASM_MIN_MNK run on the
+ * reference: for those the copies into wasm memory cost more than the arithmetic.
  */
+import { OptionError } from "../core/errors.js";
 import type { FloatArray } from "../core/tensor.js";
 import { gemmReference } from "./reference.js";
+import { createWasmGemm } from "./wasm.js";
 
-/** Names of the kernel paths. "auto" picks the fastest one available. */
+/** Names of the kernel paths. */
 export type KernelPath = "ts" | "wasm-simd" | "wasm-relaxed";
 
 export type GemmFn = (
@@ -21,31 +36,58 @@ export type GemmFn = (
   accumulate: boolean,
 ) => void;
 
+/** Below this M·N·K the WebAssembly paths defer to the reference (measured crossover ≈ 32–64). */
+export const WASM_MIN_MNK = 64;
+
+const KERNEL_PATHS: readonly KernelPath[] = ["ts", "wasm-simd", "wasm-relaxed"];
+/** The order "auto" tries. */
+const AUTO_ORDER: readonly KernelPath[] = ["wasm-simd", "wasm-relaxed", "ts"];
+
 const paths = new Map<KernelPath, GemmFn>([["ts", gemmReference]]);
 let current: KernelPath = "ts";
 let currentGemm: GemmFn = gemmReference;
+let currentIsWasm = false;
 
-/** Registers an implementation for a path (used by the WebAssembly loader). */
+/** Registers an implementation for a path (used by the WebAssembly loader below). */
 export function registerKernelPath(path: KernelPath, gemm: GemmFn): void {
   paths.set(path, gemm);
 }
 
-/** The paths usable in this process. */
+/** The paths usable in this process, reference first. */
 export function availableKernelPaths(): KernelPath[] {
-  return [...paths.keys()];
+  return KERNEL_PATHS.filter((p) => paths.has(p));
 }
 
-/** Selects the path every later `gemm` call uses. */
-export function setKernelPath(path: KernelPath): void {
-  const g = paths.get(path);
-  if (!g) throw new Error(`kernel path "${path}" is not available here (available: ${availableKernelPaths().join(", ")})`);
-  current = path;
+/** The path "auto" resolves to here: the fastest available. */
+export function autoKernelPath(): KernelPath {
+  return AUTO_ORDER.find((p) => paths.has(p)) ?? "ts";
+}
+
+/** Selects the path every later `gemm` call uses; "auto" picks `autoKernelPath()`. */
+export function setKernelPath(path: KernelPath | "auto"): void {
+  const resolved = path === "auto" ? autoKernelPath() : path;
+  const g = paths.get(resolved);
+  if (!g) {
+    throw new OptionError("kernel path", `one of ${availableKernelPaths().join(", ")} or auto (available here)`, path);
+  }
+  current = resolved;
   currentGemm = g;
+  currentIsWasm = resolved !== "ts";
 }
 
 /** The selected path. */
 export function getKernelPath(): KernelPath {
   return current;
+}
+
+/**
+ * The implementation registered for a path, without the small-shape fallback
+ * (for the differential tests and the benchmarks). Throws when it is not available.
+ */
+export function kernelFor(path: KernelPath): GemmFn {
+  const g = paths.get(path);
+  if (!g) throw new OptionError("kernel path", `one of ${availableKernelPaths().join(", ")}`, path);
+  return g;
 }
 
 /**
@@ -63,7 +105,31 @@ export function gemm(
   C: FloatArray,
   accumulate = false,
 ): void {
-  currentGemm(transA, transB, M, N, K, A, B, C, accumulate);
+  if (currentIsWasm && M * N * K < WASM_MIN_MNK) gemmReference(transA, transB, M, N, K, A, B, C, accumulate);
+  else currentGemm(transA, transB, M, N, K, A, B, C, accumulate);
+}
+
+const simd = createWasmGemm("simd");
+if (simd) registerKernelPath("wasm-simd", simd);
+const relaxed = createWasmGemm("relaxed");
+if (relaxed) registerKernelPath("wasm-relaxed", relaxed);
+
+function requestedPath(): string | undefined {
+  const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+  const v = proc?.env?.["BNLAB_KERNELS"];
+  return v === undefined || v === "" ? undefined : v;
+}
+
+const requested = requestedPath();
+if (requested === undefined) {
+  setKernelPath("auto");
+} else if (requested === "auto" || (KERNEL_PATHS as readonly string[]).includes(requested)) {
+  if (requested !== "auto" && !paths.has(requested as KernelPath)) {
+    throw new OptionError("BNLAB_KERNELS", `one of ${availableKernelPaths().join(", ")} or auto (available here)`, requested);
+  }
+  setKernelPath(requested as KernelPath | "auto");
+} else {
+  throw new OptionError("BNLAB_KERNELS", "ts, wasm-simd, wasm-relaxed or auto", requested);
 }
 
 export { gemmReference };

@@ -1,0 +1,320 @@
+// General matrix multiply in AssemblyScript with 128-bit SIMD, for float32 and float64.
+//
+// Computes exactly what src/kernels/reference.ts defines, row-major:
+//   C (M×N) = op(A)·op(B)   (+ C when accumulate != 0)
+// op(A) is A (M×K) or, with transA, Aᵀ of A stored K×M; op(B) is B (K×N) or, with
+// transB, Bᵀ of B stored N×K. All pointers are byte offsets into this module's
+// memory; the TypeScript side (src/kernels/wasm.ts) copies operands in and C out.
+//
+// Structure (after GotoBLAS / BLIS, reduced to what the assignment's shapes need):
+//   for each KC block of k:
+//     pack op(A)[:, block] into MR-row tiles and op(B)[block, :] into NR-column panels
+//     for each column panel, for each row tile: the micro-kernel, an MR×NR tile of C
+// Packing makes both transposes free: the micro-kernel only ever sees tiles laid
+// out k-major. It keeps MR·(NR/lanes) = 12 v128 accumulators (V8 has 16 xmm
+// registers for wasm code), broadcasts each element of the A tile with
+// load32_splat / load64_splat and loads one row of the B panel as two vectors.
+// Ragged edges: tiles and panels are zero-padded to MR rows and NR columns (and a
+// block to an even number of k), and an edge tile is computed into scratch and
+// only its valid part written to C.
+//
+// Built twice by scripts/build-wasm.mjs: `--enable simd` and additionally
+// `--enable relaxed-simd`, where ASC_FEATURE_RELAXED_SIMD turns the multiply-add
+// into f32x4/f64x2.relaxed_madd (fused where the hardware has FMA).
+
+const MR: i32 = 6;
+const KC: i32 = 256;
+
+// NOTE: `a * b + c`; relaxed_madd may round once (fused) or twice, so results can
+// differ in the last bit between the two builds, never between runs of one build.
+@inline function madd32(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+@inline function madd64(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
+  return f64x2.add(f64x2.mul(a, b), c);
+}
+
+/**
+ * float32 6×8 micro-kernel over packed panels: a holds 6 values per k, b holds 8 per k;
+ * kc is even (the packers pad an odd block with a zero row). Writes the
+ * 6×8 tile to the scratch tile at c (rows of 32 bytes).
+ */
+function micro32(kc: i32, a: usize, b: usize, c: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0), c50 = f32x4.splat(0), c51 = f32x4.splat(0);
+  // NOTE: unrolled by two k with constant offsets, so the loop advances just two
+  // pointers per 24 multiply-adds; V8 folds the offsets into the loads.
+  for (let k = 0; k < kc; k += 2) {
+    let b0 = v128.load(b);
+    let b1 = v128.load(b, 16);
+    let x = v128.load32_splat(a);
+    c00 = madd32(x, b0, c00); c01 = madd32(x, b1, c01);
+    x = v128.load32_splat(a, 4);
+    c10 = madd32(x, b0, c10); c11 = madd32(x, b1, c11);
+    x = v128.load32_splat(a, 8);
+    c20 = madd32(x, b0, c20); c21 = madd32(x, b1, c21);
+    x = v128.load32_splat(a, 12);
+    c30 = madd32(x, b0, c30); c31 = madd32(x, b1, c31);
+    x = v128.load32_splat(a, 16);
+    c40 = madd32(x, b0, c40); c41 = madd32(x, b1, c41);
+    x = v128.load32_splat(a, 20);
+    c50 = madd32(x, b0, c50); c51 = madd32(x, b1, c51);
+    b0 = v128.load(b, 32);
+    b1 = v128.load(b, 48);
+    x = v128.load32_splat(a, 24);
+    c00 = madd32(x, b0, c00); c01 = madd32(x, b1, c01);
+    x = v128.load32_splat(a, 28);
+    c10 = madd32(x, b0, c10); c11 = madd32(x, b1, c11);
+    x = v128.load32_splat(a, 32);
+    c20 = madd32(x, b0, c20); c21 = madd32(x, b1, c21);
+    x = v128.load32_splat(a, 36);
+    c30 = madd32(x, b0, c30); c31 = madd32(x, b1, c31);
+    x = v128.load32_splat(a, 40);
+    c40 = madd32(x, b0, c40); c41 = madd32(x, b1, c41);
+    x = v128.load32_splat(a, 44);
+    c50 = madd32(x, b0, c50); c51 = madd32(x, b1, c51);
+    a += 48;
+    b += 64;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c + 32, c10); v128.store(c + 32, c11, 16);
+  v128.store(c + 64, c20); v128.store(c + 64, c21, 16);
+  v128.store(c + 96, c30); v128.store(c + 96, c31, 16);
+  v128.store(c + 128, c40); v128.store(c + 128, c41, 16);
+  v128.store(c + 160, c50); v128.store(c + 160, c51, 16);
+}
+
+/** float64 6×4 micro-kernel over packed panels (6 values of A and 4 of B per k) into a scratch tile of 32-byte rows; as micro32. */
+function micro64(kc: i32, a: usize, b: usize, c: usize): void {
+  let c00 = f64x2.splat(0), c01 = f64x2.splat(0), c10 = f64x2.splat(0), c11 = f64x2.splat(0);
+  let c20 = f64x2.splat(0), c21 = f64x2.splat(0), c30 = f64x2.splat(0), c31 = f64x2.splat(0);
+  let c40 = f64x2.splat(0), c41 = f64x2.splat(0), c50 = f64x2.splat(0), c51 = f64x2.splat(0);
+  for (let k = 0; k < kc; k += 2) {
+    let b0 = v128.load(b);
+    let b1 = v128.load(b, 16);
+    let x = v128.load64_splat(a);
+    c00 = madd64(x, b0, c00); c01 = madd64(x, b1, c01);
+    x = v128.load64_splat(a, 8);
+    c10 = madd64(x, b0, c10); c11 = madd64(x, b1, c11);
+    x = v128.load64_splat(a, 16);
+    c20 = madd64(x, b0, c20); c21 = madd64(x, b1, c21);
+    x = v128.load64_splat(a, 24);
+    c30 = madd64(x, b0, c30); c31 = madd64(x, b1, c31);
+    x = v128.load64_splat(a, 32);
+    c40 = madd64(x, b0, c40); c41 = madd64(x, b1, c41);
+    x = v128.load64_splat(a, 40);
+    c50 = madd64(x, b0, c50); c51 = madd64(x, b1, c51);
+    b0 = v128.load(b, 32);
+    b1 = v128.load(b, 48);
+    x = v128.load64_splat(a, 48);
+    c00 = madd64(x, b0, c00); c01 = madd64(x, b1, c01);
+    x = v128.load64_splat(a, 56);
+    c10 = madd64(x, b0, c10); c11 = madd64(x, b1, c11);
+    x = v128.load64_splat(a, 64);
+    c20 = madd64(x, b0, c20); c21 = madd64(x, b1, c21);
+    x = v128.load64_splat(a, 72);
+    c30 = madd64(x, b0, c30); c31 = madd64(x, b1, c31);
+    x = v128.load64_splat(a, 80);
+    c40 = madd64(x, b0, c40); c41 = madd64(x, b1, c41);
+    x = v128.load64_splat(a, 88);
+    c50 = madd64(x, b0, c50); c51 = madd64(x, b1, c51);
+    a += 96;
+    b += 64;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c + 32, c10); v128.store(c + 32, c11, 16);
+  v128.store(c + 64, c20); v128.store(c + 64, c21, 16);
+  v128.store(c + 96, c30); v128.store(c + 96, c31, 16);
+  v128.store(c + 128, c40); v128.store(c + 128, c41, 16);
+  v128.store(c + 160, c50); v128.store(c + 160, c51, 16);
+}
+
+/**
+ * Packs rows k0..k0+kc of op(A) into MR-row tiles: tile t holds, for each k, the MR
+ * values op(A)[t·MR + r][k0 + k] (zero past row M), at dst + t·kcp·MR elements.
+ * kcp = kc rounded up to even; the extra k row (if any) is zero.
+ */
+function packA<T>(transA: i32, M: i32, K: i32, pA: usize, k0: i32, kc: i32, kcp: i32, dst: usize): void {
+  const es = <usize>sizeof<T>();
+  for (let i0 = 0; i0 < M; i0 += MR) {
+    const tile = dst + <usize>i0 * <usize>kcp * es;
+    const mr = min(MR, M - i0);
+    if (transA) {
+      // op(A)[i][k] = A[k·M + i]: each k row of the tile is contiguous in A.
+      let s = pA + (<usize>k0 * <usize>M + <usize>i0) * es;
+      let d = tile;
+      const step = <usize>M * es;
+      if (mr == MR) {
+        for (let k = 0; k < kc; k++) {
+          if (sizeof<T>() == 4) {
+            v128.store(d, v128.load(s));
+            store<u64>(d, load<u64>(s, 16), 16);
+          } else {
+            v128.store(d, v128.load(s));
+            v128.store(d, v128.load(s, 16), 16);
+            v128.store(d, v128.load(s, 32), 32);
+          }
+          s += step;
+          d += <usize>MR * es;
+        }
+      } else {
+        for (let k = 0; k < kc; k++) {
+          for (let r = 0; r < MR; r++) store<T>(d + <usize>r * es, r < mr ? load<T>(s + <usize>r * es) : <T>0);
+          s += step;
+          d += <usize>MR * es;
+        }
+      }
+    } else {
+      // op(A)[i][k] = A[i·K + k]: gather MR rows.
+      for (let r = 0; r < MR; r++) {
+        let d = tile + <usize>r * es;
+        if (r < mr) {
+          let s = pA + (<usize>(i0 + r) * <usize>K + <usize>k0) * es;
+          for (let k = 0; k < kc; k++) {
+            store<T>(d, load<T>(s));
+            s += es;
+            d += <usize>MR * es;
+          }
+        } else {
+          for (let k = 0; k < kc; k++) {
+            store<T>(d, <T>0);
+            d += <usize>MR * es;
+          }
+        }
+      }
+    }
+    if (kcp > kc) memory.fill(tile + <usize>kc * <usize>MR * es, 0, <usize>MR * es);
+  }
+}
+
+/**
+ * Packs rows k0..k0+kc of op(B) into NR-column panels: panel p holds, for each k,
+ * the NR values op(B)[k0 + k][p·NR + q] (zero past column N), at dst + p·kcp·NR elements.
+ */
+function packB<T>(transB: i32, N: i32, K: i32, pB: usize, k0: i32, kc: i32, kcp: i32, dst: usize, NR: i32): void {
+  const es = <usize>sizeof<T>();
+  const rowBytes = <usize>NR * es;
+  for (let j0 = 0; j0 < N; j0 += NR) {
+    const panel = dst + <usize>j0 * <usize>kcp * es;
+    const nr = min(NR, N - j0);
+    if (!transB && nr == NR) {
+      // op(B)[k][j] = B[k·N + j]: each k row of the panel is 32 contiguous bytes of B.
+      let s = pB + (<usize>k0 * <usize>N + <usize>j0) * es;
+      let d = panel;
+      const step = <usize>N * es;
+      for (let k = 0; k < kc; k++) {
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s, 16), 16);
+        s += step;
+        d += rowBytes;
+      }
+    } else {
+      for (let q = 0; q < NR; q++) {
+        let d = panel + <usize>q * es;
+        if (q < nr) {
+          const j = <usize>(j0 + q);
+          // transB: op(B)[k][j] = B[j·K + k]; otherwise B[k·N + j].
+          let s = transB ? pB + (j * <usize>K + <usize>k0) * es : pB + (<usize>k0 * <usize>N + j) * es;
+          const step = transB ? es : <usize>N * es;
+          for (let k = 0; k < kc; k++) {
+            store<T>(d, load<T>(s));
+            s += step;
+            d += rowBytes;
+          }
+        } else {
+          for (let k = 0; k < kc; k++) {
+            store<T>(d, <T>0);
+            d += rowBytes;
+          }
+        }
+      }
+    }
+    if (kcp > kc) memory.fill(panel + <usize>kc * rowBytes, 0, rowBytes);
+  }
+}
+
+function gemmImpl<T>(
+  transA: i32, transB: i32, M: i32, N: i32, K: i32,
+  pA: usize, pB: usize, pC: usize, accumulate: i32, pPackA: usize, pPackB: usize, pTile: usize,
+): void {
+  const es = <usize>sizeof<T>();
+  const NR: i32 = sizeof<T>() == 4 ? 8 : 4;
+  const ldc = <usize>N * es;
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = min(KC, K - k0);
+    const kcp = (kc + 1) & ~1;
+    const add = accumulate != 0 || k0 > 0;
+    packA<T>(transA, M, K, pA, k0, kc, kcp, pPackA);
+    packB<T>(transB, N, K, pB, k0, kc, kcp, pPackB, NR);
+    for (let j0 = 0; j0 < N; j0 += NR) {
+      const nr = min(NR, N - j0);
+      const b = pPackB + <usize>j0 * <usize>kcp * es;
+      for (let i0 = 0; i0 < M; i0 += MR) {
+        const mr = min(MR, M - i0);
+        const a = pPackA + <usize>i0 * <usize>kcp * es;
+        const c = pC + (<usize>i0 * <usize>N + <usize>j0) * es;
+        if (sizeof<T>() == 4) micro32(kcp, a, b, pTile);
+        else micro64(kcp, a, b, pTile);
+        if (mr == MR && nr == NR) {
+          // Each tile row is 32 bytes: two vectors.
+          for (let r = 0; r < MR; r++) {
+            const cRow = c + <usize>r * ldc;
+            const tRow = pTile + <usize>r * 32;
+            let v0 = v128.load(tRow);
+            let v1 = v128.load(tRow, 16);
+            if (add) {
+              if (sizeof<T>() == 4) {
+                v0 = f32x4.add(v0, v128.load(cRow));
+                v1 = f32x4.add(v1, v128.load(cRow, 16));
+              } else {
+                v0 = f64x2.add(v0, v128.load(cRow));
+                v1 = f64x2.add(v1, v128.load(cRow, 16));
+              }
+            }
+            v128.store(cRow, v0);
+            v128.store(cRow, v1, 16);
+          }
+        } else {
+          // Ragged edge: keep the valid part of the tile.
+          for (let r = 0; r < mr; r++) {
+            const cRow = c + <usize>r * ldc;
+            const tRow = pTile + <usize>r * 32;
+            for (let q = 0; q < nr; q++) {
+              const off = <usize>q * es;
+              const v = load<T>(tRow + off);
+              store<T>(cRow + off, add ? load<T>(cRow + off) + v : v);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * float32 gemm; see the file comment. Scratch: pPackA needs ceil(M/6)·6·KCP floats,
+ * pPackB ceil(N/8)·8·KCP floats (KCP = min(K, 256) rounded up to even), pTile 48 floats.
+ */
+export function gemm_f32(
+  transA: i32, transB: i32, M: i32, N: i32, K: i32,
+  pA: usize, pB: usize, pC: usize, accumulate: i32, pPackA: usize, pPackB: usize, pTile: usize,
+): void {
+  gemmImpl<f32>(transA, transB, M, N, K, pA, pB, pC, accumulate, pPackA, pPackB, pTile);
+}
+
+/** float64 gemm; as gemm_f32 with panels of 4 columns (pPackB ceil(N/4)·4·KCP doubles, pTile 24). */
+export function gemm_f64(
+  transA: i32, transB: i32, M: i32, N: i32, K: i32,
+  pA: usize, pB: usize, pC: usize, accumulate: i32, pPackA: usize, pPackB: usize, pTile: usize,
+): void {
+  gemmImpl<f64>(transA, transB, M, N, K, pA, pB, pC, accumulate, pPackA, pPackB, pTile);
+}
+
+/** First free byte after the module's static data; the caller lays out its buffers from here. */
+export function heapBase(): usize {
+  return __heap_base;
+}

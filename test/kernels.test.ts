@@ -1,0 +1,211 @@
+/**
+ * Differential suite for the gemm kernels: every available path (the TypeScript
+ * reference and each WebAssembly build the engine accepts) against a float64
+ * reference computation, over random and ragged shapes, every transpose
+ * combination, with and without accumulate.
+ */
+import { describe, expect, it, vi } from "vitest";
+import {
+  WASM_MIN_MNK,
+  autoKernelPath,
+  availableKernelPaths,
+  gemm,
+  gemmReference,
+  getKernelPath,
+  kernelFor,
+  setKernelPath,
+  type FloatArray,
+  type KernelPath,
+} from "../src/index.js";
+import { wasmBytes } from "../src/kernels/wasm.js";
+
+/** mulberry32: a tiny seeded generator, so the shapes are the same on every run. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Case {
+  M: number;
+  N: number;
+  K: number;
+  transA: boolean;
+  transB: boolean;
+  accumulate: boolean;
+  /** Extra elements at the end of each operand buffer (kernels must use only the first M·K etc.). */
+  slack: number;
+}
+
+const DIMS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 16, 17, 31, 33, 50, 64, 65, 100, 129, 257, 513];
+
+function makeCases(count: number): Case[] {
+  const r = rng(2024);
+  const pick = (): number => DIMS[Math.floor(r() * DIMS.length)]!;
+  const cases: Case[] = [];
+  // Every transpose and accumulate combination on a few fixed ragged shapes first.
+  for (const [M, N, K] of [[1, 1, 1], [3, 17, 33], [17, 33, 513], [7, 9, 257], [50, 100, 300]] as const) {
+    for (let bits = 0; bits < 8; bits++) {
+      cases.push({ M, N, K, transA: (bits & 1) !== 0, transB: (bits & 2) !== 0, accumulate: (bits & 4) !== 0, slack: 0 });
+    }
+  }
+  while (cases.length < count) {
+    let M = pick();
+    let N = pick();
+    let K = pick();
+    // Keep the suite fast: cap the work per case.
+    while (M * N * K > 400_000) {
+      if (M >= N && M >= K) M = Math.ceil(M / 4);
+      else if (N >= K) N = Math.ceil(N / 4);
+      else K = Math.ceil(K / 4);
+    }
+    cases.push({ M, N, K, transA: r() < 0.5, transB: r() < 0.5, accumulate: r() < 0.5, slack: r() < 0.2 ? 5 : 0 });
+  }
+  return cases;
+}
+
+function randomArray(n: number, r: () => number): Float64Array {
+  const a = new Float64Array(n);
+  for (let i = 0; i < n; i++) a[i] = r() * 2 - 1;
+  return a;
+}
+
+/** max |x − ref| / max |ref| over the first n elements (the norm-wise relative error). */
+function relErr(x: FloatArray, ref: Float64Array, n: number): number {
+  let err = 0;
+  let scale = 0;
+  for (let i = 0; i < n; i++) {
+    err = Math.max(err, Math.abs(x[i]! - ref[i]!));
+    scale = Math.max(scale, Math.abs(ref[i]!));
+  }
+  return scale === 0 ? err : err / scale;
+}
+
+const cases = makeCases(240);
+const paths = availableKernelPaths();
+
+describe("gemm kernels", () => {
+  it("has the reference and the WebAssembly SIMD build on this engine", () => {
+    expect(paths).toContain("ts");
+    // Node 20 and every current browser support fixed-width SIMD.
+    expect(paths).toContain("wasm-simd");
+    // The relaxed build is registered exactly when the engine validates it.
+    expect(paths.includes("wasm-relaxed")).toBe(wasmBytes("relaxed") !== null);
+  });
+
+  for (const path of paths) {
+    for (const dtype of ["float32", "float64"] as const) {
+      it(`${path} ${dtype}: ${cases.length} random and ragged shapes match a float64 reference`, () => {
+        const g = kernelFor(path);
+        const tol = dtype === "float32" ? 1e-4 : 1e-12;
+        const r = rng(7);
+        let worst = 0;
+        for (const c of cases) {
+          const { M, N, K, transA, transB, accumulate, slack } = c;
+          const A64 = randomArray(M * K + slack, r);
+          const B64 = randomArray(K * N + slack, r);
+          const C064 = randomArray(M * N + slack, r);
+          const cast = (a: Float64Array): FloatArray => (dtype === "float32" ? Float32Array.from(a) : a.slice());
+          const A = cast(A64);
+          const B = cast(B64);
+          const C = cast(C064);
+          // The float64 reference sees exactly the values the kernel sees (rounded to dtype).
+          const ref = Float64Array.from(C);
+          gemmReference(transA, transB, M, N, K, Float64Array.from(A), Float64Array.from(B), ref, accumulate);
+          g(transA, transB, M, N, K, A, B, C, accumulate);
+          const e = relErr(C, ref, M * N);
+          if (!(e <= tol)) throw new Error(`${path} ${dtype} ${JSON.stringify(c)}: relative error ${e} > ${tol}`);
+          worst = Math.max(worst, e);
+          // Elements past M·N are never written.
+          for (let i = M * N; i < M * N + slack; i++) expect(C[i]).toBe(cast(C064)[i]);
+        }
+        expect(worst).toBeLessThanOrEqual(tol);
+      });
+    }
+
+    it(`${path}: K = 0 gives zeros (or leaves C when accumulating); M = 0 or N = 0 writes nothing`, () => {
+      const g = kernelFor(path);
+      for (const Arr of [Float32Array, Float64Array]) {
+        const C = new Arr([1, 2, 3, 4, 5, 6]);
+        g(false, false, 2, 3, 0, new Arr(0), new Arr(0), C, true);
+        expect([...C]).toEqual([1, 2, 3, 4, 5, 6]);
+        g(false, false, 2, 3, 0, new Arr(0), new Arr(0), C, false);
+        expect([...C]).toEqual([0, 0, 0, 0, 0, 0]);
+        const D = new Arr([7, 8]);
+        g(false, false, 0, 2, 4, new Arr(0), new Arr(8), D, false);
+        g(false, false, 2, 0, 4, new Arr(8), new Arr(0), D, false);
+        expect([...D]).toEqual([7, 8]);
+      }
+    });
+
+    it(`${path}: repeated calls give bit-identical results (scratch reuse leaks nothing)`, () => {
+      const g = kernelFor(path);
+      const r = rng(99);
+      const A = Float32Array.from(randomArray(33 * 129, r));
+      const B = Float32Array.from(randomArray(129 * 17, r));
+      const first = new Float32Array(33 * 17);
+      g(true, false, 33, 17, 129, A, B, first, false);
+      // A larger product in between grows and dirties the scratch memory.
+      const big = Float32Array.from(randomArray(200 * 300, r));
+      g(false, true, 200, 200, 300, big, big, new Float32Array(200 * 200), false);
+      const again = new Float32Array(33 * 17);
+      g(true, false, 33, 17, 129, A, B, again, false);
+      expect(again).toEqual(first);
+    });
+  }
+});
+
+describe("gemm dispatcher", () => {
+  it("defaults to the fastest available path and defers tiny products to the reference", () => {
+    expect(getKernelPath()).toBe(autoKernelPath());
+    expect(autoKernelPath()).toBe(paths.includes("wasm-simd") ? "wasm-simd" : "ts");
+    const A = new Float64Array([1, 2, 3, 4]);
+    const B = new Float64Array([5, 6, 7, 8]);
+    const C = new Float64Array(4);
+    expect(2 * 2 * 2).toBeLessThan(WASM_MIN_MNK);
+    gemm(false, false, 2, 2, 2, A, B, C);
+    expect([...C]).toEqual([19, 22, 43, 50]);
+    gemm(true, true, 2, 2, 2, A, B, C, true);
+    expect([...C]).toEqual([19 + 23, 22 + 31, 43 + 34, 50 + 46]);
+  });
+
+  it("switches paths and names the available ones when asked for a missing one", () => {
+    const before = getKernelPath();
+    try {
+      for (const p of paths) {
+        setKernelPath(p);
+        expect(getKernelPath()).toBe(p);
+      }
+      setKernelPath("auto");
+      expect(getKernelPath()).toBe(autoKernelPath());
+      if (!paths.includes("wasm-relaxed")) {
+        expect(() => setKernelPath("wasm-relaxed")).toThrow(/kernel path.*ts.*wasm-simd/);
+      }
+      expect(() => setKernelPath("gpu" as KernelPath)).toThrow(/expected one of/);
+    } finally {
+      setKernelPath(before);
+    }
+  });
+
+  it("honours BNLAB_KERNELS at import and rejects unknown values", async () => {
+    const saved = process.env["BNLAB_KERNELS"];
+    try {
+      process.env["BNLAB_KERNELS"] = "ts";
+      vi.resetModules();
+      const forced = await import("../src/kernels/index.js");
+      expect(forced.getKernelPath()).toBe("ts");
+      process.env["BNLAB_KERNELS"] = "cuda";
+      vi.resetModules();
+      await expect(import("../src/kernels/index.js")).rejects.toThrow(/BNLAB_KERNELS: expected ts, wasm-simd, wasm-relaxed or auto, got "cuda"/);
+    } finally {
+      if (saved === undefined) delete process.env["BNLAB_KERNELS"];
+      else process.env["BNLAB_KERNELS"] = saved;
+      vi.resetModules();
+    }
+  });
+});
