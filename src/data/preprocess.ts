@@ -3,9 +3,13 @@
  * training split's mean image, channels first.
  */
 import { OptionError } from "../core/errors.js";
-import { Tensor, allocFloat, type DType, type FloatArray, type Labels } from "../core/tensor.js";
+import { Tensor, allocFloat, type DType, type Labels } from "../core/tensor.js";
 import { loadCifar10At, type Cifar10Kind, type Cifar10Raw, type FileCount } from "./cifar10.js";
-import { IMAGE_BYTES } from "./formats.js";
+import { IMAGE_BYTES as IMPORTED_IMAGE_BYTES } from "./formats.js";
+
+// NOTE: a module-local copy: under loaders that turn ESM bindings into getters (tsx), an imported
+// constant read in a hot loop costs a function call per pixel.
+const IMAGE_BYTES: number = IMPORTED_IMAGE_BYTES;
 import { NoDataError, resolveDataDir } from "./locate.js";
 
 /** Where a dataset came from, for reports. */
@@ -56,17 +60,44 @@ function checkCount(option: string, v: number): void {
  * computed in float64 and stored in `dtype`.
  */
 function toFloat(x: Uint8Array, start: number, n: number, mean: Float64Array | null, dtype: DType): Tensor {
-  const out: FloatArray = allocFloat(n * IMAGE_BYTES, dtype);
   const src = x.subarray(start * IMAGE_BYTES, (start + n) * IMAGE_BYTES);
+  // NOTE: one loop per concrete array type keeps the element accesses monomorphic (several times faster).
+  const out = dtype === "float64" ? subtractMean64(src, n, mean) : subtractMean32(src, n, mean);
+  return new Tensor(out, [n, 3, 32, 32]);
+}
+
+function subtractMean64(src: Uint8Array, n: number, mean: Float64Array | null): Float64Array {
+  const out = new Float64Array(n * IMAGE_BYTES);
   if (mean === null) {
     out.set(src);
-  } else {
-    for (let i = 0; i < n; i++) {
-      const off = i * IMAGE_BYTES;
-      for (let j = 0; j < IMAGE_BYTES; j++) out[off + j] = src[off + j]! - mean[j]!;
-    }
+    return out;
   }
-  return new Tensor(out, [n, 3, 32, 32]);
+  for (let i = 0, off = 0; i < n; i++, off += IMAGE_BYTES) {
+    for (let j = 0; j < IMAGE_BYTES; j++) out[off + j] = src[off + j]! - mean[j]!;
+  }
+  return out;
+}
+
+function subtractMean32(src: Uint8Array, n: number, mean: Float64Array | null): Float32Array {
+  const out = new Float32Array(n * IMAGE_BYTES);
+  if (mean === null) {
+    out.set(src);
+    return out;
+  }
+  for (let i = 0, off = 0; i < n; i++, off += IMAGE_BYTES) {
+    for (let j = 0; j < IMAGE_BYTES; j++) out[off + j] = src[off + j]! - mean[j]!;
+  }
+  return out;
+}
+
+/** The mean image (3072) of the first n images, float64 (sums of bytes are exact). */
+function meanImageOf(x: Uint8Array, n: number): Float64Array {
+  const mean = new Float64Array(IMAGE_BYTES);
+  for (let i = 0, off = 0; i < n; i++, off += IMAGE_BYTES) {
+    for (let j = 0; j < IMAGE_BYTES; j++) mean[j] += x[off + j]!;
+  }
+  if (n > 0) for (let j = 0; j < IMAGE_BYTES; j++) mean[j] /= n;
+  return mean;
 }
 
 /**
@@ -111,16 +142,8 @@ export function getCifar10Data(options: GetCifar10DataOptions = {}): Cifar10Data
     throw new OptionError("numTest", `at most ${haveTest} (${where} holds ${haveTest} test records)`, numTest);
   }
 
-  let mean: Float64Array | null = null;
-  if (subtractMean) {
-    // Sums of uint8 values are exact in float64; one division per pixel, as np.mean.
-    mean = new Float64Array(IMAGE_BYTES);
-    for (let i = 0; i < numTraining; i++) {
-      const off = i * IMAGE_BYTES;
-      for (let j = 0; j < IMAGE_BYTES; j++) mean[j]! += raw.xTrain[off + j]!;
-    }
-    if (numTraining > 0) for (let j = 0; j < IMAGE_BYTES; j++) mean[j]! /= numTraining;
-  }
+  // One division per pixel after exact sums, as np.mean.
+  const mean = subtractMean ? meanImageOf(raw.xTrain, numTraining) : null;
   const meanImage = mean === null ? null : new Tensor(allocFloat(IMAGE_BYTES, dtype), [3, 32, 32]);
   if (meanImage !== null && mean !== null) meanImage.data.set(mean);
 

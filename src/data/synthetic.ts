@@ -13,7 +13,10 @@
 import { OptionError } from "../core/errors.js";
 import { RandomState } from "../core/random.js";
 import { Tensor, allocFloat, type DType } from "../core/tensor.js";
-import { IMAGE_BYTES, NUM_CLASSES } from "./formats.js";
+import { IMAGE_BYTES as IMPORTED_IMAGE_BYTES, NUM_CLASSES } from "./formats.js";
+
+// NOTE: module-local copy for hot loops (see preprocess.ts).
+const IMAGE_BYTES: number = IMPORTED_IMAGE_BYTES;
 import type { Cifar10Data } from "./preprocess.js";
 
 export interface SyntheticCifarOptions {
