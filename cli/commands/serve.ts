@@ -3,7 +3,7 @@
  * data folder served read-only. Builds the page into web/dist first when it is
  * missing or older than its sources.
  */
-import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
@@ -49,7 +49,11 @@ export function webBuildIsStale(root: string): boolean {
  */
 export async function buildWeb(root: string, log: (line: string) => void = () => {}): Promise<string> {
   const dist = join(root, "web", "dist");
-  const tmp = mkdtempSync(join(root, "web", ".dist-"));
+  // NOTE: the temporary build lives under node_modules/.cache (git-ignored, same file system
+  // as web/, so the final rename is atomic).
+  const cache = join(root, "node_modules", ".cache");
+  mkdirSync(cache, { recursive: true });
+  const tmp = mkdtempSync(join(cache, "bnlab-web-"));
   log("building the playground into web/dist …");
   try {
     const { build } = await import("vite");
