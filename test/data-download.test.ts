@@ -59,6 +59,13 @@ beforeAll(async () => {
       res.end(body);
       return;
     }
+    if (url === "/stall.tar.gz") {
+      // Half the body, then nothing: only an abort (or the idle timeout) ends it.
+      const body = routes.get("/good.tar.gz")!;
+      res.writeHead(200, { "content-length": body.length });
+      res.write(body.subarray(0, body.length >> 1));
+      return;
+    }
     const body = routes.get(url);
     if (body === undefined) {
       res.writeHead(404).end("not found");
@@ -71,6 +78,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   rmSync(tmp, { recursive: true, force: true });
 });
@@ -154,6 +162,22 @@ describe("downloadCifar10", () => {
     expect(ok.alreadyPresent).toBe(false);
     expect(readdirSync(dir)).toEqual(["cifar-10-batches-bin"]);
     expect(cutRequests).toBe(2);
+  });
+
+  it("an aborted or stalled transfer (Ctrl-C, idle timeout) removes its temporaries", async () => {
+    const dir = join(tmp, "stall");
+    mkdirSync(dir);
+    const abort = new AbortController();
+    const onProgress = (p: DownloadProgress): void => {
+      if (p.received > 0) abort.abort();
+    };
+    const err = await failure(downloadCifar10({ dir, url: `${base}/stall.tar.gz`, onProgress, signal: abort.signal }));
+    expect(err).toBeInstanceOf(DownloadError);
+    expect(err.message).toMatch(/interrupted/);
+    expect(readdirSync(dir)).toEqual([]);
+    const idle = await failure(downloadCifar10({ dir, url: `${base}/stall.tar.gz`, idleTimeoutMs: 300 }));
+    expect(idle.message).toMatch(/no data for 0\.3 s/);
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it("an HTTP error is reported with its status", async () => {

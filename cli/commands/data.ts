@@ -66,8 +66,19 @@ export function register(program: Command): void {
       const dir = opts.dir ?? cacheDir();
       process.stderr.write(`Downloading ${opts.url}\n  into ${dir}\n`);
       const progress = progressPrinter();
+      // Ctrl-C aborts the transfer so that the temporaries are removed before exiting.
+      const abort = new AbortController();
+      const onSigint = (): void => abort.abort();
+      process.once("SIGINT", onSigint);
       try {
-        const result = await downloadCifar10({ dir, url: opts.url, md5: opts.md5, force: opts.force, onProgress: progress.onProgress });
+        const result = await downloadCifar10({
+          dir,
+          url: opts.url,
+          md5: opts.md5,
+          force: opts.force,
+          onProgress: progress.onProgress,
+          signal: abort.signal,
+        });
         progress.stop();
         if (result.alreadyPresent) {
           process.stdout.write(`CIFAR-10 is already installed at ${result.location.path} (use --force to replace it).\n`);
@@ -76,6 +87,7 @@ export function register(program: Command): void {
         const records = result.files.reduce((s, f) => s + f.records, 0);
         process.stdout.write(`${pc.green("installed")} ${result.location.path} (${records} records, MD5 verified)\n`);
       } finally {
+        process.removeListener("SIGINT", onSigint);
         progress.stop();
       }
     });

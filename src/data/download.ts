@@ -47,6 +47,8 @@ export interface DownloadOptions {
   fetchImpl?: typeof fetch;
   /** Give up when no byte arrives for this long (default 60 s). */
   idleTimeoutMs?: number;
+  /** Aborts the download (e.g. on Ctrl-C); temporaries are removed as for any failure. */
+  signal?: AbortSignal;
 }
 
 export interface DownloadResult {
@@ -86,8 +88,12 @@ async function fetchToFile(
   fetchImpl: typeof fetch,
   idleTimeoutMs: number,
   onProgress: (p: DownloadProgress) => void,
+  signal: AbortSignal | undefined,
 ): Promise<{ bytes: number; md5: string }> {
   const abort = new AbortController();
+  const onAbort = (): void => abort.abort(new Error("interrupted"));
+  if (signal?.aborted === true) onAbort();
+  signal?.addEventListener("abort", onAbort, { once: true });
   let timer: NodeJS.Timeout | undefined;
   const arm = (): void => {
     clearTimeout(timer);
@@ -129,6 +135,7 @@ async function fetchToFile(
     }
   } finally {
     clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
     await out.close();
   }
   return { bytes: received, md5: hash.digest("hex") };
@@ -171,7 +178,7 @@ export async function downloadCifar10(options: DownloadOptions = {}): Promise<Do
   const oldDir = join(dir, `.bnlab-old-${tag}`);
   let ok = false;
   try {
-    const { bytes, md5: got } = await fetchToFile(url, tmpFile, fetchImpl, options.idleTimeoutMs ?? 60_000, onProgress);
+    const { bytes, md5: got } = await fetchToFile(url, tmpFile, fetchImpl, options.idleTimeoutMs ?? 60_000, onProgress, options.signal);
     onProgress({ phase: "verify", received: bytes, total: bytes });
     if (md5 !== null && got !== md5.toLowerCase()) {
       throw new DownloadError(url, `checksum mismatch: expected MD5 ${md5.toLowerCase()}, got ${got} (corrupt or different file); nothing was installed`);
