@@ -4,7 +4,9 @@
 import type { Command } from "commander";
 import { register as serve } from "./serve.js";
 import { register as data } from "./data.js";
+import { register as bench } from "./bench.js";
+import { register as reproduce } from "./reproduce.js";
 
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [serve, data];
+export const commands: Register[] = [reproduce, serve, data, bench];

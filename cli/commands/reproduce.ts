@@ -1,0 +1,91 @@
+/**
+ * `bnlab reproduce`: every cell of the notebook, a report with figures, and the
+ * written answer. See docs/results-json.md for results.json.
+ */
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import pc from "picocolors";
+import { reproduceConfig, runReproduce } from "../../src/experiments/reproduce.js";
+import { defaultJobs } from "../../src/experiments/parallel.js";
+import { resultsJsonText } from "../../src/report/schema.js";
+import { writeReport } from "../../src/report/write.js";
+import { loadData } from "../data-source.js";
+import { jobsOption, seedOption } from "../options.js";
+import { Progress } from "../progress.js";
+import { summaryRows, textTable } from "../summary.js";
+import { bnlabVersion } from "../version.js";
+
+interface ReproduceFlags {
+  data?: string;
+  synthetic?: boolean;
+  fallbackSynthetic?: boolean;
+  download: boolean;
+  out: string;
+  seed: number;
+  jobs?: number;
+  quick?: boolean;
+  extended?: boolean;
+  json?: boolean;
+}
+
+const CELL_TITLES: Record<string, string> = {
+  forwardTrain: "cell 1: batch norm train-time forward",
+  forwardTest: "cell 2: batch norm test-time forward",
+  backwardCheck: "cell 3: batch norm backward gradient check",
+  backwardCompare: "cell 4: staged vs alt backward, timed",
+  netGradcheck: "cell 5: fully connected net with batch norm, gradient check",
+  deepNet: "cell 6: batch norm for deep networks (training)",
+  sweep: "cell 7: batch norm and initialization (weight-scale sweep)",
+  batchSize: "extended: batch norm and batch size (training)",
+  answer: "cell 8: the answer",
+};
+
+export function register(program: Command): void {
+  program
+    .command("reproduce")
+    .description("run every cell of the batch-normalization notebook and write a report with figures and a written answer")
+    .option("--data <DIR>", "CIFAR-10 folder (cifar-10-batches-bin/ or cifar-10-batches-py/ inside, or the .tar.gz)")
+    .option("--synthetic", "use generated CIFAR-shaped data instead of CIFAR-10")
+    .option("--fallback-synthetic", "when no CIFAR-10 is found or downloadable, warn and use synthetic data")
+    .option("--no-download", "do not try to download CIFAR-10 when none is found")
+    .option("--out <DIR>", "output folder for results.json, report.html and figures/", "./bnlab-report")
+    .option("--seed <S>", "seed of every cell's random stream (the assignment's is 231)", seedOption, 231)
+    .option("--jobs <N>", "worker threads for the weight-scale sweep (default: one per core)", jobsOption)
+    .option("--quick", "shrink the training experiments (fewer rows, epochs and scales) for a fast look")
+    .option("--extended", "add layer norm to cells 6 and 7, and the batch-size experiment")
+    .option("--json", "print results.json to stdout instead of the summary")
+    .action(async (flags: ReproduceFlags) => {
+      const progress = new Progress();
+      const loaded = await loadData(flags, flags.seed, progress);
+      const outDir = resolve(flags.out);
+      const jobs = flags.jobs ?? defaultJobs();
+      const quick = flags.quick === true;
+      const extended = flags.extended === true;
+      progress.log(`bnlab reproduce: ${loaded.info.description}; seed ${flags.seed}, ${jobs} job(s)${quick ? ", --quick" : ""}${extended ? ", --extended" : ""}`);
+      const results = await runReproduce({
+        data: loaded.data,
+        dataset: loaded.info,
+        seed: flags.seed,
+        quick,
+        extended,
+        jobs,
+        version: bnlabVersion(),
+        config: reproduceConfig(quick, extended),
+        onProgress: (p) => progress.update(p),
+        onCell: (ev) => progress.cell(CELL_TITLES[ev.cell] ?? ev.cell, ev.phase, ev.seconds),
+      });
+      const written = await writeReport(outDir, results);
+      progress.stop();
+      if (flags.json === true) {
+        process.stdout.write(resultsJsonText(results));
+        process.stderr.write(`report: ${written.reportHtml}\n`);
+        return;
+      }
+      const out = process.stdout;
+      out.write(`\n${pc.bold(results.title)}\n`);
+      out.write(`${textTable(summaryRows(results))}\n\n`);
+      out.write(`report:  ${written.reportHtml}\n`);
+      out.write(`results: ${written.resultsJson}\n`);
+      for (const [name, f] of Object.entries(written.figures)) out.write(`figure ${name}: ${f.png} (and .svg)\n`);
+    });
+}

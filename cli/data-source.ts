@@ -1,0 +1,120 @@
+/**
+ * Where the training commands (reproduce, train, sweep) get their data:
+ * --synthetic, else --data DIR, else BNLAB_DATA or the cache, else a download;
+ * when all of that fails, the no-data paragraph — as an error, or with
+ * --fallback-synthetic as a warning followed by synthetic data.
+ */
+import { existsSync, statSync, accessSync, constants } from "node:fs";
+import { resolve } from "node:path";
+import { BnlabError, OptionError } from "../src/core/errors.js";
+import { downloadCifar10, getCifar10Data, noDataMessage, resolveDataDir, syntheticCifar } from "../src/data/index.js";
+import type { Cifar10Data } from "../src/data/index.js";
+import type { DatasetInfo } from "../src/experiments/types.js";
+import type { Progress } from "./progress.js";
+
+/** The data flags shared by the training commands. */
+export interface DataFlags {
+  data?: string;
+  synthetic?: boolean;
+  fallbackSynthetic?: boolean;
+  /** Try downloading when nothing is found (default true). */
+  download?: boolean;
+}
+
+/** Loaded data and its description for titles and results.json. */
+export interface LoadedData {
+  data: Cifar10Data;
+  info: DatasetInfo;
+}
+
+const SYNTHETIC_SIZES = { numTrain: 1000, numVal: 1000, numTest: 100 };
+
+function synthetic(seed: number, warning: string | null): LoadedData {
+  const data = syntheticCifar({ ...SYNTHETIC_SIZES, seed });
+  return {
+    data,
+    info: {
+      source: "synthetic",
+      dir: null,
+      description: `synthetic CIFAR-shaped data, not CIFAR-10 (${SYNTHETIC_SIZES.numTrain} train / ${SYNTHETIC_SIZES.numVal} val, seed ${seed})`,
+      numTrain: SYNTHETIC_SIZES.numTrain,
+      numVal: SYNTHETIC_SIZES.numVal,
+      numTest: SYNTHETIC_SIZES.numTest,
+      warning,
+    },
+  };
+}
+
+function cifar(dir: string | undefined): LoadedData {
+  const data = getCifar10Data({ dir, numTraining: "rest", numValidation: 1000, numTest: 1000 });
+  const c = data.source.counts;
+  const where = data.source.dir ?? dir ?? "?";
+  return {
+    data,
+    info: {
+      source: "cifar10",
+      dir: where,
+      description: `CIFAR-10 (${data.source.kind === "cifar10-py" ? "python" : "binary"} layout) from ${where}: ${c.train} train / ${c.val} val / ${c.test} test records`,
+      numTrain: c.train,
+      numVal: c.val,
+      numTest: c.test,
+      warning: null,
+    },
+  };
+}
+
+/** Checks that --data names a readable folder before anything else runs. */
+export function checkDataFlag(dir: string): void {
+  const abs = resolve(dir);
+  if (!existsSync(abs)) throw new OptionError("--data", "an existing folder holding CIFAR-10", dir);
+  let isDir = false;
+  try {
+    isDir = statSync(abs).isDirectory();
+    accessSync(abs, constants.R_OK | constants.X_OK);
+  } catch {
+    throw new OptionError("--data", "a readable folder", dir);
+  }
+  if (!isDir) throw new OptionError("--data", "a folder (not a file)", dir);
+}
+
+/** Finds or fetches the data as described in the module comment. */
+export async function loadData(flags: DataFlags, seed: number, progress: Progress): Promise<LoadedData> {
+  if (flags.synthetic === true && flags.data !== undefined) {
+    throw new OptionError("--synthetic", "either --data DIR or --synthetic, not both", `--data ${flags.data} --synthetic`);
+  }
+  if (flags.synthetic === true) return synthetic(seed, null);
+  if (flags.data !== undefined) {
+    checkDataFlag(flags.data);
+    return cifar(flags.data);
+  }
+  const found = resolveDataDir({});
+  if (found !== null) return cifar(found.dir);
+  let downloadProblem = "";
+  if (flags.download !== false) {
+    progress.log("No CIFAR-10 dataset found locally; trying to download the official archive (170 MB) …");
+    try {
+      let lastPct = -10;
+      const result = await downloadCifar10({
+        idleTimeoutMs: 20_000,
+        onProgress: (p) => {
+          if (p.phase !== "download" || p.total === null) return;
+          const pct = Math.floor((100 * p.received) / p.total);
+          if (pct >= lastPct + 10) {
+            lastPct = pct;
+            progress.log(`  downloaded ${pct}%`);
+          }
+        },
+      });
+      return cifar(resolve(result.location.path, ".."));
+    } catch (err) {
+      if (!(err instanceof BnlabError) && !(err instanceof Error)) throw err;
+      downloadProblem = ` (download failed: ${err.message})`;
+    }
+  }
+  const paragraph = noDataMessage() + downloadProblem;
+  if (flags.fallbackSynthetic === true) {
+    progress.warn(`${paragraph}\nContinuing with synthetic data (--fallback-synthetic): the results below are NOT CIFAR-10 results.`);
+    return synthetic(seed, paragraph);
+  }
+  throw new BnlabError(paragraph, 1);
+}

@@ -1,0 +1,66 @@
+/**
+ * Option parsers for commander that reject bad values with an OptionError naming
+ * the flag, what was expected and what was given (exit code 2).
+ */
+import { OptionError } from "../src/core/errors.js";
+import type { NormKind } from "../src/experiments/types.js";
+
+/** An integer flag within [min, max]. */
+export function intOption(flag: string, min: number, max: number): (value: string) => number {
+  return (value: string): number => {
+    const v = Number(value);
+    if (value.trim() === "" || !Number.isInteger(v) || v < min || v > max) {
+      throw new OptionError(flag, `an integer from ${min} to ${max}`, value);
+    }
+    return v;
+  };
+}
+
+/** A finite number flag with min < value <= max (or min <= value when `inclusiveMin`). */
+export function numberOption(flag: string, min: number, max: number, inclusiveMin = false): (value: string) => number {
+  return (value: string): number => {
+    const v = Number(value);
+    const okMin = inclusiveMin ? v >= min : v > min;
+    if (value.trim() === "" || !Number.isFinite(v) || !okMin || v > max) {
+      throw new OptionError(flag, `a number ${inclusiveMin ? ">=" : ">"} ${min} and <= ${max}`, value);
+    }
+    return v;
+  };
+}
+
+/** A comma-separated list of positive integers, e.g. "100,100,100". */
+export function intListOption(flag: string, max = 100_000): (value: string) => number[] {
+  return (value: string): number[] => {
+    const parts = value.split(",").map((s) => s.trim());
+    const nums = parts.map(Number);
+    if (parts.length === 0 || parts.some((p) => p === "") || nums.some((n) => !Number.isInteger(n) || n < 1 || n > max)) {
+      throw new OptionError(flag, `a comma-separated list of integers from 1 to ${max} (e.g. 100,100)`, value);
+    }
+    return nums;
+  };
+}
+
+/** A normalization name; "none" and "baseline" both mean no normalization. */
+export function normOption(flag: string): (value: string) => NormKind {
+  return (value: string): NormKind => {
+    if (value === "none" || value === "baseline") return "none";
+    if (value === "batchnorm" || value === "layernorm") return value;
+    throw new OptionError(flag, "one of batchnorm, layernorm, none", value);
+  };
+}
+
+/** A comma-separated list of normalization names. */
+export function normListOption(flag: string): (value: string) => NormKind[] {
+  const one = normOption(flag);
+  return (value: string): NormKind[] => {
+    const kinds = value.split(",").map((s) => one(s.trim()));
+    if (new Set(kinds).size !== kinds.length) throw new OptionError(flag, "distinct normalization names", value);
+    return kinds;
+  };
+}
+
+/** A seed: an integer in [0, 2^32). */
+export const seedOption = intOption("--seed", 0, 2 ** 32 - 1);
+
+/** --jobs: 1 to 256 worker threads. */
+export const jobsOption = intOption("--jobs", 1, 256);
