@@ -119,10 +119,21 @@ function sendText(res: ServerResponse, status: number, text: string): void {
   res.end(text);
 }
 
-/** Streams one regular file (the caller has already decided it may be served). */
-function sendFile(req: IncomingMessage, res: ServerResponse, file: string, size: number): void {
+/**
+ * Streams one regular file (the caller has already decided it may be served).
+ * Answers 304 to a matching If-Modified-Since, so the two training workers of the
+ * page fetch a data file once between them from the browser's cache.
+ */
+function sendFile(req: IncomingMessage, res: ServerResponse, file: string, st: { size: number; mtime: Date }): void {
   const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? "application/octet-stream";
-  res.writeHead(200, { ...baseHeaders(), "Content-Type": type, "Content-Length": size });
+  const lastModified = st.mtime.toUTCString();
+  const since = req.headers["if-modified-since"];
+  if (since !== undefined && since === lastModified) {
+    res.writeHead(304, { ...baseHeaders(), "Last-Modified": lastModified });
+    res.end();
+    return;
+  }
+  res.writeHead(200, { ...baseHeaders(), "Content-Type": type, "Content-Length": st.size, "Last-Modified": lastModified });
   if (req.method === "HEAD") {
     res.end();
     return;
@@ -132,10 +143,10 @@ function sendFile(req: IncomingMessage, res: ServerResponse, file: string, size:
   stream.pipe(res);
 }
 
-function fileSize(path: string): number | null {
+function fileStat(path: string): { size: number; mtime: Date } | null {
   try {
     const st = statSync(path);
-    return st.isFile() ? st.size : null;
+    return st.isFile() ? { size: st.size, mtime: st.mtime } : null;
   } catch {
     return null;
   }
@@ -146,8 +157,8 @@ export function listServedFiles(binDir: string | null): { name: string; size: nu
   if (binDir === null) return [];
   const out: { name: string; size: number }[] = [];
   for (const name of CIFAR_BIN_FILES) {
-    const size = fileSize(join(binDir, name));
-    if (size !== null) out.push({ name, size });
+    const st = fileStat(join(binDir, name));
+    if (st !== null) out.push({ name, size: st.size });
   }
   return out;
 }
@@ -188,9 +199,9 @@ export function createHandler(opts: Pick<ServerOptions, "webRoot" | "binDir" | "
         return;
       }
       const file = join(binDir, name);
-      const size = fileSize(file);
-      if (size === null) sendText(res, 404, "not found\n");
-      else sendFile(req, res, file, size);
+      const st = fileStat(file);
+      if (st === null) sendText(res, 404, "not found\n");
+      else sendFile(req, res, file, st);
       return;
     }
     const rel = seg.length === 0 ? ["index.html"] : seg;
@@ -204,9 +215,9 @@ export function createHandler(opts: Pick<ServerOptions, "webRoot" | "binDir" | "
       sendText(res, 400, "bad request path\n");
       return;
     }
-    const size = fileSize(file);
-    if (size === null) sendText(res, 404, "not found\n");
-    else sendFile(req, res, file, size);
+    const st = fileStat(file);
+    if (st === null) sendText(res, 404, "not found\n");
+    else sendFile(req, res, file, st);
   };
 }
 

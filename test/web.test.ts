@@ -203,7 +203,9 @@ describe.skipIf(sample === null)("bnlab serve with the CIFAR-10 sample", () => {
       await page.close();
 
       const s = parseSettings(query.slice(1)).settings;
-      const data = getCifar10Data({ dir: sample!, numTraining: s.numTrain, numValidation: 1000 });
+      // The CLI's data: every training record but the last 1000 (validation), minus their mean; then the first ntrain rows.
+      const all = getCifar10Data({ dir: sample!, numTraining: "rest", numValidation: 1000, numTest: 0 });
+      const data = { xTrain: all.xTrain.rows(0, s.numTrain), yTrain: all.yTrain.slice(0, s.numTrain), xVal: all.xVal, yVal: all.yVal };
       useKernels("wasm-simd");
       for (const [i, norm] of [s.normA, s.normB].entries()) {
         const { solver } = buildRun(data, runConfig(s, norm, 0));

@@ -22,25 +22,27 @@ export interface PlaygroundData {
   source: string;
 }
 
-export interface SplitOptions {
-  numTraining: number;
-  numValidation: number;
-  dtype?: DType;
-}
-
 /** The training batch names of the binary layout, in the order `loadCifar10` concatenates them. */
 export const TRAIN_BATCHES = ["data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin"];
 
+/** Validation records, as the CLI's data loading: the last 1000 training records. */
+export const NUM_VALIDATION = 1000;
+
 /**
- * Splits concatenated raw training records like `getCifar10Data`: the first
- * `numTraining` for training, the next `numValidation` for validation, minus the
- * training mean image.
+ * Splits concatenated raw training records like the CLI's
+ * `getCifar10Data({ numTraining: "rest", numValidation })`: the last
+ * `numValidation` records are the validation split, the others the training
+ * split, minus the training split's mean image; then, like the notebook's
+ * `small_data`, only the first `numTrain` training rows are kept.
  */
-export function splitAndCenter(raw: Batch, opts: SplitOptions, source: string): PlaygroundData {
-  const { numTraining, numValidation, dtype = "float32" } = opts;
+export function splitAndCenter(raw: Batch, numValidation: number, numTrain: number, source: string, dtype: DType = "float32"): PlaygroundData {
   const have = raw.y.length;
-  if (numTraining + numValidation > have) {
-    throw new DataFormatError(source, `holds ${have} training records; ${numTraining} training + ${numValidation} validation were asked for`);
+  const numTraining = have - numValidation;
+  if (numTraining < 1 || numTrain > numTraining) {
+    throw new DataFormatError(
+      source,
+      `holds ${have} training records: with ${numValidation} for validation at most ${Math.max(0, numTraining)} remain for training, ${numTrain} were asked for`,
+    );
   }
   // Sums of uint8 values are exact in float64; one division per pixel, as getCifar10Data.
   const mean = new Float64Array(IMAGE_BYTES);
@@ -48,7 +50,7 @@ export function splitAndCenter(raw: Batch, opts: SplitOptions, source: string): 
     const off = i * IMAGE_BYTES;
     for (let j = 0; j < IMAGE_BYTES; j++) mean[j]! += raw.x[off + j]!;
   }
-  if (numTraining > 0) for (let j = 0; j < IMAGE_BYTES; j++) mean[j]! /= numTraining;
+  for (let j = 0; j < IMAGE_BYTES; j++) mean[j]! /= numTraining;
   const toFloat = (start: number, n: number): Tensor => {
     const out = allocFloat(n * IMAGE_BYTES, dtype);
     const src = raw.x.subarray(start * IMAGE_BYTES, (start + n) * IMAGE_BYTES);
@@ -59,10 +61,10 @@ export function splitAndCenter(raw: Batch, opts: SplitOptions, source: string): 
     return new Tensor(out, [n, 3, 32, 32]);
   };
   return {
-    xTrain: toFloat(0, numTraining),
-    yTrain: raw.y.slice(0, numTraining),
+    xTrain: toFloat(0, numTrain),
+    yTrain: raw.y.slice(0, numTrain),
     xVal: toFloat(numTraining, numValidation),
-    yVal: raw.y.slice(numTraining, numTraining + numValidation),
+    yVal: raw.y.slice(numTraining, have),
     source,
   };
 }
@@ -81,47 +83,41 @@ function concat(batches: Batch[]): Batch {
   return { x, y };
 }
 
-/** Fetches training batches from `${baseUrl}data/` in order until `records` are in hand (or all five are). */
-async function fetchTrainingRecords(baseUrl: string, records: number): Promise<{ raw: Batch; files: string[] }> {
+/** Fetches every training batch the server offers from `${baseUrl}data/`, in order. */
+async function fetchTrainingBatches(baseUrl: string): Promise<{ raw: Batch; files: string[] }> {
   const batches: Batch[] = [];
   const files: string[] = [];
-  let have = 0;
   for (const name of TRAIN_BATCHES) {
-    if (have >= records) break;
     const url = new URL(`data/${name}`, baseUrl).href;
     const res = await fetch(url);
     if (res.status === 404) break;
     if (!res.ok) throw new DataFormatError(url, `the server answered ${res.status} ${res.statusText}`);
-    const b = parseBinaryBatch(new Uint8Array(await res.arrayBuffer()), name);
-    batches.push(b);
+    batches.push(parseBinaryBatch(new Uint8Array(await res.arrayBuffer()), name));
     files.push(name);
-    have += b.y.length;
   }
   if (batches.length === 0) throw new DataFormatError(new URL("data/", baseUrl).href, "the server offers no CIFAR-10 training batch");
   return { raw: concat(batches), files };
 }
 
-/** Validation records a run uses: 1000, as the assignment, or what a small file leaves after training. */
-export function validationCount(records: number, numTraining: number): number {
-  return Math.max(0, Math.min(1000, records - numTraining));
+/** Validation records of a single chosen file: 1000, or a fifth of a smaller file. */
+export function fileValidationCount(records: number): number {
+  return Math.min(NUM_VALIDATION, Math.floor(records / 5));
 }
 
-/** Builds the data a request names. `numTraining` training records, up to 1000 validation records. */
-export async function loadPlaygroundData(req: DataRequest, numTraining: number, seed: number): Promise<PlaygroundData> {
+/**
+ * Builds the data a request names, with `numTrain` training rows. The synthetic
+ * set is drawn as the CLI draws it (1000 training, 1000 validation and 100 test
+ * images from `seed`, more training images when asked for).
+ */
+export async function loadPlaygroundData(req: DataRequest, numTrain: number, seed: number): Promise<PlaygroundData> {
   if (req.kind === "synthetic") {
-    const d = syntheticCifar({ numTrain: numTraining, numVal: 1000, numTest: 0, seed });
-    return { xTrain: d.xTrain, yTrain: d.yTrain, xVal: d.xVal, yVal: d.yVal, source: `synthetic (seed ${seed})` };
+    const d = syntheticCifar({ numTrain: Math.max(1000, numTrain), numVal: NUM_VALIDATION, numTest: 100, seed });
+    return { xTrain: d.xTrain.rows(0, numTrain), yTrain: d.yTrain.slice(0, numTrain), xVal: d.xVal, yVal: d.yVal, source: `synthetic data (seed ${seed})` };
   }
   if (req.kind === "file") {
     const raw = parseBinaryBatch(new Uint8Array(req.bytes), req.name);
-    const numValidation = validationCount(raw.y.length, numTraining);
-    if (numValidation === 0) {
-      throw new DataFormatError(req.name, `holds ${raw.y.length} records: not enough for ${numTraining} training records and a validation split`);
-    }
-    return splitAndCenter(raw, { numTraining, numValidation }, `${req.name} (chosen file)`);
+    return splitAndCenter(raw, fileValidationCount(raw.y.length), numTrain, `${req.name} (chosen file)`);
   }
-  const { raw, files } = await fetchTrainingRecords(req.baseUrl, numTraining + 1000);
-  const numValidation = validationCount(raw.y.length, numTraining);
-  if (numValidation === 0) throw new DataFormatError("served data", `holds ${raw.y.length} training records, fewer than the ${numTraining} asked for plus a validation split`);
-  return splitAndCenter(raw, { numTraining, numValidation }, `CIFAR-10 from the server (${files.join(", ")})`);
+  const { raw, files } = await fetchTrainingBatches(req.baseUrl);
+  return splitAndCenter(raw, Math.min(NUM_VALIDATION, raw.y.length - 1), numTrain, `CIFAR-10 from the server (${files.join(", ")})`);
 }
