@@ -108,7 +108,7 @@ export function answerFacts(deep: DeepNetResult | null, sweep: SweepResult): Ans
     baselineCompetitiveScales: base
       .filter((p) => {
         const b = bnAt.get(p.weightScale);
-        return b !== undefined && !isExploded(p) && p.bestValAcc >= b.bestValAcc - COMPETITIVE_MARGIN;
+        return b !== undefined && !isExploded(p) && !isStuck(p) && p.bestValAcc >= b.bestValAcc - COMPETITIVE_MARGIN;
       })
       .map((p) => p.weightScale),
     bnGoodScales: bnGood,
@@ -218,7 +218,7 @@ export function writeAnswer(deep: DeepNetResult | null, sweep: SweepResult): Ans
   }
   if (f.bestBatchnorm !== null) {
     const minBn = Math.min(...bn.map((p) => p.bestValAcc));
-    const ratio = f.baselineGoodRangeDecades > 0 ? ` — ${(f.bnGoodRangeDecades / f.baselineGoodRangeDecades).toFixed(1)}× the baseline's` : "";
+    const ratio = f.baselineGoodRangeDecades > 0 && f.bnGoodRangeDecades > 0 ? ` — ${(f.bnGoodRangeDecades / f.baselineGoodRangeDecades).toFixed(1)}× the baseline's` : "";
     observations.push(
       `With batch norm the best validation accuracy was ${pct(f.bestBatchnorm.bestValAcc)} at ${sc(f.bestBatchnorm.weightScale)}, ` +
         `and it stayed within ${pct(goodMargin(f.bestBatchnorm.bestValAcc))} of that ${describeScales(f.bnGoodScales, total)}: ` +
@@ -241,7 +241,7 @@ export function writeAnswer(deep: DeepNetResult | null, sweep: SweepResult): Ans
     const gain = w * Math.sqrt(fanIn / 2);
     reasons.push(
       `Vanishing signal: without normalization each affine-ReLU layer multiplies the typical activation size by about w·sqrt(fan-in/2). ` +
-        `At w = ${sc(w)} and fan-in ${fanIn} that factor is ${gain.toPrecision(2)}, so after ${depth - 1} hidden layers the scores shrink by about ${gain ** (depth - 1) < 1e-300 ? "more than 1e300" : (gain ** (depth - 1)).toExponential(0)}: ` +
+        `At w = ${sc(w)} and fan-in ${fanIn} that factor is ${gain.toPrecision(2)}, so through the ${depth - 1} layers after the first the scores shrink by about ${gain ** (depth - 1) < 1e-300 ? "more than 1e300" : (gain ** (depth - 1)).toExponential(0)}: ` +
         `the softmax is uniform, the loss sits at ln 10, and the gradients reaching the early layers shrink by the same product, so training has no signal to follow.`,
     );
   }
@@ -259,15 +259,29 @@ export function writeAnswer(deep: DeepNetResult | null, sweep: SweepResult): Ans
         `its best scale here was ${sc(f.bestBaseline.weightScale)}.`,
     );
   }
-  reasons.push(
+  const mechanism =
     `Batch norm re-normalizes every layer's pre-activations over the minibatch, and BN(c·x) = BN(x) for any c > 0, so the scale of W cancels in the forward pass: ` +
-      `every layer sees zero-mean, unit-variance inputs whatever the initialization, and the backward pass through the normalization rescales the gradients by the same 1/c. ` +
-      `That is why its accuracy is nearly flat across ${f.bnGoodRangeDecades.toFixed(1)} decades of weight scale.`,
-  );
-  if (bn.length > 0 && f.bnGoodScales.length > 0 && f.bnGoodScales[0]! > bn[0]!.weightScale) {
+    `every layer sees zero-mean, unit-variance inputs whatever the initialization, and the backward pass through the normalization rescales the gradients by the same 1/c.`;
+  const bnWider = f.bnGoodRangeDecades > f.baselineGoodRangeDecades + 0.25;
+  if (bnWider) {
+    reasons.push(`${mechanism} That is why its accuracy stays within a few points over ${f.bnGoodRangeDecades.toFixed(1)} decades of weight scale, against ${f.baselineGoodRangeDecades.toFixed(1)} for the baseline.`);
+  } else {
+    const s = sweep.settings;
     reasons.push(
-      `Below ${sc(f.bnGoodScales[0]!)} batch norm also degrades: the batch variance of the first layer's output falls toward eps = 1e-5, ` +
-        `so the normalization no longer restores unit variance, and the learnable gamma and beta start from activations that carry little signal.`,
+      `${mechanism} In this run that advantage did not show as a wider good range (batch norm ${f.bnGoodRangeDecades.toFixed(1)} decades, baseline ${f.baselineGoodRangeDecades.toFixed(1)}): ` +
+        `with ${s.numEpochs} epochs on ${s.numTrain} examples the accuracies (best ${pct(f.bestBatchnorm?.bestValAcc ?? NaN)} with batch norm) are too close to chance for the ranges to separate.`,
+    );
+  }
+  // NOTE: a hidden pre-activation has variance ≈ w²·fanIn/2 (unit-variance inputs
+  // after the previous batch norm, halved by the ReLU); below this scale it is under eps.
+  const epsScale = Math.sqrt(1e-5 / (fanIn / 2));
+  const bestBnAcc = f.bestBatchnorm?.bestValAcc ?? NaN;
+  const weakSmall = bn.filter((p) => p.weightScale < epsScale && p.bestValAcc < bestBnAcc - goodMargin(bestBnAcc));
+  if (weakSmall.length > 0) {
+    reasons.push(
+      `Batch norm too degrades at the smallest scales (${pct(Math.max(...weakSmall.map((p) => p.bestValAcc)))} or less at ${describeScales(weakSmall.map((p) => p.weightScale), total)}): ` +
+        `a hidden pre-activation has variance about w²·fan-in/2, which falls below eps = 1e-5 for w < ${sc(epsScale)}, ` +
+        `so x/sqrt(var + eps) no longer restores unit variance and the signal shrinks layer by layer again.`,
     );
   }
   const bnSpeed = f.speed?.runs.find((r) => r.normalization === "batchnorm");

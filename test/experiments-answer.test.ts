@@ -1,0 +1,56 @@
+/**
+ * Cell 8: the answer is written from the measured numbers — different results
+ * give different text, and each claim carries its number.
+ */
+import { describe, expect, it } from "vitest";
+import { answerFacts, writeAnswer } from "../src/experiments/answer.js";
+import { classicSweep, makeDeepNet, tameSweep } from "./report-helpers.js";
+
+describe("the written answer", () => {
+  const deep = makeDeepNet([0.1, 0.3, 0.45, 0.55], [0.1, 0.15, 0.2, 0.28]);
+
+  it("finds where the baseline is stuck, explodes and is competitive, and BN's range", () => {
+    const sweep = classicSweep();
+    const f = answerFacts(deep, sweep);
+    const scales = sweep.weightScales;
+    expect(f.baselineStuckScales).toEqual(scales.filter((w) => w < 1e-2));
+    expect(f.baselineExplodedScales).toEqual(scales.filter((w) => w > 3e-1));
+    expect(f.baselineCompetitiveScales).toEqual(scales.filter((w) => w >= 1e-2 && w <= 3e-1));
+    expect(f.bnGoodScales).toEqual(scales.filter((w) => w >= 1e-3));
+    expect(f.bnGoodRangeDecades).toBeCloseTo(Math.log10(1 / scales.find((w) => w >= 1e-3)!), 10);
+    expect(f.speed?.target).toBe(0.25);
+    expect(f.speed?.runs.map((r) => [r.normalization, r.epoch, r.iteration])).toEqual([
+      ["batchnorm", 1, 20],
+      ["none", 3, 60],
+    ]);
+  });
+
+  it("cites the measured numbers", () => {
+    const sweep = classicSweep();
+    const a = writeAnswer(deep, sweep);
+    const text = [...a.observations, ...a.reasons].join("\n");
+    expect(text).toContain("2.3026"); // the stuck loss
+    expect(text).toContain("NaN or infinite at"); // the diverged runs
+    expect(text).toContain("iteration 37");
+    expect(text).toContain(`${a.facts.bnGoodRangeDecades.toFixed(1)} decades`);
+    expect(text).toContain("3.0× sooner"); // 60 vs 20 iterations
+    expect(text).toContain("33.0%"); // BN's best validation accuracy
+    expect(text).toMatch(/BN\(c·x\) = BN\(x\)/);
+    expect(text).toMatch(/Vanishing signal/);
+    expect(text).toMatch(/Exploding signal/);
+  });
+
+  it("changes when the results change", () => {
+    const a = writeAnswer(deep, classicSweep());
+    const b = writeAnswer(makeDeepNet([0.1, 0.12, 0.14, 0.2], [0.1, 0.2, 0.3, 0.4]), tameSweep());
+    expect(b.observations.join("\n")).not.toEqual(a.observations.join("\n"));
+    expect(b.facts.baselineStuckScales).toEqual([]);
+    expect(b.facts.baselineExplodedScales).toEqual([]);
+    const textB = [...b.observations, ...b.reasons].join("\n");
+    expect(textB).toContain("did not get stuck at chance");
+    expect(textB).toContain("did not blow up");
+    expect(textB).not.toMatch(/Vanishing signal|Exploding signal/);
+    expect(textB).toContain("the baseline got there"); // the baseline was faster in this made-up run
+    expect(textB).not.toContain("sooner, as the");
+  });
+});
