@@ -1,0 +1,340 @@
+"""numpy reference for `npm run bench`: the assignment's layers, fully connected net,
+Adam and Solver written in plain numpy as a student would (cs231n layers.py,
+fc_net.py, optim.py, solver.py, trimmed to what the benchmark runs), plus the
+timing loops. Development/benchmark only; bnlab itself never needs Python.
+
+Usage: python3 bench/numpy_ref.py '<json config>'   (bench/run.ts passes the config)
+Prints one JSON object per line, the same fields bench/run.ts prints for bnlab.
+Run with OPENBLAS_NUM_THREADS=1 (bench/run.ts sets it) for single-thread figures.
+"""
+import json
+import sys
+import time
+
+import numpy as np
+
+
+# ---------------------------------------------------------------- layers.py
+def affine_forward(x, w, b):
+    out = x.reshape(x.shape[0], -1).dot(w) + b
+    return out, (x, w, b)
+
+
+def affine_backward(dout, cache):
+    x, w, b = cache
+    dx = dout.dot(w.T).reshape(x.shape)
+    dw = x.reshape(x.shape[0], -1).T.dot(dout)
+    db = np.sum(dout, axis=0)
+    return dx, dw, db
+
+
+def relu_forward(x):
+    return np.maximum(0, x), x
+
+
+def relu_backward(dout, cache):
+    return dout * (cache > 0)
+
+
+def batchnorm_forward(x, gamma, beta, bn_param):
+    mode = bn_param["mode"]
+    eps = bn_param.get("eps", 1e-5)
+    momentum = bn_param.get("momentum", 0.9)
+    N, D = x.shape
+    running_mean = bn_param.get("running_mean", np.zeros(D, dtype=x.dtype))
+    running_var = bn_param.get("running_var", np.zeros(D, dtype=x.dtype))
+    cache = None
+    if mode == "train":
+        mu = x.mean(axis=0)
+        xmu = x - mu
+        var = np.mean(xmu ** 2, axis=0)
+        sqrtvar = np.sqrt(var + eps)
+        ivar = 1.0 / sqrtvar
+        xhat = xmu * ivar
+        out = gamma * xhat + beta
+        cache = (xhat, gamma, xmu, ivar, sqrtvar, var, eps)
+        running_mean = momentum * running_mean + (1 - momentum) * mu
+        running_var = momentum * running_var + (1 - momentum) * var
+    else:
+        out = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta
+    bn_param["running_mean"] = running_mean
+    bn_param["running_var"] = running_var
+    return out, cache
+
+
+def batchnorm_backward(dout, cache):
+    xhat, gamma, xmu, ivar, sqrtvar, var, eps = cache
+    N, D = dout.shape
+    dbeta = np.sum(dout, axis=0)
+    dgammax = dout
+    dgamma = np.sum(dgammax * xhat, axis=0)
+    dxhat = dgammax * gamma
+    divar = np.sum(dxhat * xmu, axis=0)
+    dxmu1 = dxhat * ivar
+    dsqrtvar = -1.0 / (sqrtvar ** 2) * divar
+    dvar = 0.5 * 1.0 / np.sqrt(var + eps) * dsqrtvar
+    dsq = 1.0 / N * np.ones((N, D)) * dvar
+    dxmu2 = 2 * xmu * dsq
+    dx1 = dxmu1 + dxmu2
+    dmu = -1 * np.sum(dxmu1 + dxmu2, axis=0)
+    dx2 = 1.0 / N * np.ones((N, D)) * dmu
+    dx = dx1 + dx2
+    return dx, dgamma, dbeta
+
+
+def batchnorm_backward_alt(dout, cache):
+    xhat, gamma, xmu, ivar, sqrtvar, var, eps = cache
+    N = dout.shape[0]
+    dbeta = dout.sum(axis=0)
+    dgamma = np.sum(xhat * dout, axis=0)
+    dx = (gamma * ivar / N) * (N * dout - dbeta - xhat * dgamma)
+    return dx, dgamma, dbeta
+
+
+def softmax_loss(x, y):
+    shifted = x - np.max(x, axis=1, keepdims=True)
+    Z = np.sum(np.exp(shifted), axis=1, keepdims=True)
+    log_probs = shifted - np.log(Z)
+    probs = np.exp(log_probs)
+    N = x.shape[0]
+    loss = -np.sum(log_probs[np.arange(N), y]) / N
+    dx = probs.copy()
+    dx[np.arange(N), y] -= 1
+    dx /= N
+    return loss, dx
+
+
+# ---------------------------------------------------------------- fc_net.py
+class FullyConnectedNet:
+    def __init__(self, hidden_dims, input_dim=3 * 32 * 32, num_classes=10, normalization=None,
+                 reg=0.0, weight_scale=1e-2, dtype=np.float32):
+        self.normalization = normalization
+        self.reg = reg
+        self.num_layers = 1 + len(hidden_dims)
+        self.dtype = dtype
+        self.params = {}
+        dims = [input_dim] + list(hidden_dims) + [num_classes]
+        for i in range(self.num_layers):
+            self.params["W%d" % (i + 1)] = weight_scale * np.random.randn(dims[i], dims[i + 1])
+            self.params["b%d" % (i + 1)] = np.zeros(dims[i + 1])
+            if normalization == "batchnorm" and i < self.num_layers - 1:
+                self.params["gamma%d" % (i + 1)] = np.ones(dims[i + 1])
+                self.params["beta%d" % (i + 1)] = np.zeros(dims[i + 1])
+        self.bn_params = []
+        if normalization == "batchnorm":
+            self.bn_params = [{"mode": "train"} for _ in range(self.num_layers - 1)]
+        for k, v in self.params.items():
+            self.params[k] = v.astype(dtype)
+
+    def loss(self, X, y=None):
+        X = X.astype(self.dtype)
+        mode = "test" if y is None else "train"
+        for bn_param in self.bn_params:
+            bn_param["mode"] = mode
+        caches = []
+        h = X
+        for i in range(self.num_layers - 1):
+            a, fc_cache = affine_forward(h, self.params["W%d" % (i + 1)], self.params["b%d" % (i + 1)])
+            bn_cache = None
+            if self.normalization == "batchnorm":
+                a, bn_cache = batchnorm_forward(a, self.params["gamma%d" % (i + 1)], self.params["beta%d" % (i + 1)],
+                                                self.bn_params[i])
+            h, relu_cache = relu_forward(a)
+            caches.append((fc_cache, bn_cache, relu_cache))
+        L = self.num_layers
+        scores, last_cache = affine_forward(h, self.params["W%d" % L], self.params["b%d" % L])
+        if mode == "test":
+            return scores
+        grads = {}
+        loss, dscores = softmax_loss(scores, y)
+        dh, grads["W%d" % L], grads["b%d" % L] = affine_backward(dscores, last_cache)
+        for i in range(self.num_layers - 2, -1, -1):
+            fc_cache, bn_cache, relu_cache = caches[i]
+            da = relu_backward(dh, relu_cache)
+            if self.normalization == "batchnorm":
+                da, grads["gamma%d" % (i + 1)], grads["beta%d" % (i + 1)] = batchnorm_backward_alt(da, bn_cache)
+            dh, grads["W%d" % (i + 1)], grads["b%d" % (i + 1)] = affine_backward(da, fc_cache)
+        for i in range(self.num_layers):
+            W = self.params["W%d" % (i + 1)]
+            loss += 0.5 * self.reg * np.sum(W * W)
+            grads["W%d" % (i + 1)] += self.reg * W
+        return loss, grads
+
+
+# ---------------------------------------------------------------- optim.py
+def adam(w, dw, config=None):
+    if config is None:
+        config = {}
+    config.setdefault("learning_rate", 1e-3)
+    config.setdefault("beta1", 0.9)
+    config.setdefault("beta2", 0.999)
+    config.setdefault("epsilon", 1e-8)
+    config.setdefault("m", np.zeros_like(w))
+    config.setdefault("v", np.zeros_like(w))
+    config.setdefault("t", 0)
+    config["t"] += 1
+    config["m"] = config["beta1"] * config["m"] + (1 - config["beta1"]) * dw
+    config["v"] = config["beta2"] * config["v"] + (1 - config["beta2"]) * dw ** 2
+    mt = config["m"] / (1 - config["beta1"] ** config["t"])
+    vt = config["v"] / (1 - config["beta2"] ** config["t"])
+    next_w = w - config["learning_rate"] * mt / (np.sqrt(vt) + config["epsilon"])
+    return next_w, config
+
+
+# ---------------------------------------------------------------- solver.py
+class Solver:
+    def __init__(self, model, data, learning_rate=1e-3, batch_size=50, num_epochs=10, num_train_samples=1000):
+        self.model = model
+        self.X_train, self.y_train = data["X_train"], data["y_train"]
+        self.X_val, self.y_val = data["X_val"], data["y_val"]
+        self.batch_size = batch_size
+        self.num_epochs = num_epochs
+        self.num_train_samples = num_train_samples
+        self.optim_configs = {p: {"learning_rate": learning_rate} for p in model.params}
+        self.loss_history, self.train_acc_history, self.val_acc_history = [], [], []
+        self.best_val_acc = 0
+        self.best_params = {}
+
+    def _step(self):
+        num_train = self.X_train.shape[0]
+        batch_mask = np.random.choice(num_train, self.batch_size)
+        loss, grads = self.model.loss(self.X_train[batch_mask], self.y_train[batch_mask])
+        self.loss_history.append(loss)
+        for p, w in self.model.params.items():
+            next_w, next_config = adam(w, grads[p], self.optim_configs[p])
+            self.model.params[p] = next_w
+            self.optim_configs[p] = next_config
+
+    def check_accuracy(self, X, y, num_samples=None, batch_size=100):
+        N = X.shape[0]
+        if num_samples is not None and N > num_samples:
+            mask = np.random.choice(N, num_samples)
+            N = num_samples
+            X, y = X[mask], y[mask]
+        num_batches = N // batch_size + (1 if N % batch_size != 0 else 0)
+        y_pred = []
+        for i in range(num_batches):
+            scores = self.model.loss(X[i * batch_size:(i + 1) * batch_size])
+            y_pred.append(np.argmax(scores, axis=1))
+        return np.mean(np.hstack(y_pred) == y)
+
+    def train(self):
+        num_train = self.X_train.shape[0]
+        iterations_per_epoch = max(num_train // self.batch_size, 1)
+        num_iterations = self.num_epochs * iterations_per_epoch
+        epoch = 0
+        for t in range(num_iterations):
+            self._step()
+            epoch_end = (t + 1) % iterations_per_epoch == 0
+            if epoch_end:
+                epoch += 1
+            if t == 0 or t == num_iterations - 1 or epoch_end:
+                train_acc = self.check_accuracy(self.X_train, self.y_train, num_samples=self.num_train_samples)
+                val_acc = self.check_accuracy(self.X_val, self.y_val)
+                self.train_acc_history.append(train_acc)
+                self.val_acc_history.append(val_acc)
+                if val_acc > self.best_val_acc:
+                    self.best_val_acc = val_acc
+                    self.best_params = {k: v.copy() for k, v in self.model.params.items()}
+        self.model.params = self.best_params
+
+
+# ---------------------------------------------------------------- timing
+def median_ms(fn, warmup, reps, min_seconds):
+    for _ in range(warmup):
+        fn()
+    times = []
+    start = time.perf_counter()
+    while len(times) < reps or (time.perf_counter() - start < min_seconds and len(times) < 1000):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+    times.sort()
+    return times[len(times) // 2], len(times)
+
+
+def fake_data(num_train, num_val, seed):
+    rs = np.random.RandomState(seed)
+    return {
+        "X_train": rs.randn(num_train, 3, 32, 32), "y_train": rs.randint(0, 10, num_train),
+        "X_val": rs.randn(num_val, 3, 32, 32), "y_val": rs.randint(0, 10, num_val),
+    }
+
+
+def emit(obj):
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+def main():
+    cfg = json.loads(sys.argv[1])
+    t = cfg["timing"]
+    common = {"path": "numpy", "impl": "numpy %s" % np.__version__}
+    for (M, K, N) in cfg["matmul"]:
+        for dtype in cfg["dtypes"]:
+            dt = np.float32 if dtype == "float32" else np.float64
+            A = np.random.randn(M, K).astype(dt)
+            B = np.random.randn(K, N).astype(dt)
+            ms, reps = median_ms(lambda: A.dot(B), t["warmup"], t["reps"], t["minSeconds"])
+            emit(dict(case="matmul", dtype=dtype, M=M, K=K, N=N, medianMs=ms, reps=reps,
+                      gflops=2.0 * M * N * K / ms / 1e6, **common))
+    bn = cfg.get("batchnorm")
+    if bn:
+        N, D = bn["N"], bn["D"]
+        for dtype in cfg["dtypes"]:
+            dt = np.float32 if dtype == "float32" else np.float64
+            x = (np.random.randn(N, D) * 5 + 12).astype(dt)
+            gamma = np.random.randn(D).astype(dt)
+            beta = np.random.randn(D).astype(dt)
+            dout = np.random.randn(N, D).astype(dt)
+            _, cache = batchnorm_forward(x, gamma, beta, {"mode": "train"})
+            for name, fn in (("staged", batchnorm_backward), ("alt", batchnorm_backward_alt)):
+                ms, reps = median_ms(lambda: fn(dout, cache), t["warmup"], t["reps"], t["minSeconds"])
+                emit(dict(case="batchnorm-backward", variant=name, dtype=dtype, N=N, D=D, medianUs=ms * 1e3, reps=reps,
+                          **common))
+            ms, reps = median_ms(lambda: batchnorm_forward(x, gamma, beta, {"mode": "train"}), t["warmup"], t["reps"],
+                                 t["minSeconds"])
+            emit(dict(case="batchnorm-forward", dtype=dtype, N=N, D=D, medianUs=ms * 1e3, reps=reps, **common))
+    for step in cfg.get("trainStep", []):
+        np.random.seed(0)
+        data = fake_data(step["batchSize"], 1, 1)
+        model = FullyConnectedNet(step["hiddenDims"], normalization=step["normalization"],
+                                  weight_scale=step["weightScale"])
+        configs = {p: {"learning_rate": 1e-3} for p in model.params}
+        X, y = data["X_train"], data["y_train"]
+
+        def one_step():
+            loss, grads = model.loss(X, y)
+            for p, w in model.params.items():
+                model.params[p], configs[p] = adam(w, grads[p], configs[p])
+
+        ms, reps = median_ms(one_step, t["warmup"], t["reps"], t["minSeconds"])
+        emit(dict(case="train-step", name=step["name"], batchSize=step["batchSize"], medianMs=ms, reps=reps, **common))
+    for tr in cfg.get("training", []):
+        data = fake_data(tr["numTrain"], tr["numVal"], 2)
+        times = []
+        for r in range(tr["repeats"]):
+            np.random.seed(r)
+            model = FullyConnectedNet(tr["hiddenDims"], normalization=tr["normalization"], weight_scale=tr["weightScale"])
+            solver = Solver(model, data, learning_rate=1e-3, batch_size=tr["batchSize"], num_epochs=tr["numEpochs"])
+            t0 = time.perf_counter()
+            solver.train()
+            times.append((time.perf_counter() - t0) * 1e3)
+        times.sort()
+        emit(dict(case="training", name=tr["name"], medianMs=times[len(times) // 2], reps=len(times), **common))
+    sw = cfg.get("sweep")
+    if sw:
+        data = fake_data(sw["numTrain"], sw["numVal"], 3)
+        scales = np.logspace(-4, 0, num=sw["numScales"])
+        t0 = time.perf_counter()
+        for i, ws in enumerate(scales):
+            for norm in ("batchnorm", None):
+                np.random.seed(i)
+                model = FullyConnectedNet(sw["hiddenDims"], normalization=norm, weight_scale=ws)
+                Solver(model, data, learning_rate=1e-3, batch_size=sw["batchSize"], num_epochs=sw["numEpochs"]).train()
+        emit(dict(case="sweep", runs=2 * len(scales), wallMs=(time.perf_counter() - t0) * 1e3, **common))
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    main()

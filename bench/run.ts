@@ -1,0 +1,375 @@
+/**
+ * The benchmark suite: `npm run bench` (this file) and `bnlab bench --json`.
+ *
+ * Prints one JSON object per line. For every case the figure is the median of
+ * repeated runs after warm-up. Kernel variants are validated against the
+ * reference before they are timed. When python3 with numpy is present, the same
+ * cases run in numpy (bench/numpy_ref.py, single-threaded BLAS) in a child
+ * process and "ratio" lines put the two side by side; when it is not, a line
+ * says so and the run goes on.
+ *
+ *   npx tsx bench/run.ts [--tiny] [--no-numpy] [--only matmul,batchnorm,train-step,training,sweep] [--jobs N]
+ */
+import { spawnSync } from "node:child_process";
+import os from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { SWEEP_DEFAULTS, logspace, sweepExperiment } from "../src/experiments/sweep.js";
+import { sweepExperimentParallel } from "../src/experiments/parallel.js";
+import {
+  FullyConnectedNet,
+  Solver,
+  Tensor,
+  adam,
+  availableKernelPaths,
+  batchnormBackward,
+  batchnormBackwardAlt,
+  batchnormForward,
+  gemmReference,
+  getKernelPath,
+  kernelFor,
+  type AdamConfig,
+  type Dataset,
+  type DType,
+  type FloatArray,
+  type Normalization,
+} from "../src/index.js";
+
+/** The cases, in the order they run. */
+export const BENCH_CASES = ["matmul", "batchnorm", "train-step", "training", "sweep"] as const;
+export type BenchCase = (typeof BENCH_CASES)[number];
+
+export interface BenchOptions {
+  /** A seconds-long configuration with tiny shapes (for tests); the figures mean nothing. */
+  tiny?: boolean;
+  /** Also time numpy when python3 with numpy is present (default true). */
+  numpy?: boolean;
+  /** Which cases to run (default all). */
+  cases?: readonly BenchCase[];
+  /** Worker threads for the parallel sweep (default: one per core). */
+  jobs?: number;
+  /** Receives each result line (default: JSON to stdout). */
+  emit?: (line: BenchLine) => void;
+}
+
+/** One output line: a plain JSON object with at least `case`. */
+export type BenchLine = { case: string } & Record<string, string | number | boolean | null | number[] | string[]>;
+
+interface Timing {
+  warmup: number;
+  reps: number;
+  minSeconds: number;
+}
+
+interface TrainingSpec {
+  name: string;
+  hiddenDims: number[];
+  normalization: Normalization;
+  weightScale: number;
+}
+
+/** Everything both sides run; also sent to numpy_ref.py as JSON. */
+interface BenchConfig {
+  timing: Timing;
+  dtypes: DType[];
+  /** (M, K, N): an M×K by K×N product. */
+  matmul: [number, number, number][];
+  batchnorm: { N: number; D: number };
+  trainStep: (TrainingSpec & { batchSize: number })[];
+  training: (TrainingSpec & { numTrain: number; numVal: number; numEpochs: number; batchSize: number; repeats: number })[];
+  sweep: { hiddenDims: number[]; numScales: number; numTrain: number; numVal: number; numEpochs: number; batchSize: number };
+}
+
+const SIX_LAYER = [100, 100, 100, 100, 100];
+
+function fullConfig(): BenchConfig {
+  const nets: TrainingSpec[] = [
+    { name: "six-layer-bn", hiddenDims: SIX_LAYER, normalization: "batchnorm", weightScale: 2e-2 },
+    { name: "six-layer", hiddenDims: SIX_LAYER, normalization: null, weightScale: 2e-2 },
+  ];
+  return {
+    timing: { warmup: 2, reps: 5, minSeconds: 0.3 },
+    dtypes: ["float32", "float64"],
+    matmul: [[50, 3072, 100], [50, 3072, 50], [1000, 3072, 100], [100, 100, 100]],
+    batchnorm: { N: 100, D: 500 },
+    trainStep: [
+      ...nets.map((n) => ({ ...n, batchSize: 50 })),
+      { name: "eight-layer-bn", hiddenDims: [50, 50, 50, 50, 50, 50, 50], normalization: "batchnorm", weightScale: 1e-2, batchSize: 50 },
+    ],
+    training: nets.map((n) => ({ ...n, numTrain: 1000, numVal: 1000, numEpochs: 10, batchSize: 50, repeats: 3 })),
+    sweep: { hiddenDims: [...SWEEP_DEFAULTS.hiddenDims], numScales: 4, numTrain: 1000, numVal: 1000, numEpochs: 10, batchSize: 50 },
+  };
+}
+
+function tinyConfig(): BenchConfig {
+  return {
+    timing: { warmup: 1, reps: 2, minSeconds: 0 },
+    dtypes: ["float32", "float64"],
+    matmul: [[5, 7, 3], [6, 9, 8]],
+    batchnorm: { N: 6, D: 5 },
+    trainStep: [{ name: "tiny-bn", hiddenDims: [8, 8], normalization: "batchnorm", weightScale: 1e-2, batchSize: 4 }],
+    training: [{ name: "tiny-bn", hiddenDims: [8], normalization: "batchnorm", weightScale: 1e-2, numTrain: 20, numVal: 10, numEpochs: 1, batchSize: 10, repeats: 1 }],
+    sweep: { hiddenDims: [6, 6], numScales: 1, numTrain: 20, numVal: 10, numEpochs: 1, batchSize: 10 },
+  };
+}
+
+/** Median wall time of `fn` in milliseconds, after warm-up; at least `reps` runs and `minSeconds`. */
+function measure(fn: () => void, t: Timing): { medianMs: number; reps: number } {
+  for (let i = 0; i < t.warmup; i++) fn();
+  const times: number[] = [];
+  const start = performance.now();
+  while (times.length < t.reps || (performance.now() - start < t.minSeconds * 1e3 && times.length < 1000)) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return { medianMs: times[times.length >> 1]!, reps: times.length };
+}
+
+/** A fast deterministic filler (xorshift32, values roughly unit variance); the values do not matter for timing. */
+function filler(seed: number): (a: FloatArray, scale?: number) => FloatArray {
+  let s = seed >>> 0 || 1;
+  return (a, scale = 1) => {
+    for (let i = 0; i < a.length; i++) {
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      a[i] = ((s >>> 0) / 4294967296 - 0.5) * 3.46 * scale;
+    }
+    return a;
+  };
+}
+
+const alloc = (n: number, dtype: DType): FloatArray => (dtype === "float64" ? new Float64Array(n) : new Float32Array(n));
+
+function fakeData(numTrain: number, numVal: number, seed: number): Dataset {
+  const fill = filler(seed);
+  const labels = (n: number): Int32Array => Int32Array.from({ length: n }, (_, i) => (i * 7 + seed) % 10);
+  return {
+    xTrain: new Tensor(fill(new Float32Array(numTrain * 3072)), [numTrain, 3, 32, 32]),
+    yTrain: labels(numTrain),
+    xVal: new Tensor(fill(new Float32Array(numVal * 3072)), [numVal, 3, 32, 32]),
+    yVal: labels(numVal),
+  };
+}
+
+function benchMatmul(cfg: BenchConfig, emit: (l: BenchLine) => void): void {
+  const fill = filler(1);
+  for (const path of availableKernelPaths()) {
+    const g = kernelFor(path);
+    for (const [M, K, N] of cfg.matmul) {
+      for (const dtype of cfg.dtypes) {
+        const A = fill(alloc(M * K, dtype));
+        const B = fill(alloc(K * N, dtype));
+        const C = alloc(M * N, dtype);
+        // Validate before timing: the variant must agree with the reference.
+        const ref = new Float64Array(M * N);
+        gemmReference(false, false, M, N, K, Float64Array.from(A), Float64Array.from(B), ref, false);
+        g(false, false, M, N, K, A, B, C, false);
+        let err = 0;
+        let scale = 0;
+        for (let i = 0; i < M * N; i++) {
+          err = Math.max(err, Math.abs(C[i]! - ref[i]!));
+          scale = Math.max(scale, Math.abs(ref[i]!));
+        }
+        const relErr = scale === 0 ? err : err / scale;
+        if (!(relErr <= (dtype === "float32" ? 1e-4 : 1e-12))) throw new Error(`matmul ${path} ${dtype} (${M},${K},${N}) is wrong: relative error ${relErr}`);
+        const { medianMs, reps } = measure(() => g(false, false, M, N, K, A, B, C, false), cfg.timing);
+        emit({ case: "matmul", path, dtype, M, K, N, medianMs, reps, gflops: (2 * M * N * K) / medianMs / 1e6, relErr });
+      }
+    }
+  }
+}
+
+function benchBatchnorm(cfg: BenchConfig, emit: (l: BenchLine) => void): void {
+  const { N, D } = cfg.batchnorm;
+  const fill = filler(2);
+  for (const dtype of cfg.dtypes) {
+    const x = new Tensor(fill(alloc(N * D, dtype), 5), [N, D]);
+    const gamma = new Tensor(fill(alloc(D, dtype)), [D]);
+    const beta = new Tensor(fill(alloc(D, dtype)), [D]);
+    const dout = new Tensor(fill(alloc(N * D, dtype)), [N, D]);
+    const { cache } = batchnormForward(x, gamma, beta, { mode: "train" });
+    for (const [variant, fn] of [["staged", batchnormBackward], ["alt", batchnormBackwardAlt]] as const) {
+      const { medianMs, reps } = measure(() => fn(dout, cache), cfg.timing);
+      emit({ case: "batchnorm-backward", path: getKernelPath(), variant, dtype, N, D, medianUs: medianMs * 1e3, reps });
+    }
+    const { medianMs, reps } = measure(() => batchnormForward(x, gamma, beta, { mode: "train" }), cfg.timing);
+    emit({ case: "batchnorm-forward", path: getKernelPath(), dtype, N, D, medianUs: medianMs * 1e3, reps });
+  }
+}
+
+function benchTrainStep(cfg: BenchConfig, emit: (l: BenchLine) => void): void {
+  for (const spec of cfg.trainStep) {
+    const data = fakeData(spec.batchSize, 1, 3);
+    const model = new FullyConnectedNet({ hiddenDims: spec.hiddenDims, normalization: spec.normalization, weightScale: spec.weightScale, seed: 0 });
+    const configs = new Map<string, Partial<AdamConfig>>();
+    for (const name of model.params.keys()) configs.set(name, { learningRate: 1e-3 });
+    const step = (): void => {
+      const { grads } = model.loss(data.xTrain, data.yTrain);
+      for (const [name, w] of model.params) configs.set(name, adam(w.data, grads.get(name)!.data, configs.get(name)));
+    };
+    const { medianMs, reps } = measure(step, cfg.timing);
+    emit({ case: "train-step", path: getKernelPath(), name: spec.name, batchSize: spec.batchSize, medianMs, reps });
+  }
+}
+
+function benchTraining(cfg: BenchConfig, emit: (l: BenchLine) => void): void {
+  for (const spec of cfg.training) {
+    const data = fakeData(spec.numTrain, spec.numVal, 4);
+    const times: number[] = [];
+    for (let r = 0; r < spec.repeats; r++) {
+      const model = new FullyConnectedNet({ hiddenDims: spec.hiddenDims, normalization: spec.normalization, weightScale: spec.weightScale, seed: r });
+      const solver = new Solver(model, data, { updateRule: "adam", optimConfig: { learningRate: 1e-3 }, batchSize: spec.batchSize, numEpochs: spec.numEpochs, seed: r });
+      const t0 = performance.now();
+      solver.train();
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    emit({ case: "training", path: getKernelPath(), name: spec.name, medianMs: times[times.length >> 1]!, reps: times.length });
+  }
+}
+
+async function benchSweep(cfg: BenchConfig, jobs: number, emit: (l: BenchLine) => void): Promise<void> {
+  const s = cfg.sweep;
+  const data = fakeData(s.numTrain, s.numVal, 5);
+  const o = { ...SWEEP_DEFAULTS, hiddenDims: s.hiddenDims, numTrain: s.numTrain, numVal: s.numVal, numEpochs: s.numEpochs, batchSize: s.batchSize, weightScales: logspace(-4, 0, s.numScales) };
+  const runs = o.weightScales.length * o.normalizations.length;
+  let t0 = performance.now();
+  sweepExperiment(data, o, 231);
+  emit({ case: "sweep", path: getKernelPath(), jobs: 1, runs, wallMs: performance.now() - t0 });
+  if (jobs > 1) {
+    t0 = performance.now();
+    await sweepExperimentParallel(data, o, 231, jobs);
+    emit({ case: "sweep", path: getKernelPath(), jobs, runs, wallMs: performance.now() - t0 });
+  }
+}
+
+/** Runs numpy_ref.py with the same configuration; null (and a line saying why) when numpy is absent. */
+function runNumpy(cfg: BenchConfig, cases: readonly BenchCase[], emit: (l: BenchLine) => void): BenchLine[] | null {
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
+  const probe = spawnSync("python3", ["-c", "import numpy; print(numpy.__version__)"], { encoding: "utf8", env });
+  if (probe.error || probe.status !== 0) {
+    const reason = probe.error ? `python3 not runnable (${probe.error.message})` : `numpy not importable: ${probe.stderr.trim().split("\n").pop() ?? ""}`;
+    emit({ case: "numpy", available: false, reason: `${reason}; numpy comparisons skipped` });
+    return null;
+  }
+  emit({ case: "numpy", available: true, version: probe.stdout.trim(), threads: 1 });
+  const want = new Set(cases);
+  const numpyCfg = {
+    timing: cfg.timing,
+    dtypes: cfg.dtypes,
+    matmul: want.has("matmul") ? cfg.matmul : [],
+    batchnorm: want.has("batchnorm") ? cfg.batchnorm : null,
+    trainStep: want.has("train-step") ? cfg.trainStep : [],
+    training: want.has("training") ? cfg.training : [],
+    sweep: want.has("sweep") ? cfg.sweep : null,
+  };
+  const script = join(dirname(fileURLToPath(import.meta.url)), "numpy_ref.py");
+  const run = spawnSync("python3", [script, JSON.stringify(numpyCfg)], { encoding: "utf8", env, maxBuffer: 1 << 24 });
+  if (run.status !== 0) {
+    emit({ case: "numpy", available: false, reason: `numpy_ref.py failed: ${(run.stderr || String(run.error)).trim().split("\n").pop() ?? ""}` });
+    return null;
+  }
+  const lines = run.stdout.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as BenchLine);
+  for (const l of lines) emit(l);
+  return lines;
+}
+
+const num = (l: BenchLine, k: string): number => l[k] as number;
+
+/** Ratio lines: bnlab vs numpy for each case both ran. */
+function ratios(ours: BenchLine[], theirs: BenchLine[], emit: (l: BenchLine) => void): void {
+  for (const a of ours) {
+    if (a.case === "matmul") {
+      const b = theirs.find((t) => t.case === "matmul" && t["dtype"] === a["dtype"] && t["M"] === a["M"] && t["K"] === a["K"] && t["N"] === a["N"]);
+      if (b) emit({ case: "ratio", of: "matmul", path: a["path"]!, dtype: a["dtype"]!, M: a["M"]!, K: a["K"]!, N: a["N"]!, throughputRatio: num(a, "gflops") / num(b, "gflops"), meaning: "bnlab GFLOP/s / numpy GFLOP/s (higher is better)" });
+    } else if (a.case === "batchnorm-backward" || a.case === "batchnorm-forward") {
+      const b = theirs.find((t) => t.case === a.case && t["dtype"] === a["dtype"] && t["variant"] === a["variant"]);
+      if (b) emit({ case: "ratio", of: a.case, variant: a["variant"] ?? null, dtype: a["dtype"]!, timeRatio: num(a, "medianUs") / num(b, "medianUs"), meaning: "bnlab time / numpy time (lower is better)" });
+    } else if (a.case === "train-step" || a.case === "training") {
+      const b = theirs.find((t) => t.case === a.case && t["name"] === a["name"]);
+      if (b) emit({ case: "ratio", of: a.case, name: a["name"]!, timeRatio: num(a, "medianMs") / num(b, "medianMs"), meaning: "bnlab time / numpy time (lower is better)" });
+    } else if (a.case === "sweep") {
+      const b = theirs.find((t) => t.case === "sweep");
+      if (b) emit({ case: "ratio", of: "sweep", jobs: a["jobs"]!, runs: a["runs"]!, timeRatio: num(a, "wallMs") / num(b, "wallMs"), meaning: "bnlab wall time / numpy wall time (numpy single-threaded, sequential; lower is better)" });
+    }
+  }
+}
+
+/** Runs the suite; resolves when every line has been emitted. */
+export async function runBench(options: BenchOptions = {}): Promise<void> {
+  const emit = options.emit ?? ((l: BenchLine) => void process.stdout.write(`${JSON.stringify(l)}\n`));
+  const cfg = options.tiny ? tinyConfig() : fullConfig();
+  const cases = options.cases ?? BENCH_CASES;
+  const jobs = options.jobs ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  const started = performance.now();
+  emit({
+    case: "env",
+    config: options.tiny ? "tiny" : "full",
+    node: process.version,
+    v8: process.versions.v8,
+    cpu: os.cpus()[0]?.model ?? "unknown",
+    cores: os.cpus().length,
+    kernelPaths: availableKernelPaths(),
+    defaultPath: getKernelPath(),
+    cases: [...cases],
+  });
+  const ours: BenchLine[] = [];
+  const collect = (l: BenchLine): void => {
+    ours.push(l);
+    emit(l);
+  };
+  if (cases.includes("matmul")) benchMatmul(cfg, collect);
+  if (cases.includes("batchnorm")) benchBatchnorm(cfg, collect);
+  if (cases.includes("train-step")) benchTrainStep(cfg, collect);
+  if (cases.includes("training")) benchTraining(cfg, collect);
+  if (cases.includes("sweep")) await benchSweep(cfg, jobs, collect);
+  const theirs = options.numpy === false ? null : runNumpy(cfg, cases, emit);
+  if (options.numpy === false) emit({ case: "numpy", available: false, reason: "disabled (--no-numpy)" });
+  if (theirs) ratios(ours, theirs, emit);
+  emit({ case: "done", wallSeconds: (performance.now() - started) / 1e3 });
+}
+
+/** Parses `--tiny --no-numpy --only a,b --jobs N`; throws on anything else. */
+export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+  const o: BenchOptions = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--tiny") o.tiny = true;
+    else if (a === "--no-numpy") o.numpy = false;
+    else if (a === "--only" || a === "--jobs") {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      if (a === "--jobs") {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1) throw new Error(`--jobs: expected a positive integer, got ${JSON.stringify(v)}`);
+        o.jobs = n;
+      } else {
+        o.cases = parseCases(v);
+      }
+    } else throw new Error(`unknown argument ${JSON.stringify(a)} (expected --tiny, --no-numpy, --only <cases>, --jobs <n>)`);
+  }
+  return o;
+}
+
+/** "matmul,sweep" → the cases; throws naming the valid ones. */
+export function parseCases(v: string): BenchCase[] {
+  const out: BenchCase[] = [];
+  for (const c of v.split(",").map((s) => s.trim()).filter((s) => s !== "")) {
+    if (!(BENCH_CASES as readonly string[]).includes(c)) throw new Error(`--only: expected some of ${BENCH_CASES.join(", ")}, got ${JSON.stringify(c)}`);
+    out.push(c as BenchCase);
+  }
+  return out;
+}
+
+const isEntry = process.argv[1] !== undefined && /bench[\\/]run\.(ts|js)$/.test(process.argv[1]);
+if (isEntry) {
+  try {
+    await runBench(parseBenchArgs(process.argv.slice(2)));
+  } catch (err) {
+    process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}

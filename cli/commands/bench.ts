@@ -1,0 +1,51 @@
+/**
+ * `bnlab bench`: the benchmark suite of bench/run.ts (matmul on every kernel path,
+ * batch norm, a training step, full trainings, a reduced weight-scale sweep), with
+ * numpy side by side when python3 with numpy is present.
+ */
+import type { Command } from "commander";
+import { OptionError } from "../../src/core/errors.js";
+import { BENCH_CASES, runBench, type BenchCase, type BenchLine } from "../../bench/run.js";
+
+/** A one-line human rendering of a result line. */
+function describe(l: BenchLine): string {
+  const { case: kind, ...rest } = l;
+  const fmt = (v: unknown): string => (typeof v === "number" && !Number.isInteger(v) ? v.toPrecision(4) : Array.isArray(v) ? v.join(",") : String(v));
+  return `${kind.padEnd(20)} ${Object.entries(rest)
+    .filter(([k]) => k !== "meaning")
+    .map(([k, v]) => `${k}=${fmt(v)}`)
+    .join(" ")}`;
+}
+
+export function register(program: Command): void {
+  program
+    .command("bench")
+    .description("time the kernels, batch norm and training against numpy (when present); prints one line per result")
+    .option("--json", "print JSON lines (the format of `npm run bench`)")
+    .option("--tiny", "a seconds-long configuration with tiny shapes (checks the machinery; figures mean nothing)")
+    .option("--no-numpy", "skip the numpy comparison")
+    .option("--only <cases>", `comma-separated subset of ${BENCH_CASES.join(", ")}`)
+    .option("--jobs <n>", "worker threads for the parallel sweep (default: one per core)")
+    .action(async (opts: { json?: boolean; tiny?: boolean; numpy: boolean; only?: string; jobs?: string }) => {
+      let cases: BenchCase[] | undefined;
+      if (opts.only !== undefined) {
+        cases = [];
+        for (const c of opts.only.split(",").map((s) => s.trim()).filter((s) => s !== "")) {
+          if (!(BENCH_CASES as readonly string[]).includes(c)) throw new OptionError("--only", `some of ${BENCH_CASES.join(", ")}`, c);
+          cases.push(c as BenchCase);
+        }
+      }
+      let jobs: number | undefined;
+      if (opts.jobs !== undefined) {
+        jobs = Number(opts.jobs);
+        if (!Number.isInteger(jobs) || jobs < 1) throw new OptionError("--jobs", "a positive integer", opts.jobs);
+      }
+      await runBench({
+        tiny: opts.tiny === true,
+        numpy: opts.numpy,
+        ...(cases ? { cases } : {}),
+        ...(jobs ? { jobs } : {}),
+        emit: (l) => void process.stdout.write(`${opts.json ? JSON.stringify(l) : describe(l)}\n`),
+      });
+    });
+}

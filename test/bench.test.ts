@@ -1,0 +1,58 @@
+/**
+ * The benchmark machinery in its tiny configuration: every line is valid JSON with
+ * the expected fields. Never asserts on timings.
+ */
+import { execFileSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { BENCH_CASES, parseBenchArgs, runBench, type BenchLine } from "../bench/run.js";
+import { availableKernelPaths } from "../src/index.js";
+
+describe("bench", () => {
+  it("runs every case in the tiny configuration and emits JSON-serialisable lines", async () => {
+    const lines: BenchLine[] = [];
+    await runBench({ tiny: true, jobs: 2, emit: (l) => lines.push(JSON.parse(JSON.stringify(l)) as BenchLine) });
+    const kinds = new Set(lines.map((l) => l.case));
+    for (const k of ["env", "matmul", "batchnorm-backward", "batchnorm-forward", "train-step", "training", "sweep", "numpy", "done"]) {
+      expect(kinds, k).toContain(k);
+    }
+    // One matmul line per path, shape and dtype, each validated against the reference.
+    const matmul = lines.filter((l) => l.case === "matmul" && l["path"] !== "numpy");
+    expect(matmul).toHaveLength(availableKernelPaths().length * 2 * 2);
+    for (const l of matmul) {
+      expect(l["gflops"]).toBeGreaterThan(0);
+      expect(l["relErr"]).toBeLessThanOrEqual(l["dtype"] === "float32" ? 1e-4 : 1e-12);
+    }
+    const bn = lines.filter((l) => l.case === "batchnorm-backward" && l["path"] !== "numpy").map((l) => l["variant"]);
+    expect(bn.sort()).toEqual(["alt", "alt", "staged", "staged"]);
+    expect(lines.filter((l) => l.case === "sweep" && l["path"] !== "numpy").map((l) => l["jobs"])).toEqual([1, 2]);
+    // numpy either ran (then ratios follow) or a line says why not.
+    const numpy = lines.find((l) => l.case === "numpy")!;
+    if (numpy["available"] === true) {
+      expect(lines.some((l) => l.case === "ratio" && l["of"] === "matmul")).toBe(true);
+      expect(lines.some((l) => l.case === "ratio" && l["of"] === "training")).toBe(true);
+    } else {
+      expect(String(numpy["reason"])).toMatch(/numpy|python3/);
+      expect(lines.some((l) => l.case === "ratio")).toBe(false);
+    }
+    expect(lines[lines.length - 1]!.case).toBe("done");
+  }, 60_000);
+
+  it("`bnlab bench --json` prints only JSON lines", () => {
+    const out = execFileSync(process.execPath, ["--import", "tsx", "cli/main.ts", "bench", "--json", "--tiny", "--no-numpy", "--only", "matmul,batchnorm"], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    const lines = out.trim().split("\n").map((l) => JSON.parse(l) as BenchLine);
+    expect(lines[0]!.case).toBe("env");
+    expect(lines.some((l) => l.case === "training")).toBe(false);
+    expect(lines.find((l) => l.case === "numpy")).toMatchObject({ available: false, reason: "disabled (--no-numpy)" });
+  }, 60_000);
+
+  it("parses its arguments and rejects unknown ones", () => {
+    expect(parseBenchArgs(["--tiny", "--only", "matmul,sweep", "--jobs", "3", "--no-numpy"])).toEqual({ tiny: true, cases: ["matmul", "sweep"], jobs: 3, numpy: false });
+    expect(() => parseBenchArgs(["--only", "gpu"])).toThrow(/expected some of matmul/);
+    expect(() => parseBenchArgs(["--jobs", "0"])).toThrow(/positive integer/);
+    expect(() => parseBenchArgs(["--fast"])).toThrow(/unknown argument "--fast"/);
+    expect(BENCH_CASES).toContain("training");
+  });
+});
