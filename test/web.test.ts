@@ -10,6 +10,11 @@ import { join } from "node:path";
 import { chromium, type Browser, type ConsoleMessage, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getCifar10Data } from "../src/data/preprocess.js";
+import { syntheticCifar } from "../src/data/synthetic.js";
+import { sweepExperiment } from "../src/experiments/sweep.js";
+import type { SweepPoint } from "../src/experiments/types.js";
+import { startServer } from "../cli/server.js";
+import { sweepOptions } from "../web/src/sweep.js";
 import { chromiumArgs, chromiumPath, repoRoot, samplePath } from "./helpers/env.js";
 import { buildRun } from "../web/src/trainer.js";
 import { useKernels } from "../web/src/kernels.js";
@@ -217,6 +222,54 @@ describe.skipIf(sample === null)("bnlab serve with the CIFAR-10 sample", () => {
         // V8 and Node's compute Math.exp/Math.log of the softmax in different library versions.
         inPage[i]!.loss.forEach((l, k) => expect(Math.abs(l - solver.lossHistory[k]!), `iteration ${k + 1}`).toBeLessThanOrEqual(1e-12 * Math.abs(l)));
         expect(inPage[i]!.val).toEqual(solver.valAccHistory);
+      }
+    });
+
+    it("works from a static host without data: synthetic sweep equal to Node's, and a chosen file", async () => {
+      // The built page alone, as any static host would serve it: no /data, no config.
+      const host = await startServer({ webRoot: join(repoRoot, "web", "dist"), binDir: null, port: 0, host: "127.0.0.1" });
+      try {
+        const page = await browser!.newPage();
+        const errors: string[] = [];
+        page.on("console", (m: ConsoleMessage) => void (m.type() === "error" && errors.push(m.text())));
+        page.on("pageerror", (e) => errors.push(String(e)));
+        const query = "?depth=2&width=12&epochs=1&ntrain=100&batch=50&seed=5&scales=3&tab=sweep&kernel=wasm-simd";
+        await page.goto(`${host.url}${query}`);
+        await page.waitForFunction(() => (document.getElementById("data") as HTMLSelectElement).value === "synthetic");
+        expect(await page.evaluate(() => (document.querySelector('#data option[value="served"]') as HTMLOptionElement).disabled)).toBe(true);
+        await page.click("#sweep-start");
+        await page.waitForFunction(() => /6 \/ 6 trainings done/.test(document.getElementById("sweep-status")?.textContent ?? ""), undefined, { timeout: 45_000 });
+        await page.waitForFunction(() => !(document.getElementById("sweep-start") as HTMLButtonElement).disabled);
+        expect(await page.locator("#chart-sweep svg").count()).toBe(1);
+        const points = await page.evaluate(() => (globalThis as unknown as { bnlab: { sweep: { points: SweepPoint[] } } }).bnlab.sweep.points);
+
+        // The same sweep in Node, on the synthetic set the CLI draws for this seed.
+        const s = parseSettings(query.slice(1)).settings;
+        useKernels("wasm-simd");
+        const data = syntheticCifar({ numTrain: 1000, numVal: 1000, numTest: 100, seed: s.seed });
+        const expected = sweepExperiment(data, sweepOptions(s), s.seed).points;
+        expect(points.map((p) => [p.normalization, p.runSeed, p.bestValAcc, p.bestTrainAcc])).toEqual(
+          expected.map((p) => [p.normalization, p.runSeed, p.bestValAcc, p.bestTrainAcc]),
+        );
+        points.forEach((p, i) => {
+          // NOTE: logspace's 10 ** -4 is 1e-4 in Chromium's V8 but 1 ulp below in Node 20's.
+          expect(Math.abs(p.weightScale - expected[i]!.weightScale)).toBeLessThanOrEqual(1e-15 * p.weightScale);
+          expect(Math.abs(p.finalLoss - expected[i]!.finalLoss)).toBeLessThanOrEqual(1e-12 * Math.abs(p.finalLoss));
+        });
+
+        // A user-chosen CIFAR file trains too.
+        await page.click("#tab-train");
+        await page.setInputFiles("#file", join(sample!, "cifar-10-batches-bin", "data_batch_1.bin"));
+        await page.waitForFunction(() => (document.getElementById("data") as HTMLSelectElement).value === "file");
+        await page.click("#start");
+        await page.waitForFunction(() => /left: done.*right: done/.test(document.getElementById("status")?.textContent ?? ""), undefined, { timeout: 45_000 });
+        expect(await page.textContent("#status")).not.toContain("error");
+        const runs = await page.evaluate(() => (globalThis as unknown as { bnlab: { runs(): { lossHistory: number[] }[] } }).bnlab.runs().map((r) => r.lossHistory.length));
+        expect(runs).toEqual([2, 2]);
+        expect(errors).toEqual([]);
+        await page.close();
+      } finally {
+        await host.close();
       }
     });
   });

@@ -2,6 +2,8 @@
  * Messages between the page and its training workers. Everything here is plain
  * data (structured-clone safe).
  */
+import type { SweepJob } from "../../src/experiments/sweep.js";
+import type { SweepPoint, TrainSettings } from "../../src/experiments/types.js";
 import type { KernelChoice, NormKind, Optimizer } from "./state.js";
 
 /** One training run, as the worker builds it: a FullyConnectedNet and a Solver. */
@@ -51,7 +53,8 @@ export type ToWorker =
       /** Int32Array(1) over it: 0 run, 1 pause, 2 stop. Null when the page is not cross-origin isolated. */
       control: SharedArrayBuffer | null;
     }
-  | { type: "sweep"; id: number; run: RunConfig; data: DataRequest };
+  /** One run of the weight-scale sweep, exactly as `bnlab reproduce` runs it (runSweepJob). */
+  | { type: "sweep"; id: number; settings: TrainSettings; job: SweepJob; kernel: KernelChoice; seed: number; data: DataRequest };
 
 export type FromWorker =
   | { type: "data"; id: number; source: string; numTrain: number; numVal: number; kernel: string }
@@ -79,6 +82,7 @@ export type FromWorker =
       itPerSec: number;
       stopped: boolean;
     }
+  | { type: "point"; id: number; point: SweepPoint }
   | { type: "error"; id: number; message: string };
 
 /** Control word values in the shared control buffer. */

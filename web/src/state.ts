@@ -137,14 +137,6 @@ export function hiddenDims(s: Pick<Settings, "depth" | "width">): number[] {
   return Array.from({ length: s.depth }, () => s.width);
 }
 
-/** The sweep's weight scales: logspace(-4, 0, n), as numpy computes it (10 ** linspace). */
-export function sweepWeightScales(n: number): number[] {
-  if (n === 1) return [1e-4];
-  const step = 4 / (n - 1);
-  // numpy: y = arange(n) * step + start, with the last point set to stop exactly.
-  return Array.from({ length: n }, (_, i) => 10 ** (i === n - 1 ? 0 : i * step - 4));
-}
-
 /** Position (0 … 1000) of a weight scale on the log slider over 1e-4 … 1, and back. */
 export function scaleToSlider(scale: number): number {
   return Math.round(((Math.log10(scale) + 4) / 4) * 1000);

@@ -3,6 +3,7 @@
  * the library (WebAssembly kernels), and posts progress. Pause blocks this thread
  * with Atomics.wait on the page's shared control word; stop ends the run early.
  */
+import { runSweepJob } from "../../src/experiments/sweep.js";
 import { loadPlaygroundData, type PlaygroundData } from "./dataset.js";
 import { useKernels } from "./kernels.js";
 import { CONTROL_PAUSE, CONTROL_STOP, type DataRequest, type FromWorker, type ToWorker } from "./protocol.js";
@@ -44,22 +45,25 @@ function control(word: Int32Array | null): (() => void) | undefined {
 }
 
 async function handle(msg: ToWorker): Promise<void> {
-  const { id, run } = msg;
+  const { id } = msg;
+  if (msg.type === "sweep") {
+    useKernels(msg.kernel);
+    const data = await getData(msg.data, msg.settings.numTrain, msg.seed);
+    scope.postMessage({ type: "point", id, point: runSweepJob(data, msg.settings, msg.job) });
+    return;
+  }
+  const { run } = msg;
   const kernel = useKernels(run.kernel);
   const data = await getData(msg.data, run.numTrainSamples, run.seed);
-  if (msg.type === "train") {
-    scope.postMessage({ type: "data", id, source: data.source, numTrain: data.yTrain.length, numVal: data.yVal.length, kernel });
-  }
-  const hooks: TrainHooks = {};
-  if (msg.type === "train") {
-    hooks.progress = (p) => scope.postMessage({ type: "progress", id, ...p });
-    hooks.epoch = (trainAcc, valAcc) => scope.postMessage({ type: "epoch", id, trainAcc, valAcc });
-    hooks.stats = (iteration, layers) => scope.postMessage({ type: "stats", id, iteration, layers });
-    const c = control(msg.control ? new Int32Array(msg.control) : null);
-    if (c) hooks.control = c;
-  }
-  const outcome = trainRun(data, run, hooks);
-  scope.postMessage({ type: "done", id, ...outcome });
+  scope.postMessage({ type: "data", id, source: data.source, numTrain: data.yTrain.length, numVal: data.yVal.length, kernel });
+  const hooks: TrainHooks = {
+    progress: (p) => scope.postMessage({ type: "progress", id, ...p }),
+    epoch: (trainAcc, valAcc) => scope.postMessage({ type: "epoch", id, trainAcc, valAcc }),
+    stats: (iteration, layers) => scope.postMessage({ type: "stats", id, iteration, layers }),
+  };
+  const c = control(msg.control ? new Int32Array(msg.control) : null);
+  if (c) hooks.control = c;
+  scope.postMessage({ type: "done", id, ...trainRun(data, run, hooks) });
 }
 
 scope.onmessage = (e) => {
