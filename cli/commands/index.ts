@@ -6,7 +6,10 @@ import { register as serve } from "./serve.js";
 import { register as data } from "./data.js";
 import { register as bench } from "./bench.js";
 import { register as reproduce } from "./reproduce.js";
+import { register as train } from "./train.js";
+import { register as sweep } from "./sweep.js";
+import { register as gradcheck } from "./gradcheck.js";
 
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [reproduce, serve, data, bench];
+export const commands: Register[] = [reproduce, train, sweep, gradcheck, serve, data, bench];

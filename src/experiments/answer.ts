@@ -222,7 +222,7 @@ export function writeAnswer(deep: DeepNetResult | null, sweep: SweepResult): Ans
     observations.push(
       `With batch norm the best validation accuracy was ${pct(f.bestBatchnorm.bestValAcc)} at ${sc(f.bestBatchnorm.weightScale)}, ` +
         `and it stayed within ${pct(goodMargin(f.bestBatchnorm.bestValAcc))} of that ${describeScales(f.bnGoodScales, total)}: ` +
-        `a good range ${f.bnGoodRangeDecades.toFixed(1)} decades wide${ratio}. Its worst scale still gave ${pct(minBn)}.`,
+        `a good range ${f.bnGoodRangeDecades.toFixed(1)} decades wide${ratio}. Its worst scale gave ${pct(minBn)}.`,
     );
   }
   const ln = pointsOf(sweep, "layernorm");
@@ -269,7 +269,7 @@ export function writeAnswer(deep: DeepNetResult | null, sweep: SweepResult): Ans
     const s = sweep.settings;
     reasons.push(
       `${mechanism} In this run that advantage did not show as a wider good range (batch norm ${f.bnGoodRangeDecades.toFixed(1)} decades, baseline ${f.baselineGoodRangeDecades.toFixed(1)}): ` +
-        `with ${s.numEpochs} epochs on ${s.numTrain} examples the accuracies (best ${pct(f.bestBatchnorm?.bestValAcc ?? NaN)} with batch norm) are too close to chance for the ranges to separate.`,
+        `with ${s.numEpochs} epoch${s.numEpochs === 1 ? "" : "s"} on ${s.numTrain} examples the accuracies (best ${pct(f.bestBatchnorm?.bestValAcc ?? NaN)} with batch norm) are too close to chance for the ranges to separate.`,
     );
   }
   // NOTE: a hidden pre-activation has variance ≈ w²·fanIn/2 (unit-variance inputs

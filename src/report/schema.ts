@@ -176,15 +176,16 @@ export const resultsSchema = z.strictObject({
 /** results.json as parsed (floats may be the strings "NaN", "Infinity", "-Infinity"). */
 export type ResultsJson = z.infer<typeof resultsSchema>;
 
-function encode(value: unknown): unknown {
+/** Deep copy with non-finite numbers as the strings "NaN", "Infinity", "-Infinity" (JSON has none). */
+export function encodeNonFinite(value: unknown): unknown {
   if (typeof value === "number") {
     if (Number.isFinite(value)) return value;
     return Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
   }
-  if (Array.isArray(value)) return value.map(encode);
+  if (Array.isArray(value)) return value.map(encodeNonFinite);
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = encode(v);
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = encodeNonFinite(v);
     return out;
   }
   return value;
@@ -208,7 +209,7 @@ function decode(value: unknown): unknown {
  * that does not fit is a bug: this throws with zod's description of where).
  */
 export function toResultsJson(results: ReproduceResults): ResultsJson {
-  return resultsSchema.parse(encode(results));
+  return resultsSchema.parse(encodeNonFinite(results));
 }
 
 /** Pretty-printed results.json text. */

@@ -1,0 +1,69 @@
+/**
+ * `bnlab train`: one fully connected net from flags; prints its histories and
+ * writes a figure (loss per iteration, accuracies per epoch) and run.json.
+ */
+import { join, resolve } from "node:path";
+import type { Command } from "commander";
+import { mkdirSync } from "node:fs";
+import { subsetData, trainNet } from "../../src/experiments/training.js";
+import type { DeepNetResult, NormKind } from "../../src/experiments/types.js";
+import { encodeNonFinite } from "../../src/report/schema.js";
+import { deepNetSpec } from "../../src/report/specs.js";
+import { writeFigure, writeFileAtomic } from "../../src/report/write.js";
+import { loadData } from "../data-source.js";
+import { intListOption, normOption, numberOption } from "../options.js";
+import { Progress } from "../progress.js";
+import { addTrainingFlags, type TrainingFlags } from "../training-flags.js";
+
+interface TrainFlags extends TrainingFlags {
+  hidden: number[];
+  normalization: NormKind;
+  weightScale: number;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command("train")
+    .description("train one fully connected net and plot its loss and accuracy histories")
+    .option("--hidden <DIMS>", "hidden layer sizes, comma-separated", intListOption("--hidden"), [100, 100, 100, 100, 100])
+    .option("--normalization <KIND>", "batchnorm, layernorm or none", normOption("--normalization"), "batchnorm" as NormKind)
+    .option("--weight-scale <W>", "standard deviation of the initial weights", numberOption("--weight-scale", 0, 1e3), 2e-2);
+  addTrainingFlags(cmd, "./bnlab-train").action(async (flags: TrainFlags) => {
+    const progress = new Progress();
+    const loaded = await loadData(flags, flags.seed, progress);
+    const data = subsetData(loaded.data, flags.numTrain, flags.numVal);
+    const settings = {
+      hiddenDims: flags.hidden,
+      numTrain: data.xTrain.shape[0]!,
+      numVal: data.xVal.shape[0]!,
+      numEpochs: flags.epochs,
+      batchSize: flags.batchSize,
+      updateRule: flags.updateRule,
+      learningRate: flags.lr,
+    };
+    progress.log(`bnlab train: ${flags.normalization} net ${JSON.stringify(flags.hidden)} on ${loaded.info.description}`);
+    const run = trainNet(data, { ...settings, normalization: flags.normalization, weightScale: flags.weightScale, seed: flags.seed, onProgress: (p) => progress.update(p) });
+    progress.stop();
+    const result: DeepNetResult = { seed: flags.seed, settings: { ...settings, weightScale: flags.weightScale }, runs: [run] };
+    const outDir = resolve(flags.out);
+    mkdirSync(outDir, { recursive: true });
+    const fig = await writeFigure(outDir, "train", deepNetSpec(result, `bnlab train: ${flags.normalization}`));
+    const json = { dataset: loaded.info, ...result };
+    writeFileAtomic(join(outDir, "run.json"), `${JSON.stringify(encodeNonFinite(json), null, 2)}\n`);
+    if (flags.json === true) {
+      process.stdout.write(`${JSON.stringify(encodeNonFinite(json), null, 2)}\n`);
+      return;
+    }
+    const out = process.stdout;
+    out.write("epoch  train acc  val acc  mean loss\n");
+    run.trainAccHistory.forEach((acc, e) => {
+      const from = e === 0 ? 0 : (e - 1) * run.iterationsPerEpoch;
+      const to = e === 0 ? 1 : e * run.iterationsPerEpoch;
+      const losses = run.lossHistory.slice(from, to);
+      const mean = losses.reduce((a, b) => a + b, 0) / losses.length;
+      out.write(`${String(e).padStart(5)}  ${acc.toFixed(3).padStart(9)}  ${run.valAccHistory[e]!.toFixed(3).padStart(7)}  ${mean.toPrecision(4).padStart(9)}\n`);
+    });
+    out.write(`best val acc ${run.bestValAcc.toFixed(3)} (${run.seconds.toFixed(1)} s)\n`);
+    out.write(`figure: ${join(outDir, fig.png)} (and .svg)\nresults: ${join(outDir, "run.json")}\n`);
+  });
+}

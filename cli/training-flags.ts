@@ -1,0 +1,48 @@
+/**
+ * Flags shared by `bnlab train` and `bnlab sweep`: data, solver and output.
+ */
+import type { Command } from "commander";
+import { OptionError } from "../src/core/errors.js";
+import { intOption, numberOption, seedOption } from "./options.js";
+
+const UPDATE_RULES = ["sgd", "sgdMomentum", "rmsprop", "adam"];
+
+export function updateRuleOption(value: string): string {
+  if (!UPDATE_RULES.includes(value)) throw new OptionError("--update-rule", `one of ${UPDATE_RULES.join(", ")}`, value);
+  return value;
+}
+
+/** The parsed shared flags. */
+export interface TrainingFlags {
+  data?: string;
+  synthetic?: boolean;
+  fallbackSynthetic?: boolean;
+  download: boolean;
+  lr: number;
+  updateRule: string;
+  epochs: number;
+  batchSize: number;
+  numTrain: number;
+  numVal: number;
+  seed: number;
+  out: string;
+  json?: boolean;
+}
+
+/** Adds the shared flags with the notebook's defaults. */
+export function addTrainingFlags(cmd: Command, defaultOut: string): Command {
+  return cmd
+    .option("--data <DIR>", "CIFAR-10 folder (default: BNLAB_DATA, the cache, or a download)")
+    .option("--synthetic", "use generated CIFAR-shaped data instead of CIFAR-10")
+    .option("--fallback-synthetic", "when no CIFAR-10 is found or downloadable, warn and use synthetic data")
+    .option("--no-download", "do not try to download CIFAR-10 when none is found")
+    .option("--lr <RATE>", "learning rate", numberOption("--lr", 0, 10), 1e-3)
+    .option("--update-rule <RULE>", `update rule: ${UPDATE_RULES.join(", ")}`, updateRuleOption, "adam")
+    .option("--epochs <N>", "epochs", intOption("--epochs", 1, 10_000), 10)
+    .option("--batch-size <N>", "minibatch size", intOption("--batch-size", 1, 100_000), 50)
+    .option("--num-train <N>", "training rows used (the first N of the training split)", intOption("--num-train", 1, 1_000_000), 1000)
+    .option("--num-val <N>", "validation rows used", intOption("--num-val", 1, 1_000_000), 1000)
+    .option("--seed <S>", "seed of the random stream", seedOption, 231)
+    .option("--out <DIR>", "output folder", defaultOut)
+    .option("--json", "print the result as JSON to stdout");
+}
