@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import pc from "picocolors";
 import { OptionError } from "../../src/core/errors.js";
+import { resolveDataDir } from "../../src/data/locate.js";
 import { listServedFiles, startServer, type RunningServer } from "../server.js";
 
 /** The repository root: the nearest folder above this file holding web/vite.config.ts. */
@@ -86,6 +87,20 @@ export function resolveBinDir(dir: string): string {
   throw new OptionError("--data", "a folder holding cifar-10-batches-bin/ or data_batch_1.bin … test_batch.bin", dir);
 }
 
+/**
+ * Without --data: the binary CIFAR-10 folder of the usual resolution order
+ * (BNLAB_DATA, then the cache), or null when there is none to serve file by file.
+ */
+function defaultBinDir(): string | null {
+  try {
+    const found = resolveDataDir({ layout: "cifar10-bin" });
+    if (found === null || found.location.archive || found.location.kind !== "cifar10-bin") return null;
+    return listServedFiles(found.location.path).length > 0 ? found.location.path : null;
+  } catch {
+    return null;
+  }
+}
+
 interface ServeFlags {
   data?: string;
   synthetic?: boolean;
@@ -128,7 +143,7 @@ export function register(program: Command): void {
     .action(async (flags: ServeFlags) => {
       if (flags.data !== undefined && flags.synthetic) throw new OptionError("--data/--synthetic", "at most one of them", "both");
       const port = parsePort(flags.port);
-      const binDir = flags.data !== undefined ? resolveBinDir(flags.data) : null;
+      const binDir = flags.data !== undefined ? resolveBinDir(flags.data) : flags.synthetic ? null : defaultBinDir();
       const root = projectRoot();
       const log = (line: string): void => void process.stdout.write(`${line}\n`);
       if (flags.rebuild || (flags.build && webBuildIsStale(root))) await buildWeb(root, log);
@@ -138,7 +153,7 @@ export function register(program: Command): void {
       log(
         files.length > 0
           ? `serving ${files.length} CIFAR-10 file(s) from ${binDir} read-only`
-          : "no CIFAR-10 data served: the page offers the synthetic set and a file picker (use --data DIR)",
+          : "no CIFAR-10 data served (no --data, and no binary-layout CIFAR-10 in BNLAB_DATA or the cache): the page offers the synthetic set and a file picker",
       );
       log("press Ctrl-C to stop");
       await untilInterrupted(server);
