@@ -134,6 +134,7 @@ export async function sweepExperimentParallel(
     await new Promise<void>((resolve, reject) => {
       let finished = 0;
       let failed = false;
+      const retired = new Set<Worker>();
       const fail = (err: Error): void => {
         if (!failed) {
           failed = true;
@@ -143,6 +144,8 @@ export async function sweepExperimentParallel(
       const next = (w: Worker): void => {
         const job = queue.shift();
         if (job === undefined) {
+          // NOTE: a terminated worker exits with code 1; `retired` tells that exit from a crash.
+          retired.add(w);
           void w.terminate();
           return;
         }
@@ -164,7 +167,7 @@ export async function sweepExperimentParallel(
         });
         w.on("error", (err) => fail(err instanceof Error ? err : new Error(String(err))));
         w.on("exit", (code) => {
-          if (code !== 0 && finished < points.length) fail(new Error(`a sweep worker exited with code ${code}`));
+          if (code !== 0 && !retired.has(w) && finished < points.length) fail(new Error(`a sweep worker exited with code ${code}`));
         });
       }
     });
