@@ -36,3 +36,23 @@ export type {
 } from "./data/index.js";
 export { Solver } from "./train/solver.js";
 export type { Dataset, SolverOptions, SolverProgress } from "./train/solver.js";
+export {
+  DEFAULT_SEED, columnStats, forwardTrainCheck, forwardTestCheck, backwardCheck, backwardCompare, netGradcheck,
+} from "./experiments/checks.js";
+export { trainNet, deepNetExperiment, batchSizeExperiment, subsetData, DEEP_NET_DEFAULTS, BATCH_SIZE_DEFAULTS } from "./experiments/training.js";
+export type { ExperimentProgress, ProgressFn, TrainNetOptions, DeepNetOptions, BatchSizeOptions } from "./experiments/training.js";
+export { logspace, runSeeds, sweepJobs, runSweepJob, sweepExperiment, SWEEP_DEFAULTS, SEED_SCHEME } from "./experiments/sweep.js";
+export type { SweepOptions, SweepJob } from "./experiments/sweep.js";
+export { sweepExperimentParallel, defaultJobs } from "./experiments/parallel.js";
+export { writeAnswer, answerFacts, CHANCE_LOSS } from "./experiments/answer.js";
+export { runReproduce, reproduceConfig } from "./experiments/reproduce.js";
+export type { ReproduceConfig, ReproduceOptions } from "./experiments/reproduce.js";
+export { gradcheckSuite } from "./experiments/gradcheck-suite.js";
+export type { GradcheckLine, GradcheckSuiteResult } from "./experiments/gradcheck-suite.js";
+export type * from "./experiments/types.js";
+export { deepNetSpec, sweepSpec, batchSizeSpec, NORM_LABELS, FIGURE_FONT } from "./report/specs.js";
+export { specToSvg, svgToPng, renderFigure } from "./report/render.js";
+export { renderReportHtml } from "./report/html.js";
+export { resultsSchema, toResultsJson, fromResultsJson, resultsJsonText, encodeNonFinite, RESULTS_SCHEMA_ID } from "./report/schema.js";
+export type { ResultsJson } from "./report/schema.js";
+export { writeReport, writeFigure, writeFileAtomic } from "./report/write.js";

@@ -162,6 +162,10 @@ export function sweepSpec(result: SweepResult): TopLevelSpec {
     mark: { type: "line", point: true },
     encoding: { x, y: { field, type: "quantitative", title: yTitle, scale: { domain: [0, 1] } }, color },
   });
+  // NOTE: an exploding baseline's loss can be 1e8 while the others sit near 2; a
+  // log axis then keeps every line readable (the notebook's linear axis would not).
+  const finite = lossRowsOut.map((r) => r.loss as number).filter((v) => v > 0);
+  const logLoss = finite.length > 0 && Math.max(...finite) / Math.min(...finite) > 100;
   const lossTitle =
     diverged > 0
       ? `Final training loss vs weight initialization scale (${diverged} diverged runs not drawn)`
@@ -179,7 +183,16 @@ export function sweepSpec(result: SweepResult): TopLevelSpec {
         height: 200,
         data: { values: lossRowsOut },
         mark: { type: "line", point: true },
-        encoding: { x, y: { field: "loss", type: "quantitative", title: "Final training loss", scale: { zero: false } }, color },
+        encoding: {
+          x,
+          y: {
+            field: "loss",
+            type: "quantitative",
+            title: logLoss ? "Final training loss (log scale)" : "Final training loss",
+            scale: logLoss ? { type: "log" } : { zero: false },
+          },
+          color,
+        },
       },
     ],
   } as TopLevelSpec;
