@@ -67,14 +67,12 @@ function cifar(dir: string | undefined): LoadedData {
 export function checkDataFlag(dir: string): void {
   const abs = resolve(dir);
   if (!existsSync(abs)) throw new OptionError("--data", "an existing folder holding CIFAR-10", dir);
-  let isDir = false;
+  if (!statSync(abs).isDirectory()) throw new OptionError("--data", "a folder (not a file)", dir);
   try {
-    isDir = statSync(abs).isDirectory();
     accessSync(abs, constants.R_OK | constants.X_OK);
   } catch {
     throw new OptionError("--data", "a readable folder", dir);
   }
-  if (!isDir) throw new OptionError("--data", "a folder (not a file)", dir);
 }
 
 /** Finds or fetches the data as described in the module comment. */

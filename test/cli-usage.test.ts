@@ -1,0 +1,116 @@
+/**
+ * CLI usage errors of reproduce / train / sweep / gradcheck: exit code 2 and a
+ * message naming the flag, what was expected and what was given; no data found
+ * gives the data paragraph and exit code 1 (or a warning with --fallback-synthetic).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { main } from "../cli/main.js";
+
+const tmp = mkdtempSync(join(tmpdir(), "bnlab-cli-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+let stderr = "";
+let stdout = "";
+beforeEach(() => {
+  stderr = "";
+  stdout = "";
+  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+});
+afterEach(() => vi.restoreAllMocks());
+
+async function run(...argv: string[]): Promise<number> {
+  return main(argv);
+}
+
+describe("usage errors exit with 2 and say what is wrong", () => {
+  const cases: [string[], RegExp][] = [
+    [["reproduce", "--bogus"], /unknown option '--bogus'/],
+    [["reproduce", "--seed=-1"], /invalid --seed: expected an integer from 0 to 4294967295, got "-1"/],
+    [["reproduce", "--seed", "1.5"], /invalid --seed: expected an integer/],
+    [["reproduce", "--jobs", "0"], /invalid --jobs: expected an integer from 1 to 256, got "0"/],
+    [["reproduce", "--data", join(tmp, "missing")], /invalid --data: expected an existing folder holding CIFAR-10/],
+    [["reproduce", "--synthetic", "--data", tmp], /either --data DIR or --synthetic, not both/],
+    [["train", "--hidden", "100,abc"], /invalid --hidden: expected a comma-separated list of integers/],
+    [["train", "--normalization", "groupnorm"], /invalid --normalization: expected one of batchnorm, layernorm, none, got "groupnorm"/],
+    [["train", "--lr", "-1"], /unknown option '-1'|invalid --lr/],
+    [["train", "--lr=0"], /invalid --lr: expected a number > 0/],
+    [["train", "--update-rule", "lbfgs"], /invalid --update-rule: expected one of sgd, sgdMomentum, rmsprop, adam, got "lbfgs"/],
+    [["train", "--epochs", "many"], /invalid --epochs: expected an integer from 1 to 10000, got "many"/],
+    [["sweep", "--normalizations", "batchnorm,batchnorm"], /invalid --normalizations: expected distinct normalization names/],
+    [["sweep", "--min-exp", "1", "--max-exp", "0", "--synthetic"], /invalid --min-exp: expected at most --max-exp \(0\), got 1/],
+    [["gradcheck", "--seed", "x"], /invalid --seed/],
+  ];
+  for (const [argv, message] of cases) {
+    it(argv.join(" "), async () => {
+      expect(await run(...argv)).toBe(2);
+      expect(stderr).toMatch(message);
+      expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+    });
+  }
+
+  it("a file passed as --data is refused", async () => {
+    const file = join(tmp, "file.bin");
+    writeFileSync(file, "x");
+    expect(await run("reproduce", "--data", file)).toBe(2);
+    expect(stderr).toContain("invalid --data: expected a folder (not a file)");
+  });
+});
+
+describe("no dataset", () => {
+  const saved = { XDG_CACHE_HOME: process.env.XDG_CACHE_HOME, BNLAB_DATA: process.env.BNLAB_DATA };
+  beforeEach(() => {
+    process.env.XDG_CACHE_HOME = join(tmp, "empty-cache");
+    delete process.env.BNLAB_DATA;
+  });
+  afterEach(() => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+
+  it("a folder without CIFAR-10 fails with exit 1 naming it", async () => {
+    expect(await run("reproduce", "--data", tmp)).toBe(1);
+    expect(stderr).toContain(tmp);
+    expect(stderr).toMatch(/no CIFAR-10 here/);
+  });
+
+  it("nothing found and no download: the data paragraph, exit 1", async () => {
+    expect(await run("train", "--no-download", "--epochs", "1")).toBe(1);
+    expect(stderr).toContain("--data DIR");
+    expect(stderr).toContain("bnlab data download");
+    expect(stderr).toContain("--synthetic");
+  });
+
+  it("with --fallback-synthetic: the paragraph as a warning, then synthetic data", async () => {
+    const out = join(tmp, "train-out");
+    const code = await run("train", "--no-download", "--fallback-synthetic", "--hidden", "10", "--epochs", "1", "--num-train", "50", "--num-val", "20", "--out", out, "--json");
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/warning:.*No CIFAR-10 dataset found/s);
+    const json = JSON.parse(stdout) as { dataset: { source: string; warning: string | null }; runs: unknown[] };
+    expect(json.dataset.source).toBe("synthetic");
+    expect(json.dataset.warning).toContain("bnlab data download");
+    expect(json.runs).toHaveLength(1);
+  });
+});
+
+describe("gradcheck", () => {
+  it("passes every check and prints JSON", async () => {
+    expect(await run("gradcheck", "--json")).toBe(0);
+    const r = JSON.parse(stdout) as { ok: boolean; lines: { check: string; ok: boolean }[] };
+    expect(r.ok).toBe(true);
+    const checks = new Set(r.lines.map((l) => l.check));
+    for (const c of ["affine", "relu", "batchnorm (staged)", "batchnorm (alt)", "layernorm", "dropout (keep 0.2)", "softmax loss", "svm loss"]) expect(checks).toContain(c);
+    expect([...checks].filter((c) => c.startsWith("FullyConnectedNet"))).toHaveLength(6);
+  });
+});
