@@ -194,6 +194,29 @@ describe.skipIf(sample === null)("bnlab serve with the CIFAR-10 sample", () => {
       await page.close();
     });
 
+    it("pauses a run (the worker blocks on the shared control word), resumes it and resets", async () => {
+      const { page, errors } = await open("?depth=2&width=20&epochs=50&ntrain=200&batch=20&seed=3");
+      const iteration = async (): Promise<number> => Number(await page.getAttribute("#counter-a", "data-iteration"));
+      await page.click("#start");
+      await page.waitForFunction(() => Number(document.getElementById("counter-a")?.dataset.iteration ?? 0) > 5, undefined, { timeout: 30_000 });
+      await page.click("#pause");
+      expect(await page.textContent("#pause")).toBe("Resume");
+      // Progress already posted may still arrive; after that the counter must stand still.
+      await page.waitForTimeout(400);
+      const held = await iteration();
+      await page.waitForTimeout(800);
+      expect(await iteration()).toBe(held);
+      expect(held).toBeLessThan(500);
+      await page.click("#pause");
+      await page.waitForFunction((n) => Number(document.getElementById("counter-a")?.dataset.iteration ?? 0) > n, held, { timeout: 30_000 });
+      await page.click("#reset");
+      expect(await iteration()).toBe(0);
+      expect(await page.evaluate(() => (globalThis as unknown as { bnlab: { runs(): unknown[] } }).bnlab.runs().length)).toBe(0);
+      expect(await page.textContent("#status")).toBe("Ready.");
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
     it("gives the same loss history as the library in Node for the same settings and seed", async () => {
       const query = "?depth=2&width=30&scale=0.05&b=batchnorm&epochs=1&ntrain=200&batch=20&seed=231&kernel=wasm-simd";
       const { page, errors } = await open(query);

@@ -225,9 +225,9 @@ function start(): void {
   debug.settled = false;
   lossChart.clear();
   statsChart.clear();
-  // Roughly 150 probes per run, whatever its length.
-  const total = Math.ceil(settings.numTrain / settings.batchSize) * settings.epochs;
-  const probeEvery = Math.max(1, Math.round(total / 150));
+  // About 50 probes per run, whatever its length (a probe costs about one training step).
+  const total = Math.max(1, Math.floor(settings.numTrain / settings.batchSize)) * settings.epochs;
+  const probeEvery = Math.max(1, Math.round(total / 50));
   runs = (["left", "right"] as const).map((side) => {
     const normalization = side === "left" ? settings.normA : settings.normB;
     const control = isolated ? new Int32Array(new SharedArrayBuffer(4)) : null;
