@@ -4,21 +4,19 @@
  * loss history as Node, and path traversal against the real server.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { request } from "node:http";
 import { join } from "node:path";
 import { chromium, type Browser, type ConsoleMessage, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getCifar10Data } from "../src/data/preprocess.js";
 import { syntheticCifar } from "../src/data/synthetic.js";
 import { sweepExperiment } from "../src/experiments/sweep.js";
 import type { SweepPoint } from "../src/experiments/types.js";
 import { startServer } from "../cli/server.js";
 import { sweepOptions } from "../web/src/sweep.js";
 import { chromiumArgs, chromiumPath, repoRoot, samplePath } from "./helpers/env.js";
-import { buildRun } from "../web/src/trainer.js";
 import { useKernels } from "../web/src/kernels.js";
-import { runConfig } from "../web/src/runconfig.js";
 import { parseSettings } from "../web/src/state.js";
 
 interface ServeProcess {
@@ -217,8 +215,27 @@ describe.skipIf(sample === null)("bnlab serve with the CIFAR-10 sample", () => {
       await page.close();
     });
 
-    it("gives the same loss history as the library in Node for the same settings and seed", async () => {
-      const query = "?depth=2&width=30&scale=0.05&b=batchnorm&epochs=1&ntrain=200&batch=20&seed=231&kernel=wasm-simd";
+    it("gives the same loss history as `bnlab train --json` in Node for the same settings and seed", async () => {
+      const query = "?depth=2&width=30&scale=0.05&a=none&b=batchnorm&epochs=1&ntrain=200&batch=20&seed=231&kernel=wasm-simd";
+      const s = parseSettings(query.slice(1)).settings;
+      const cli = (norm: string): Promise<{ runs: { lossHistory: number[]; valAccHistory: number[] }[] }> =>
+        new Promise((resolve, reject) => {
+          const out = mkdtempSync(join(tmpdir(), "bnlab-web-train-"));
+          const args = ["--import", "tsx", join(repoRoot, "cli", "main.ts"), "train", "--data", sample!, "--hidden", "30,30", "--normalization", norm,
+            "--weight-scale", String(s.weightScale), "--epochs", String(s.epochs), "--num-train", String(s.numTrain), "--batch-size", String(s.batchSize),
+            "--update-rule", s.optimizer, "--lr", String(s.learningRate), "--seed", String(s.seed), "--out", out, "--json"];
+          const child = spawn(process.execPath, args, { cwd: repoRoot, env: { ...process.env, BNLAB_KERNELS: "wasm-simd" }, stdio: ["ignore", "pipe", "pipe"] });
+          let stdout = "";
+          let stderr = "";
+          child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+          child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+          child.on("exit", (code) => {
+            rmSync(out, { recursive: true, force: true });
+            if (code === 0) resolve(JSON.parse(stdout) as { runs: { lossHistory: number[]; valAccHistory: number[] }[] });
+            else reject(new Error(`bnlab train exited with ${code}: ${stderr}`));
+          });
+        });
+      const fromCli = Promise.all([cli(s.normA), cli(s.normB)]);
       const { page, errors } = await open(query);
       await page.click("#start");
       await page.waitForFunction(() => /left: done.*right: done/.test(document.getElementById("status")?.textContent ?? ""), undefined, { timeout: 45_000 });
@@ -230,22 +247,17 @@ describe.skipIf(sample === null)("bnlab serve with the CIFAR-10 sample", () => {
       expect(errors).toEqual([]);
       await page.close();
 
-      const s = parseSettings(query.slice(1)).settings;
-      // The CLI's data: every training record but the last 1000 (validation), minus their mean; then the first ntrain rows.
-      const all = getCifar10Data({ dir: sample!, numTraining: "rest", numValidation: 1000, numTest: 0 });
-      const data = { xTrain: all.xTrain.rows(0, s.numTrain), yTrain: all.yTrain.slice(0, s.numTrain), xVal: all.xVal, yVal: all.yVal };
-      useKernels("wasm-simd");
-      for (const [i, norm] of [s.normA, s.normB].entries()) {
-        const { solver } = buildRun(data, runConfig(s, norm, 0));
-        solver.train();
+      const expected = await fromCli;
+      expected.forEach((json, i) => {
+        const run = json.runs[0]!;
         expect(inPage[i]!.loss).toHaveLength(10);
-        expect(solver.lossHistory).toHaveLength(10);
+        expect(run.lossHistory).toHaveLength(10);
         // NOTE: the parameters follow the same path bit for bit (the accuracies, which depend on
         // them, are equal exactly); a reported loss may differ in its last bit because Chromium's
-        // V8 and Node's compute Math.exp/Math.log of the softmax in different library versions.
-        inPage[i]!.loss.forEach((l, k) => expect(Math.abs(l - solver.lossHistory[k]!), `iteration ${k + 1}`).toBeLessThanOrEqual(1e-12 * Math.abs(l)));
-        expect(inPage[i]!.val).toEqual(solver.valAccHistory);
-      }
+        // V8 and Node 20's compute Math.exp/Math.log of the softmax with different library versions.
+        inPage[i]!.loss.forEach((l, k) => expect(Math.abs(l - run.lossHistory[k]!), `iteration ${k + 1}`).toBeLessThanOrEqual(1e-12 * Math.abs(l)));
+        expect(inPage[i]!.val).toEqual(run.valAccHistory);
+      });
     });
 
     it("works from a static host without data: synthetic sweep equal to Node's, and a chosen file", async () => {
