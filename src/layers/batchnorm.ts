@@ -8,7 +8,6 @@ import { OptionError } from "../core/errors.js";
 import { Tensor, allocFloat } from "../core/tensor.js";
 import type { DType, FloatArray } from "../core/tensor.js";
 import { expect2d, expectDtype, expectShape } from "./checks.js";
-import { sumRows, sumRowsProduct } from "./reductions.js";
 
 /** Per-feature running mean and variance (D each), updated by every train-mode forward pass. */
 export interface RunningStats {
@@ -77,14 +76,39 @@ function checkParam(fn: string, p: BatchnormParam, D: number, dtype: DType): { e
 }
 
 /**
+ * Optional preallocated outputs of `batchnormForward` (a model's workspace reuses
+ * them across calls): each N·D elements of x's dtype. The returned `out` and the
+ * cache then view these buffers, so they stay valid until the next call that
+ * reuses them.
+ */
+export interface BatchnormBuffers {
+  out: FloatArray;
+  xhat: FloatArray;
+  xmu: FloatArray;
+}
+
+function outputBuffer(fn: string, name: string, given: FloatArray | undefined, n: number, like: FloatArray): FloatArray {
+  if (given === undefined) return like instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
+  if (given.length < n || (given instanceof Float64Array) !== (like instanceof Float64Array)) {
+    throw new RangeError(`${fn}: buffer ${name} must hold ${n} elements of the dtype of x`);
+  }
+  return given.length === n ? given : given.subarray(0, n);
+}
+
+/**
  * Forward pass of batch normalization.
  *
  * Train mode: batch mean and biased variance per feature; the running statistics
  * (when given) move towards them. Test mode: the running statistics normalize.
  *
+ * Three row-major passes over x: the column means; x − mean (stored) with the
+ * column sums of its squares; then xhat and out. (numpy's two-pass variance
+ * order, so the result equals the assignment's.)
+ *
  * @param x input (N, D)
  * @param gamma scale (D), dtype of x
  * @param beta shift (D), dtype of x
+ * @param buffers optional preallocated outputs (see `BatchnormBuffers`)
  * @returns out (N, D) and the cache for either backward pass
  */
 export function batchnormForward(
@@ -92,6 +116,7 @@ export function batchnormForward(
   gamma: Tensor,
   beta: Tensor,
   bnParam: BatchnormParam,
+  buffers?: BatchnormBuffers,
 ): { out: Tensor; cache: BatchnormCache } {
   const fn = "batchnormForward";
   const [N, D] = expect2d(fn, "x", x);
@@ -101,17 +126,29 @@ export function batchnormForward(
   expectDtype(fn, "beta", beta, x.dtype);
   const { eps, momentum } = checkParam(fn, bnParam, D, x.dtype);
   const xd = x.data;
+  const ND = N * D;
   const mu = new Float64Array(D);
   const v = new Float64Array(D);
-  const xmu = allocFloat(N * D, x.dtype);
+  const xmu = outputBuffer(fn, "xmu", buffers?.xmu, ND, xd);
+  const xhat = outputBuffer(fn, "xhat", buffers?.xhat, ND, xd);
+  const out = outputBuffer(fn, "out", buffers?.out, ND, xd);
   if (bnParam.mode === "train") {
-    // step 1: mu = mean over the batch
-    sumRows(xd, N, D, mu);
+    // step 1: mu = mean over the batch (column sums in row order, as sumRows)
+    for (let i = 0; i < N; i++) {
+      const r = i * D;
+      for (let j = 0; j < D; j++) mu[j] = mu[j]! + xd[r + j]!;
+    }
     for (let j = 0; j < D; j++) mu[j] = mu[j]! / N;
-    // step 2: xmu = x - mu
-    for (let i = 0; i < N * D; i++) xmu[i] = xd[i]! - mu[i % D]!;
-    // steps 3-4: var = mean of xmu² (biased)
-    sumRowsProduct(xmu, xmu, N, D, v);
+    // steps 2-4: xmu = x - mu, stored in x's dtype; var = mean of xmu² (biased),
+    // from the stored values as numpy squares the rounded xmu.
+    for (let i = 0; i < N; i++) {
+      const r = i * D;
+      for (let j = 0; j < D; j++) {
+        xmu[r + j] = xd[r + j]! - mu[j]!;
+        const e = xmu[r + j]!;
+        v[j] = v[j]! + e * e;
+      }
+    }
     for (let j = 0; j < D; j++) v[j] = v[j]! / N;
     const running = bnParam.running;
     if (running !== undefined) {
@@ -124,7 +161,10 @@ export function batchnormForward(
     const running = bnParam.running!;
     mu.set(running.mean);
     v.set(running.var);
-    for (let i = 0; i < N * D; i++) xmu[i] = xd[i]! - mu[i % D]!;
+    for (let i = 0; i < N; i++) {
+      const r = i * D;
+      for (let j = 0; j < D; j++) xmu[r + j] = xd[r + j]! - mu[j]!;
+    }
   }
   // steps 5-6: sqrtvar = sqrt(var + eps), ivar = 1 / sqrtvar
   const sqrtvar = new Float64Array(D);
@@ -134,8 +174,6 @@ export function batchnormForward(
     ivar[j] = 1 / sqrtvar[j]!;
   }
   // steps 7-9: xhat = xmu·ivar, out = gamma·xhat + beta
-  const xhat = allocFloat(N * D, x.dtype);
-  const out = allocFloat(N * D, x.dtype);
   const g = gamma.data;
   const b = beta.data;
   for (let i = 0; i < N; i++) {
@@ -156,14 +194,35 @@ function checkDout(fn: string, dout: Tensor, cache: BatchnormCache): void {
   }
 }
 
+/** Column sums of dout and of dout·xhat (dbeta, dgamma) in one pass, in row order as sumRows. */
+function paramGrads(dd: FloatArray, xhat: FloatArray, N: number, D: number): { dbeta: FloatArray; dgamma: FloatArray } {
+  const sb = new Float64Array(D);
+  const sg = new Float64Array(D);
+  for (let i = 0; i < N; i++) {
+    const r = i * D;
+    for (let j = 0; j < D; j++) {
+      const d = dd[r + j]!;
+      sb[j] = sb[j]! + d;
+      sg[j] = sg[j]! + d * xhat[r + j]!;
+    }
+  }
+  const dbeta = dd instanceof Float64Array ? new Float64Array(D) : new Float32Array(D);
+  const dgamma = dd instanceof Float64Array ? new Float64Array(D) : new Float32Array(D);
+  dbeta.set(sb);
+  dgamma.set(sg);
+  return { dbeta, dgamma };
+}
+
 /** Test mode: the statistics are constants, so dx = dout·gamma·ivar. */
-function testModeBackward(dout: Tensor, c: BatchnormCache): { dx: Tensor; dgamma: Tensor; dbeta: Tensor } {
+function testModeBackward(dout: Tensor, c: BatchnormCache, dxBuffer: FloatArray | undefined): { dx: Tensor; dgamma: Tensor; dbeta: Tensor } {
   const { N, D } = c;
   const dd = dout.data;
-  const dbeta = sumRows(dd, N, D, allocFloat(D, dout.dtype));
-  const dgamma = sumRowsProduct(dd, c.xhat, N, D, allocFloat(D, dout.dtype));
-  const dx = allocFloat(N * D, dout.dtype);
-  for (let i = 0; i < N * D; i++) dx[i] = dd[i]! * c.gamma[i % D]! * c.ivar[i % D]!;
+  const { dbeta, dgamma } = paramGrads(dd, c.xhat, N, D);
+  const dx = outputBuffer("batchnormBackward", "dx", dxBuffer, N * D, dd);
+  for (let i = 0; i < N; i++) {
+    const r = i * D;
+    for (let j = 0; j < D; j++) dx[r + j] = dd[r + j]! * c.gamma[j]! * c.ivar[j]!;
+  }
   return { dx: new Tensor(dx, [N, D]), dgamma: new Tensor(dgamma, [D]), dbeta: new Tensor(dbeta, [D]) };
 }
 
@@ -172,65 +231,74 @@ function testModeBackward(dout: Tensor, c: BatchnormCache): { dx: Tensor; dgamma
  * graph of the forward pass one node at a time (steps 9 to 0 of the notebook),
  * summing the gradients of every node with more than one outgoing branch.
  *
+ * The per-element nodes are evaluated row by row in three fused passes (no N×D
+ * intermediates); every node's value is still rounded to the dtype exactly as if
+ * it were stored, so the result equals the node-by-node evaluation.
+ *
  * @param dout upstream gradient (N, D)
+ * @param dxBuffer optional preallocated dx (N·D, dtype of dout)
  * @returns dx (N, D), dgamma (D), dbeta (D)
  */
-export function batchnormBackward(dout: Tensor, cache: BatchnormCache): { dx: Tensor; dgamma: Tensor; dbeta: Tensor } {
+export function batchnormBackward(dout: Tensor, cache: BatchnormCache, dxBuffer?: FloatArray): { dx: Tensor; dgamma: Tensor; dbeta: Tensor } {
   checkDout("batchnormBackward", dout, cache);
-  if (cache.mode === "test") return testModeBackward(dout, cache);
+  if (cache.mode === "test") return testModeBackward(dout, cache, dxBuffer);
   const { N, D, xhat, xmu, gamma, ivar, sqrtvar, var: v, eps } = cache;
-  const dt = dout.dtype;
-  const ND = N * D;
+  const dd = dout.data;
+  const dx = outputBuffer("batchnormBackward", "dx", dxBuffer, N * D, dd);
+  // One row of each per-element node, in the dtype (storing rounds as numpy does).
+  const row = (): FloatArray => (dd instanceof Float64Array ? new Float64Array(D) : new Float32Array(D));
+  const dxhat = row();
+  const dxmu1 = row();
+  const dxmu2 = row();
 
   // step 9: out = gammax + beta. beta was broadcast over the rows, so its
-  // gradient sums over them; gammax passes dout through unchanged.
-  const dbeta = sumRows(dout.data, N, D, allocFloat(D, dt));
-  const dgammax = dout.data;
+  // gradient sums over them; gammax passes dout through unchanged (dgammax = dout).
+  // step 8: gammax = gamma * xhat: dgamma = Σ_rows dgammax·xhat, dxhat = dgammax·gamma.
+  // step 7: xhat = xmu * ivar: ivar was broadcast, so divar = Σ_rows dxhat·xmu.
+  const { dbeta, dgamma } = paramGrads(dd, xhat, N, D);
+  const divar = new Float64Array(D);
+  for (let i = 0; i < N; i++) {
+    const r = i * D;
+    for (let j = 0; j < D; j++) dxhat[j] = dd[r + j]! * gamma[j]!;
+    for (let j = 0; j < D; j++) divar[j] = divar[j]! + dxhat[j]! * xmu[r + j]!;
+  }
 
-  // step 8: gammax = gamma * xhat.
-  const dgamma = sumRowsProduct(dgammax, xhat, N, D, allocFloat(D, dt));
-  const dxhat = allocFloat(ND, dt);
-  for (let i = 0; i < ND; i++) dxhat[i] = dgammax[i]! * gamma[i % D]!;
-
-  // step 7: xhat = xmu * ivar. Both inputs get a gradient; ivar was broadcast,
-  // so its gradient sums over the rows.
-  const divar = sumRowsProduct(dxhat, xmu, N, D, new Float64Array(D));
-  const dxmu1 = allocFloat(ND, dt);
-  for (let i = 0; i < ND; i++) dxmu1[i] = dxhat[i]! * ivar[i % D]!;
-
-  // step 6: ivar = 1 / sqrtvar.
-  const dsqrtvar = new Float64Array(D);
-  for (let j = 0; j < D; j++) dsqrtvar[j] = (-1 / (sqrtvar[j]! * sqrtvar[j]!)) * divar[j]!;
-
-  // step 5: sqrtvar = sqrt(var + eps).
-  const dvar = new Float64Array(D);
-  for (let j = 0; j < D; j++) dvar[j] = (0.5 / Math.sqrt(v[j]! + eps)) * dsqrtvar[j]!;
-
+  // step 6: ivar = 1 / sqrtvar.  step 5: sqrtvar = sqrt(var + eps).
   // step 4: var = (1/N) Σ_rows sq. NOTE: the gradient of a mean is the same
   // (1/N)·dvar for every row; we keep that broadcast row (D) instead of an
   // (N, D) array of identical rows.
   const dsq = new Float64Array(D);
-  for (let j = 0; j < D; j++) dsq[j] = dvar[j]! / N;
+  for (let j = 0; j < D; j++) {
+    const dsqrtvar = (-1 / (sqrtvar[j]! * sqrtvar[j]!)) * divar[j]!;
+    const dvar = (0.5 / Math.sqrt(v[j]! + eps)) * dsqrtvar;
+    dsq[j] = dvar / N;
+  }
 
-  // step 3: sq = xmu².
-  const dxmu2 = allocFloat(ND, dt);
-  for (let i = 0; i < ND; i++) dxmu2[i] = 2 * xmu[i]! * dsq[i % D]!;
-
+  // step 7 (the xmu branch): dxmu1 = dxhat·ivar.  step 3: sq = xmu², dxmu2 = 2·xmu·dsq.
   // step 2: xmu = x - mu. NOTE: xmu has two outgoing branches (to xhat in step 7
-  // and to sq in step 3): its gradient is the sum dxmu1 + dxmu2, which flows to
-  // x directly and, negated and summed over the rows, to mu.
-  const dx1 = allocFloat(ND, dt);
-  for (let i = 0; i < ND; i++) dx1[i] = dxmu1[i]! + dxmu2[i]!;
-  const dmu = sumRows(dx1, N, D, new Float64Array(D));
-  for (let j = 0; j < D; j++) dmu[j] = -dmu[j]!;
+  // and to sq in step 3): its gradient is the sum dx1 = dxmu1 + dxmu2, which flows
+  // to x directly and, negated and summed over the rows, to mu. dx1 goes into dx.
+  const dmu = new Float64Array(D);
+  for (let i = 0; i < N; i++) {
+    const r = i * D;
+    for (let j = 0; j < D; j++) dxhat[j] = dd[r + j]! * gamma[j]!;
+    for (let j = 0; j < D; j++) dxmu1[j] = dxhat[j]! * ivar[j]!;
+    for (let j = 0; j < D; j++) dxmu2[j] = 2 * xmu[r + j]! * dsq[j]!;
+    for (let j = 0; j < D; j++) {
+      dx[r + j] = dxmu1[j]! + dxmu2[j]!;
+      dmu[j] = dmu[j]! + dx[r + j]!;
+    }
+  }
 
   // step 1: mu = (1/N) Σ_rows x: every row gets (1/N)·dmu (a broadcast row again).
   const dx2 = new Float64Array(D);
-  for (let j = 0; j < D; j++) dx2[j] = dmu[j]! / N;
+  for (let j = 0; j < D; j++) dx2[j] = -dmu[j]! / N;
 
   // step 0: x has two outgoing branches (to xmu and to mu): sum them.
-  const dx = allocFloat(ND, dt);
-  for (let i = 0; i < ND; i++) dx[i] = dx1[i]! + dx2[i % D]!;
+  for (let i = 0; i < N; i++) {
+    const r = i * D;
+    for (let j = 0; j < D; j++) dx[r + j] = dx[r + j]! + dx2[j]!;
+  }
 
   return { dx: new Tensor(dx, [N, D]), dgamma: new Tensor(dgamma, [D]), dbeta: new Tensor(dbeta, [D]) };
 }
@@ -243,19 +311,19 @@ export function batchnormBackward(dout: Tensor, cache: BatchnormCache): { dx: Te
  * where the two sums are exactly dbeta and dgamma. Same cache as `batchnormBackward`.
  *
  * @param dout upstream gradient (N, D)
+ * @param dxBuffer optional preallocated dx (N·D, dtype of dout)
  * @returns dx (N, D), dgamma (D), dbeta (D)
  */
-export function batchnormBackwardAlt(dout: Tensor, cache: BatchnormCache): { dx: Tensor; dgamma: Tensor; dbeta: Tensor } {
+export function batchnormBackwardAlt(dout: Tensor, cache: BatchnormCache, dxBuffer?: FloatArray): { dx: Tensor; dgamma: Tensor; dbeta: Tensor } {
   checkDout("batchnormBackwardAlt", dout, cache);
-  if (cache.mode === "test") return testModeBackward(dout, cache);
+  if (cache.mode === "test") return testModeBackward(dout, cache, dxBuffer);
   const { N, D, xhat, gamma, ivar } = cache;
-  const dt = dout.dtype;
   const dd = dout.data;
-  const dbeta = sumRows(dd, N, D, allocFloat(D, dt));
-  const dgamma = sumRowsProduct(dd, xhat, N, D, allocFloat(D, dt));
+  // Two passes: the column sums (dbeta, dgamma), then dx.
+  const { dbeta, dgamma } = paramGrads(dd, xhat, N, D);
   const scale = new Float64Array(D);
   for (let j = 0; j < D; j++) scale[j] = (gamma[j]! * ivar[j]!) / N;
-  const dx = allocFloat(N * D, dt);
+  const dx = outputBuffer("batchnormBackwardAlt", "dx", dxBuffer, N * D, dd);
   for (let i = 0; i < N; i++) {
     const r = i * D;
     for (let j = 0; j < D; j++) {
