@@ -33,6 +33,7 @@ export function makeSweep(f: (w: number, k: NormKind) => [number, number, number
     settings: SETTINGS,
     weightScales,
     normalizations,
+    input: { dim: 3072, rms: 60 },
     points: weightScales.flatMap((w) => normalizations.map((k) => point(w, k, ...f(w, k)))),
   };
 }

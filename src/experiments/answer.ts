@@ -15,9 +15,25 @@ export const EXPLODED_FACTOR = 3;
 /** The baseline is "competitive" at a scale when its best validation accuracy is within this of batch norm's. */
 export const COMPETITIVE_MARGIN = 0.03;
 
-/** Good range: best validation accuracy within max(0.02, 10% of the best) of the method's best. */
-function goodMargin(best: number): number {
-  return Math.max(0.02, 0.1 * best);
+/** Chance accuracy of the 10-class problem. */
+const CHANCE_ACC = 0.1;
+
+/**
+ * The unnormalized net's total signal gain at weight scale w: the first layer
+ * multiplies the input RMS by about w·sqrt(inputDim/2) (the ReLU keeps half the
+ * variance), each later layer by w·sqrt(fanIn/2).
+ */
+export function signalGain(w: number, sweep: SweepResult): number {
+  const dims = sweep.settings.hiddenDims;
+  let g = w * Math.sqrt(sweep.input.dim / 2) * sweep.input.rms;
+  for (let i = 0; i < dims.length; i++) g *= w * Math.sqrt(dims[i]! / 2);
+  return g;
+}
+
+/** The w where `signalGain` is 1 (the gain is a monomial in w of degree = number of layers). */
+function unitGainScale(sweep: SweepResult): number {
+  const L = sweep.settings.hiddenDims.length + 1;
+  return 1 / signalGain(1, sweep) ** (1 / L);
 }
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
@@ -99,8 +115,11 @@ export function answerFacts(deep: DeepNetResult | null, sweep: SweepResult): Ans
   const bnAt = new Map(bn.map((p) => [p.weightScale, p]));
   const bestBn = bestOf(bn);
   const bestBase = bestOf(base);
-  const bnGood = bestBn === null ? [] : longestRun(bn, (p) => p.bestValAcc >= bestBn.bestValAcc - goodMargin(bestBn.bestValAcc));
-  const baseGood = bestBase === null ? [] : longestRun(base, (p) => p.bestValAcc >= bestBase.bestValAcc - goodMargin(bestBase.bestValAcc));
+  const overallBest = Math.max(CHANCE_ACC, ...sweep.points.map((p) => p.bestValAcc));
+  const goodThreshold = CHANCE_ACC + 0.5 * (overallBest - CHANCE_ACC);
+  const good = (p: SweepPoint): boolean => p.bestValAcc >= goodThreshold;
+  const bnGood = longestRun(bn, good);
+  const baseGood = longestRun(base, good);
   return {
     chanceLoss: CHANCE_LOSS,
     baselineStuckScales: base.filter(isStuck).map((p) => p.weightScale),
@@ -111,12 +130,14 @@ export function answerFacts(deep: DeepNetResult | null, sweep: SweepResult): Ans
         return b !== undefined && !isExploded(p) && !isStuck(p) && p.bestValAcc >= b.bestValAcc - COMPETITIVE_MARGIN;
       })
       .map((p) => p.weightScale),
+    goodThreshold,
     bnGoodScales: bnGood,
     bnGoodRangeDecades: decades(bnGood),
     baselineGoodScales: baseGood,
     baselineGoodRangeDecades: decades(baseGood),
     bestBaseline: bestBase,
     bestBatchnorm: bestBn,
+    unitGainScale: unitGainScale(sweep),
     speed: speedFacts(deep),
   };
 }
@@ -205,58 +226,57 @@ export function writeAnswer(deep: DeepNetResult | null, sweep: SweepResult): Ans
       `The baseline did not blow up in this grid: at the largest scale ${sc(largest.weightScale)} its final loss was ${fixed(largest.finalLoss)}.`,
     );
   }
+  const goodWords = `best validation accuracy at least ${pct(f.goodThreshold)}, halfway from chance to the best of any run`;
   if (f.baselineCompetitiveScales.length > 0 && f.bestBaseline !== null) {
     observations.push(
-      `The baseline was competitive with batch norm (best validation accuracy within ${COMPETITIVE_MARGIN} of it) only ${describeScales(f.baselineCompetitiveScales, total)}; ` +
-        `its best was ${pct(f.bestBaseline.bestValAcc)} at ${sc(f.bestBaseline.weightScale)}. ` +
-        `Its good range (within ${pct(goodMargin(f.bestBaseline.bestValAcc))} of that best) spans ${f.baselineGoodRangeDecades.toFixed(1)} decades.`,
+      `The baseline learned and was competitive with batch norm (best validation accuracy within ${COMPETITIVE_MARGIN} of it at the same scale) only ${describeScales(f.baselineCompetitiveScales, total)}; ` +
+        `its best was ${pct(f.bestBaseline.bestValAcc)} at ${sc(f.bestBaseline.weightScale)}.`,
     );
   } else if (f.bestBaseline !== null) {
     observations.push(
-      `The baseline never came within ${COMPETITIVE_MARGIN} of batch norm's validation accuracy at the same scale; its best was ${pct(f.bestBaseline.bestValAcc)} at ${sc(f.bestBaseline.weightScale)}.`,
+      `The baseline never came within ${COMPETITIVE_MARGIN} of batch norm's validation accuracy at the same scale while learning; its best was ${pct(f.bestBaseline.bestValAcc)} at ${sc(f.bestBaseline.weightScale)}.`,
     );
   }
   if (f.bestBatchnorm !== null) {
     const minBn = Math.min(...bn.map((p) => p.bestValAcc));
-    const ratio = f.baselineGoodRangeDecades > 0 && f.bnGoodRangeDecades > 0 ? ` — ${(f.bnGoodRangeDecades / f.baselineGoodRangeDecades).toFixed(1)}× the baseline's` : "";
+    const ratio = f.baselineGoodRangeDecades > 0 && f.bnGoodRangeDecades > 0 ? `, ${(f.bnGoodRangeDecades / f.baselineGoodRangeDecades).toFixed(1)}× the baseline's` : "";
     observations.push(
-      `With batch norm the best validation accuracy was ${pct(f.bestBatchnorm.bestValAcc)} at ${sc(f.bestBatchnorm.weightScale)}, ` +
-        `and it stayed within ${pct(goodMargin(f.bestBatchnorm.bestValAcc))} of that ${describeScales(f.bnGoodScales, total)}: ` +
-        `a good range ${f.bnGoodRangeDecades.toFixed(1)} decades wide${ratio}. Its worst scale gave ${pct(minBn)}.`,
+      `Good range (${goodWords}): with batch norm ${describeScales(f.bnGoodScales, total)}, ${f.bnGoodRangeDecades.toFixed(1)} decades wide; ` +
+        `without it ${describeScales(f.baselineGoodScales, total)}, ${f.baselineGoodRangeDecades.toFixed(1)} decades${ratio}. ` +
+        `Batch norm's best was ${pct(f.bestBatchnorm.bestValAcc)} at ${sc(f.bestBatchnorm.weightScale)} and its worst ${pct(minBn)}.`,
     );
   }
   const ln = pointsOf(sweep, "layernorm");
   const bestLn = bestOf(ln);
   if (bestLn !== null) {
-    const lnGood = longestRun(ln, (p) => p.bestValAcc >= bestLn.bestValAcc - goodMargin(bestLn.bestValAcc));
+    const lnGood = longestRun(ln, (p) => p.bestValAcc >= f.goodThreshold);
     observations.push(
-      `Layer norm (--extended) peaked at ${pct(bestLn.bestValAcc)} at ${sc(bestLn.weightScale)} with a good range ${decades(lnGood).toFixed(1)} decades wide ${describeScales(lnGood, total)}.`,
+      `Layer norm (--extended) peaked at ${pct(bestLn.bestValAcc)} at ${sc(bestLn.weightScale)}; its good range is ${describeScales(lnGood, total)}, ${decades(lnGood).toFixed(1)} decades wide.`,
     );
   }
 
   // Reasons, chosen by what was observed.
-  const heScale = Math.sqrt(2 / fanIn);
+  const layers = `${depth} layers (the first with fan-in ${sweep.input.dim} on inputs of RMS ${sweep.input.rms.toFixed(1)}, then fan-in ${fanIn})`;
   if (f.baselineStuckScales.length > 0) {
     const w = f.baselineStuckScales[f.baselineStuckScales.length - 1]!;
-    const gain = w * Math.sqrt(fanIn / 2);
     reasons.push(
-      `Vanishing signal: without normalization each affine-ReLU layer multiplies the typical activation size by about w·sqrt(fan-in/2). ` +
-        `At w = ${sc(w)} and fan-in ${fanIn} that factor is ${gain.toPrecision(2)}, so through the ${depth - 1} layers after the first the scores shrink by about ${gain ** (depth - 1) < 1e-300 ? "more than 1e300" : (gain ** (depth - 1)).toExponential(0)}: ` +
-        `the softmax is uniform, the loss sits at ln 10, and the gradients reaching the early layers shrink by the same product, so training has no signal to follow.`,
+      `Vanishing signal: without normalization each affine-ReLU layer multiplies the typical activation by about w·sqrt(fan-in/2), ` +
+        `and the ${layers} multiply these factors. At w = ${sc(w)} the product is ${signalGain(w, sweep).toExponential(0)}: ` +
+        `the scores are nearly zero, the softmax is uniform, the loss sits at ln 10, and the gradient reaching the early layers is scaled down by the same kind of product, so training has almost no signal to follow.`,
     );
   }
   if (f.baselineExplodedScales.length > 0) {
     const w = f.baselineExplodedScales[0]!;
-    const gain = w * Math.sqrt(fanIn / 2);
+    const wMax = f.baselineExplodedScales[f.baselineExplodedScales.length - 1]!;
     reasons.push(
-      `Exploding signal: at w = ${sc(w)} the same factor is ${gain.toPrecision(2)}, about ${(gain ** (depth - 1)).toExponential(0)} over ${depth - 1} layers, ` +
-        `so the scores are huge, the softmax saturates, the loss and the gradients overflow, and the updates throw the weights further off.`,
+      `Exploding signal: the same product is ${signalGain(w, sweep).toExponential(0)} at w = ${sc(w)} and ${signalGain(wMax, sweep).toExponential(0)} at ${sc(wMax)}, ` +
+        `so the scores are huge, the softmax saturates, the loss of a wrong prediction grows with the scores (hence the measured losses of that order) and the large gradients keep throwing the weights off.`,
     );
   }
   if (f.bestBaseline !== null) {
     reasons.push(
-      `The baseline trains only near the scale that keeps that factor close to 1, w ≈ sqrt(2/fan-in) = ${heScale.toFixed(2)} for fan-in ${fanIn} (He initialization); ` +
-        `its best scale here was ${sc(f.bestBaseline.weightScale)}.`,
+      `The product is 1 at w = ${sc(f.unitGainScale)}; the baseline learns only near that scale (its best here was at ${sc(f.bestBaseline.weightScale)}), ` +
+        `which is what careful initialization (e.g. He's w = sqrt(2/fan-in) per layer, on normalized inputs) is for.`,
     );
   }
   const mechanism =
@@ -264,7 +284,7 @@ export function writeAnswer(deep: DeepNetResult | null, sweep: SweepResult): Ans
     `every layer sees zero-mean, unit-variance inputs whatever the initialization, and the backward pass through the normalization rescales the gradients by the same 1/c.`;
   const bnWider = f.bnGoodRangeDecades > f.baselineGoodRangeDecades + 0.25;
   if (bnWider) {
-    reasons.push(`${mechanism} That is why its accuracy stays within a few points over ${f.bnGoodRangeDecades.toFixed(1)} decades of weight scale, against ${f.baselineGoodRangeDecades.toFixed(1)} for the baseline.`);
+    reasons.push(`${mechanism} That is why its good range spans ${f.bnGoodRangeDecades.toFixed(1)} decades of weight scale, against ${f.baselineGoodRangeDecades.toFixed(1)} for the baseline.`);
   } else {
     const s = sweep.settings;
     reasons.push(
@@ -275,14 +295,17 @@ export function writeAnswer(deep: DeepNetResult | null, sweep: SweepResult): Ans
   // NOTE: a hidden pre-activation has variance ≈ w²·fanIn/2 (unit-variance inputs
   // after the previous batch norm, halved by the ReLU); below this scale it is under eps.
   const epsScale = Math.sqrt(1e-5 / (fanIn / 2));
-  const bestBnAcc = f.bestBatchnorm?.bestValAcc ?? NaN;
-  const weakSmall = bn.filter((p) => p.weightScale < epsScale && p.bestValAcc < bestBnAcc - goodMargin(bestBnAcc));
-  if (weakSmall.length > 0) {
-    reasons.push(
-      `Batch norm too degrades at the smallest scales (${pct(Math.max(...weakSmall.map((p) => p.bestValAcc)))} or less at ${describeScales(weakSmall.map((p) => p.weightScale), total)}): ` +
-        `a hidden pre-activation has variance about w²·fan-in/2, which falls below eps = 1e-5 for w < ${sc(epsScale)}, ` +
-        `so x/sqrt(var + eps) no longer restores unit variance and the signal shrinks layer by layer again.`,
-    );
+  const small = bn.filter((p) => p.weightScale < epsScale);
+  const bestTrainBn = bn.reduce<SweepPoint | null>((a, p) => (a === null || p.bestTrainAcc > a.bestTrainAcc ? p : a), null);
+  if (small.length > 0 && bestTrainBn !== null) {
+    const smallMax = Math.max(...small.map((p) => p.bestTrainAcc));
+    if (smallMax < 0.8 * bestTrainBn.bestTrainAcc) {
+      reasons.push(
+        `Batch norm is not fully scale-free at the small end: its best training accuracy below w = ${sc(epsScale)} was at most ${pct(smallMax)}, ` +
+          `against ${pct(bestTrainBn.bestTrainAcc)} at ${sc(bestTrainBn.weightScale)}. A hidden pre-activation has variance about w²·fan-in/2, ` +
+          `which falls below eps = 1e-5 there, so x/sqrt(var + eps) no longer restores unit variance and the signal shrinks again.`,
+      );
+    }
   }
   const bnSpeed = f.speed?.runs.find((r) => r.normalization === "batchnorm");
   const baseSpeed = f.speed?.runs.find((r) => r.normalization === "none");

@@ -124,11 +124,15 @@ export function runSweepJob(data: Dataset, o: TrainSettings, job: SweepJob, onIt
 /** Assembles the result from points in job order. */
 export function sweepResult(data: Dataset, o: SweepOptions, seed: number, points: SweepPoint[]): SweepResult {
   const { weightScales, normalizations, ...settings } = o;
+  const x = data.xTrain.data;
+  let sq = 0;
+  for (let i = 0; i < x.length; i++) sq += x[i]! * x[i]!;
   return {
     seed,
     settings: { ...settings, numTrain: data.xTrain.shape[0]!, numVal: data.xVal.shape[0]! },
     weightScales: [...weightScales],
     normalizations: [...normalizations],
+    input: { dim: data.xTrain.shape[0]! === 0 ? 0 : x.length / data.xTrain.shape[0]!, rms: Math.sqrt(sq / Math.max(1, x.length)) },
     points,
   };
 }

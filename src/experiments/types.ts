@@ -144,6 +144,8 @@ export interface SweepResult {
   settings: TrainSettings;
   weightScales: number[];
   normalizations: NormKind[];
+  /** The training inputs: features per example and root-mean-square value (after mean subtraction). */
+  input: { dim: number; rms: number };
   points: SweepPoint[];
 }
 
@@ -173,13 +175,23 @@ export interface AnswerFacts {
   baselineExplodedScales: number[];
   /** Weight scales where the baseline's best validation accuracy came within 0.03 of batch norm's. */
   baselineCompetitiveScales: number[];
-  /** Weight scales where batch norm's best validation accuracy is within 0.03 of its best. */
+  /**
+   * The "good" level of best validation accuracy: halfway from chance (1/classes)
+   * to the best any method reached. A method's good range is its longest run of
+   * consecutive scales at or above it.
+   */
+  goodThreshold: number;
   bnGoodScales: number[];
   bnGoodRangeDecades: number;
   baselineGoodScales: number[];
   baselineGoodRangeDecades: number;
   bestBaseline: { weightScale: number; bestValAcc: number } | null;
   bestBatchnorm: { weightScale: number; bestValAcc: number } | null;
+  /**
+   * The scale at which the unnormalized net's signal gain through all layers is 1:
+   * first layer w·sqrt(inputDim/2)·inputRms, each later one w·sqrt(fanIn/2).
+   */
+  unitGainScale: number;
   /** From cell 6: the training accuracy target and the epoch / iteration each run reached it (null: never). */
   speed: {
     target: number;

@@ -62,12 +62,14 @@ const answerFacts = z.strictObject({
   baselineStuckScales: scaleList,
   baselineExplodedScales: scaleList,
   baselineCompetitiveScales: scaleList,
+  goodThreshold: num,
   bnGoodScales: scaleList,
   bnGoodRangeDecades: num,
   baselineGoodScales: scaleList,
   baselineGoodRangeDecades: num,
   bestBaseline: z.strictObject({ weightScale: num, bestValAcc: num }).nullable(),
   bestBatchnorm: z.strictObject({ weightScale: num, bestValAcc: num }).nullable(),
+  unitGainScale: num,
   speed: z
     .strictObject({
       target: num,
@@ -159,6 +161,7 @@ export const resultsSchema = z.strictObject({
       settings: z.strictObject(trainSettings),
       weightScales: scaleList,
       normalizations: z.array(norm),
+      input: z.strictObject({ dim: int, rms: num }),
       points: z.array(sweepPoint),
     }),
     batchSize: z
