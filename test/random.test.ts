@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { OptionError, RandomState } from "../src/index.js";
-import { logCorrectlyRounded } from "../src/core/random.js";
+import { logCorrectlyRounded, logCorrectlyRoundedFast } from "../src/core/random.js";
 import type { RandomStateSnapshot } from "../src/index.js";
 import { repoRoot } from "./helpers/env.js";
 
@@ -172,5 +172,70 @@ describe("RandomState equals numpy's legacy RandomState", () => {
     const a = Array.from(new RandomState().rand(4).data);
     const b = Array.from(new RandomState().rand(4).data);
     expect(a).not.toEqual(b);
+  });
+});
+
+describe("logCorrectlyRoundedFast equals logCorrectlyRounded exactly", () => {
+  /** Every input where the two differ (Object.is: NaN and -0 compared too), at most a few. */
+  function mismatches(xs: Iterable<number>): string[] {
+    const bad: string[] = [];
+    for (const x of xs) {
+      const fast = logCorrectlyRoundedFast(x);
+      const ref = logCorrectlyRounded(x);
+      if (!Object.is(fast, ref) && bad.length < 5) bad.push(`x=${x}: fast ${fast}, reference ${ref}`);
+    }
+    return bad;
+  }
+
+  it("on 200,000 Box–Muller radii r2 = x1² + x2² (x = 2u - 1) and uniform draws", () => {
+    const rng = new RandomState(20240);
+    const xs = new Float64Array(200_000);
+    let n = 0;
+    while (n < 150_000) {
+      const x1 = 2 * rng.randomSample() - 1;
+      const x2 = 2 * rng.randomSample() - 1;
+      const r2 = x1 * x1 + x2 * x2;
+      if (r2 < 1 && r2 !== 0) xs[n++] = r2;
+    }
+    while (n < xs.length) {
+      const u = rng.randomSample();
+      if (u > 0) xs[n++] = u;
+    }
+    expect(mismatches(xs)).toEqual([]);
+  });
+
+  it("near 1, at powers of two, at table-entry boundaries, across the exponent range and at special values", () => {
+    const xs: number[] = [];
+    for (let k = 1; k <= 3000; k++) xs.push(1 - k * 2 ** -53, 1 + k * 2 ** -52, 1 - k * 2 ** -30, 1 + k * 2 ** -30);
+    for (let e = -1074; e <= 1023; e++) {
+      const p = 2 ** e;
+      xs.push(p, p * (1 - 2 ** -53), p * (1 + 2 ** -52));
+    }
+    for (const e of [-60, -20, -3, -1, 0, 1, 40]) {
+      for (let i = 0; i <= 256; i++) {
+        const b = 2 ** e * (1 + i / 256);
+        xs.push(b, b * (1 - 2 ** -53), b * (1 + 2 ** -52));
+      }
+    }
+    const rng = new RandomState(7);
+    for (let k = 0; k < 20_000; k++) xs.push(Math.exp(1418 * rng.randomSample() - 709)); // log-uniform
+    xs.push(Number.MIN_VALUE, 2.2250738585072014e-308, 2.225073858507201e-308, Number.MAX_VALUE);
+    xs.push(Math.E, 10, Math.SQRT2, Math.SQRT1_2, 0, -0, -1, NaN, Infinity, -Infinity);
+    expect(xs.length).toBeGreaterThan(30_000);
+    expect(mismatches(xs)).toEqual([]);
+    expect(logCorrectlyRoundedFast(1)).toBe(0);
+    expect(logCorrectlyRoundedFast(0)).toBe(-Infinity);
+  });
+
+  it("randn's inlined pair loop gives the same values and state as standardNormal() calls", () => {
+    // Odd and even sizes, a cached normal carried in and out, and draws crossing the 624-word regeneration.
+    const a = new RandomState(99);
+    const b = new RandomState(99);
+    for (const size of [0, 1, 2, 3, 7, 500, 1, 1301, 0, 2, 999]) {
+      const got = Array.from(a.randn(size).data);
+      const want = Array.from({ length: size }, () => b.standardNormal());
+      expect(got).toEqual(want);
+      expect(a.getState()).toEqual(b.getState());
+    }
   });
 });
