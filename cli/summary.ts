@@ -16,9 +16,9 @@ export function textTable(rows: [string, string][]): string {
   return [line, ...rows.map(([a, b]) => `${a.padEnd(w)}  ${b}`), line].join("\n");
 }
 
-function runLine(runs: TrainingRun[]): string {
+function runLine(runs: TrainingRun[], withBatch = false): string {
   return runs
-    .map((r) => `${NORM_LABELS[r.normalization]}: train ${pct(r.trainAccHistory.at(-1) ?? NaN)}, best val ${pct(r.bestValAcc)}`)
+    .map((r) => `${NORM_LABELS[r.normalization]}${withBatch ? ` b${r.batchSize}` : ""}: train ${pct(r.trainAccHistory.at(-1) ?? NaN)}, best val ${pct(r.bestValAcc)}`)
     .join("; ");
 }
 
@@ -56,7 +56,7 @@ export function summaryRows(r: ReproduceResults): [string, string][] {
     ["6 deep net", runLine(c.deepNet.runs)],
     [`7 sweep (${c.sweep.weightScales.length} scales)`, sweepLine(c.sweep)],
   ];
-  if (c.batchSize !== null) rows.push(["batch sizes", runLine(c.batchSize.runs).replace(/; /g, " | ")]);
+  if (c.batchSize !== null) rows.push(["batch sizes", runLine(c.batchSize.runs, true)]);
   const f = c.answer.facts;
   rows.push([
     "8 answer",

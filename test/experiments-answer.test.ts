@@ -54,3 +54,14 @@ describe("the written answer", () => {
     expect(textB).not.toContain("sooner, as the");
   });
 });
+
+describe("the signal-gain model of the answer", () => {
+  it("unitGainScale is where the gain through all layers is 1", async () => {
+    const { signalGain } = await import("../src/experiments/answer.js");
+    const sweep = classicSweep();
+    const f = answerFacts(null, sweep);
+    expect(signalGain(f.unitGainScale, sweep)).toBeCloseTo(1, 10);
+    expect(signalGain(f.unitGainScale / 2, sweep)).toBeCloseTo(2 ** -8, 10); // 8 layers: degree-8 monomial
+    expect(f.goodThreshold).toBeCloseTo(0.1 + 0.5 * (0.33 - 0.1), 12);
+  });
+});
