@@ -1,0 +1,252 @@
+/**
+ * The layers and the net on every kernel path: each gives the float64 reference
+ * result (computed on the TypeScript path from the same rounded inputs) over
+ * random and ragged shapes, and the gradient checks of the core library pass on
+ * every path.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  FullyConnectedNet,
+  RandomState,
+  Tensor,
+  affineBackward,
+  affineForward,
+  availableKernelPaths,
+  batchnormBackward,
+  batchnormBackwardAlt,
+  batchnormForward,
+  createRunningStats,
+  evalNumericalGradientArray,
+  getKernelPath,
+  gradcheckReport,
+  layernormBackward,
+  layernormForward,
+  numericalModelGradients,
+  relError,
+  reluBackward,
+  reluForward,
+  setKernelPath,
+  softmaxLoss,
+  type DType,
+  type KernelPath,
+  type Normalization,
+} from "../src/index.js";
+
+const initialPath = getKernelPath();
+afterAll(() => setKernelPath(initialPath));
+
+const DIMS = [1, 2, 3, 5, 8, 17, 33, 64, 100, 129, 513];
+
+/** mulberry32, for reproducible shapes. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shapes(seed: number, count: number, dims: number, cap: number): number[][] {
+  const r = rng(seed);
+  const out: number[][] = [];
+  while (out.length < count) {
+    const s = Array.from({ length: dims }, () => DIMS[Math.floor(r() * DIMS.length)]!);
+    if (s.reduce((a, b) => a * b, 1) <= cap) out.push(s);
+  }
+  return out;
+}
+
+/** A tensor of the dtype with values in [-scale, scale) + shift, and its exact float64 copy. */
+function pair(r: () => number, shape: number[], dtype: DType, scale = 1, shift = 0): [Tensor, Tensor] {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const t = Tensor.from(Array.from({ length: n }, () => (r() * 2 - 1) * scale + shift), shape, dtype);
+  return [t, t.astype("float64")];
+}
+
+function maxAbs(t: Tensor): number {
+  let m = 0;
+  for (let i = 0; i < t.size; i++) m = Math.max(m, Math.abs(t.data[i]!));
+  return m;
+}
+
+/**
+ * The error of x against ref, relative to `scale`: max|x − ref| / scale. The scale
+ * is max|ref| unless a larger magnitude of the terms that cancel in the output is
+ * given (a gradient that is ~0 in truth, batch norm's dx for tiny batches): there
+ * only an absolute comparison at the size of those terms means anything.
+ */
+function err(x: Tensor, ref: Tensor, termScale = 0): number {
+  expect(x.shape).toEqual(ref.shape);
+  let e = 0;
+  for (let i = 0; i < ref.size; i++) e = Math.max(e, Math.abs(x.data[i]! - ref.data[i]!));
+  const s = Math.max(maxAbs(ref), termScale);
+  return s === 0 ? e : e / s;
+}
+
+const TOL: Record<DType, number> = { float32: 1e-4, float64: 1e-12 };
+
+/**
+ * Runs `compute` on `path` and the float64 reference on "ts"; compares every
+ * output. `termScales` gives, from the reference outputs, the magnitude of the
+ * cancelling terms of some outputs (see `err`).
+ */
+function compare(
+  path: KernelPath,
+  dtype: DType,
+  label: string,
+  compute: (f64: boolean) => Record<string, Tensor>,
+  termScales: (ref: Record<string, Tensor>) => Record<string, number> = () => ({}),
+): void {
+  setKernelPath("ts");
+  const ref = compute(true);
+  const scales = termScales(ref);
+  setKernelPath(path);
+  const got = compute(false);
+  for (const k of Object.keys(ref)) {
+    const e = err(got[k]!, ref[k]!, scales[k] ?? 0);
+    if (!(e <= TOL[dtype])) throw new Error(`${label} ${k} on ${path} ${dtype}: relative error ${e} > ${TOL[dtype]}`);
+  }
+}
+
+const paths = availableKernelPaths();
+
+describe.each(paths)("layers on the %s path", (path) => {
+  for (const dtype of ["float32", "float64"] as const) {
+    it(`affine forward/backward, 80 shapes (${dtype})`, () => {
+      const r = rng(11);
+      for (const [N, D, M] of shapes(1, 80, 3, 300_000)) {
+        const [x, x64] = pair(r, [N!, D!], dtype);
+        const [w, w64] = pair(r, [D!, M!], dtype);
+        const [b, b64] = pair(r, [M!], dtype);
+        const [dout, dout64] = pair(r, [N!, M!], dtype);
+        compare(path, dtype, `affine (${N},${D},${M})`, (f64) => {
+          const { out, cache } = f64 ? affineForward(x64, w64, b64) : affineForward(x, w, b);
+          const { dx, dw, db } = affineBackward(f64 ? dout64 : dout, cache);
+          return { out, dx, dw, db };
+        });
+      }
+    });
+
+    it(`batchnorm forward, staged and alt backward (train and test), relu, softmax, 60 shapes (${dtype})`, () => {
+      const r = rng(12);
+      for (const [N, D] of shapes(2, 60, 2, 100_000)) {
+        const [x, x64] = pair(r, [N!, D!], dtype, 3, 2);
+        const [g, g64] = pair(r, [D!], dtype);
+        const [b, b64] = pair(r, [D!], dtype);
+        const [dout, dout64] = pair(r, [N!, D!], dtype);
+        const y = Int32Array.from({ length: N! }, (_, i) => (i * 7) % D!);
+        compare(path, dtype, `batchnorm (${N},${D})`, (f64) => {
+          const running = createRunningStats(D!, f64 ? "float64" : dtype);
+          running.var.fill(1.5);
+          const { out, cache } = batchnormForward(f64 ? x64 : x, f64 ? g64 : g, f64 ? b64 : b, { mode: "train", running });
+          const d = f64 ? dout64 : dout;
+          const staged = batchnormBackward(d, cache);
+          const alt = batchnormBackwardAlt(d, cache);
+          const test = batchnormForward(f64 ? x64 : x, f64 ? g64 : g, f64 ? b64 : b, { mode: "test", running });
+          const relu = reluForward(out);
+          const loss = softmaxLoss(out, y);
+          return {
+            out, dx: staged.dx, dgamma: staged.dgamma, dbeta: staged.dbeta, dxAlt: alt.dx, dgammaAlt: alt.dgamma,
+            testOut: test.out, runningVar: new Tensor(running.var, [D!]), relu: relu.out,
+            reluDx: reluBackward(d, relu.cache).dx, lossDx: loss.dx, loss: Tensor.from([loss.loss], [1], "float64"),
+            // dx = (gamma·ivar/N)·(N·dout − Σdout − xhat·Σ(dout·xhat)): terms of size |gamma·ivar·dout|.
+            dxTerms: new Tensor(Float64Array.from(cache.ivar, (v, j) => Math.abs(v * cache.gamma[j]!) * maxAbs(d)), [D!]),
+          };
+        }, (ref) => ({ dx: maxAbs(ref["dxTerms"]!), dxAlt: maxAbs(ref["dxTerms"]!) }));
+      }
+    });
+
+    it(`layernorm forward/backward, 40 shapes (${dtype})`, () => {
+      const r = rng(13);
+      for (const [N, D] of shapes(3, 40, 2, 100_000)) {
+        if (D! < 2) continue;
+        const [x, x64] = pair(r, [N!, D!], dtype, 3, 1);
+        const [g, g64] = pair(r, [D!], dtype);
+        const [b, b64] = pair(r, [D!], dtype);
+        const [dout, dout64] = pair(r, [N!, D!], dtype);
+        compare(path, dtype, `layernorm (${N},${D})`, (f64) => {
+          const { out, cache } = f64 ? layernormForward(x64, g64, b64, {}) : layernormForward(x, g, b, {});
+          const { dx, dgamma, dbeta } = layernormBackward(f64 ? dout64 : dout, cache);
+          return { out, dx, dgamma, dbeta };
+        });
+      }
+    });
+
+    it(`the net's loss and every gradient, 24 nets (${dtype})`, () => {
+      const r = rng(14);
+      const norms: Normalization[] = [null, "batchnorm", "layernorm"];
+      for (let k = 0; k < 24; k++) {
+        // NOTE: hidden widths of at least 3: normalizing over one or two features is
+        // so ill-conditioned in float32 (xhat = ±1) that only the float64 path can be held to the reference.
+        const [N, D, H1, H2] = shapes(100 + k, 1, 4, 1e12)[0]!.map((v, i) => Math.min(Math.max(v, i >= 2 ? 3 : 1), 129));
+        const C = 1 + Math.floor(r() * 12);
+        const normalization = norms[k % 3]!;
+        const [X, X64] = pair(r, [N!, D!], dtype);
+        const y = Int32Array.from({ length: N! }, (_, i) => (i * 5 + k) % C);
+        compare(path, dtype, `net ${normalization} (${N},${D},${H1},${H2},${C})`, (f64) => {
+          const model = new FullyConnectedNet({
+            hiddenDims: [H1!, H2!], inputDim: D!, numClasses: C, normalization, reg: 0.1, weightScale: 0.2, dtype: f64 ? "float64" : dtype, seed: k,
+          });
+          if (f64 && dtype === "float32") {
+            // The reference starts from the float32 weights, exactly.
+            for (const t of model.params.values()) t.data.set(Float32Array.from(t.data));
+          }
+          const { loss, grads } = model.loss(f64 ? X64 : X, y);
+          return { loss: Tensor.from([loss], [1], "float64"), scores: model.scores(f64 ? X64 : X), ...Object.fromEntries(grads) };
+        }, (ref) => {
+          // A bias feeding a normalization has a true gradient of 0: compare it at
+          // the size of its layer's weight gradient.
+          const out: Record<string, number> = {};
+          for (const name of Object.keys(ref)) if (/^b\d+$/.test(name)) out[name] = maxAbs(ref[`W${name.slice(1)}`]!);
+          return out;
+        });
+      }
+    });
+  }
+
+  it("affine backward passes a numerical gradient check (float64)", () => {
+    setKernelPath(path);
+    const rs = new RandomState(231);
+    const x = rs.randn(10, 2, 3);
+    const w = rs.randn(6, 5);
+    const b = rs.randn(5);
+    const dout = rs.randn(10, 5);
+    const { cache } = affineForward(x, w, b);
+    const { dx, dw, db } = affineBackward(dout, cache);
+    expect(relError(dx.data, evalNumericalGradientArray(() => affineForward(x, w, b).out, x, dout).data)).toBeLessThan(1e-9);
+    expect(relError(dw.data, evalNumericalGradientArray(() => affineForward(x, w, b).out, w, dout).data)).toBeLessThan(1e-9);
+    expect(relError(db.data, evalNumericalGradientArray(() => affineForward(x, w, b).out, b, dout).data)).toBeLessThan(1e-9);
+    expect(getKernelPath()).toBe(path);
+  });
+
+  for (const normalization of ["batchnorm", "layernorm", null] as Normalization[]) {
+    it(`FullyConnectedNet gradient check, normalization ${normalization} (float64)`, () => {
+      setKernelPath(path);
+      const rs = new RandomState(231);
+      const X = rs.randn(2, 15);
+      const y = rs.randint(0, 10, 2);
+      const model = new FullyConnectedNet({ hiddenDims: [20, 30], inputDim: 15, numClasses: 10, reg: 3.14, weightScale: 5e-2, dtype: "float64", normalization, seed: 0 });
+      const { grads } = model.loss(X, y);
+      const numeric = numericalModelGradients(model, X, y);
+      const report = gradcheckReport(grads, numeric, { relTol: (n) => (n.startsWith("W") ? 1e-3 : 1e-5), absTol: 1e-8 });
+      for (const e of report.entries) expect(e.ok, `${e.name}: rel ${e.relError}, abs ${e.maxAbsError}`).toBe(true);
+      expect(getKernelPath()).toBe(path);
+    });
+  }
+
+  it("a training step is bit-for-bit repeatable on this path", () => {
+    setKernelPath(path);
+    const rs = new RandomState(5);
+    const X = rs.randn(50, 3 * 32 * 32).astype("float32");
+    const y = rs.randint(0, 10, 50);
+    const run = (): Float32Array[] => {
+      const model = new FullyConnectedNet({ hiddenDims: [100, 50], normalization: "batchnorm", seed: 3 });
+      model.loss(X, y);
+      return [...model.loss(X, y).grads.values()].map((g) => Float32Array.from(g.data));
+    };
+    expect(run()).toEqual(run());
+  });
+});
