@@ -8,7 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import pc from "picocolors";
-import { OptionError } from "../../src/core/errors.js";
+import { BnlabError, OptionError } from "../../src/core/errors.js";
 import { resolveDataDir } from "../../src/data/locate.js";
 import { listServedFiles, startServer, type RunningServer } from "../server.js";
 
@@ -57,7 +57,12 @@ export async function buildWeb(root: string, log: (line: string) => void = () =>
   const tmp = mkdtempSync(join(cache, "bnlab-web-"));
   log("building the playground into web/dist …");
   try {
-    const { build } = await import("vite");
+    let build: typeof import("vite").build;
+    try {
+      ({ build } = await import("vite"));
+    } catch {
+      throw new BnlabError("the playground is not built (web/dist) and vite, which builds it, is not installed: run `npm ci` and `npm run build:web` in a bnlab checkout");
+    }
     await build({ configFile: join(root, "web", "vite.config.ts"), logLevel: "warn", build: { outDir: tmp, emptyOutDir: true } });
     const old = `${dist}.old-${process.pid}`;
     if (existsSync(dist)) renameSync(dist, old);
@@ -155,6 +160,9 @@ export function register(program: Command): void {
           ? `serving ${files.length} CIFAR-10 file(s) from ${binDir} read-only`
           : "no CIFAR-10 data served (no --data, and no binary-layout CIFAR-10 in BNLAB_DATA or the cache): the page offers the synthetic set and a file picker",
       );
+      if (!["127.0.0.1", "localhost", "::1"].includes(flags.host)) {
+        log(pc.yellow(`note: --host ${flags.host} makes the playground and the served data reachable from other machines`));
+      }
       log("press Ctrl-C to stop");
       await untilInterrupted(server);
     });
