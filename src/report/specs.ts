@@ -202,7 +202,14 @@ export function sweepSpec(result: SweepResult): TopLevelSpec {
 export function batchSizeSpec(result: BatchSizeResult): TopLevelSpec {
   const label = (r: TrainingRun): string => `${NORM_LABELS[r.normalization]}, batch ${r.batchSize}`;
   const accs = accRows(result.runs, label);
-  const color = { field: "method", type: "nominal" as const, title: null, sort: result.runs.map(label) };
+  const color = {
+    field: "method",
+    type: "nominal" as const,
+    title: null,
+    sort: result.runs.map(label),
+    // Long labels ("batchnorm, batch 50"): one per line on the right, never truncated.
+    legend: { orient: "right" as const, labelLimit: 300 },
+  };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: { text: "Batch normalization and batch size", subtitle: `hidden ${fmtDims(result.settings.hiddenDims)}` },
