@@ -82,7 +82,8 @@ export type FromWorker =
       itPerSec: number;
       stopped: boolean;
     }
-  | { type: "point"; id: number; point: SweepPoint }
+  /** A finished sweep run, with the training inputs' size and scale (SweepResult.input). */
+  | { type: "point"; id: number; point: SweepPoint; input: { dim: number; rms: number } }
   | { type: "error"; id: number; message: string };
 
 /** Control word values in the shared control buffer. */

@@ -52,7 +52,8 @@ export class SweepRunner {
     const total = jobs.length;
     const byIndex = new Map<number, SweepPoint>();
     const { weightScales, normalizations, ...settings } = o;
-    const result = (): SweepResult => ({ seed: s.seed, settings, weightScales, normalizations, points: this.points });
+    let input = { dim: 0, rms: 0 };
+    const result = (): SweepResult => ({ seed: s.seed, settings, weightScales, normalizations, input, points: this.points });
     const t0 = performance.now();
     this.status(`Running ${total} trainings in ${this.poolSize} workers …`);
     let nextId = 1;
@@ -81,6 +82,7 @@ export class SweepRunner {
           }
           if (m.type !== "point") return;
           byIndex.set(j.index, m.point);
+          input = m.input;
           this.points = jobs.filter((x) => byIndex.has(x.index)).map((x) => byIndex.get(x.index)!);
           const secs = (performance.now() - t0) / 1000;
           this.status(`${this.points.length} / ${total} trainings done in ${secs.toFixed(1)} s (${this.poolSize} workers).`);

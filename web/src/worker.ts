@@ -3,7 +3,7 @@
  * the library (WebAssembly kernels), and posts progress. Pause blocks this thread
  * with Atomics.wait on the page's shared control word; stop ends the run early.
  */
-import { runSweepJob } from "../../src/experiments/sweep.js";
+import { runSweepJob, sweepResult } from "../../src/experiments/sweep.js";
 import { loadPlaygroundData, type PlaygroundData } from "./dataset.js";
 import { useKernels } from "./kernels.js";
 import { CONTROL_PAUSE, CONTROL_STOP, type DataRequest, type FromWorker, type ToWorker } from "./protocol.js";
@@ -49,7 +49,9 @@ async function handle(msg: ToWorker): Promise<void> {
   if (msg.type === "sweep") {
     useKernels(msg.kernel);
     const data = await getData(msg.data, msg.settings.numTrain, msg.seed);
-    scope.postMessage({ type: "point", id, point: runSweepJob(data, msg.settings, msg.job) });
+    const point = runSweepJob(data, msg.settings, msg.job);
+    const { input } = sweepResult(data, { ...msg.settings, weightScales: [], normalizations: [] }, msg.seed, []);
+    scope.postMessage({ type: "point", id, point, input });
     return;
   }
   const { run } = msg;
