@@ -25,15 +25,20 @@ const CHANCE_ACC = 0.1;
  */
 export function signalGain(w: number, sweep: SweepResult): number {
   const dims = sweep.settings.hiddenDims;
-  let g = w * Math.sqrt(sweep.input.dim / 2) * sweep.input.rms;
+  // NOTE: without a known input size and scale, only the layers after the first count.
+  let g = hasInput(sweep) ? w * Math.sqrt(sweep.input.dim / 2) * sweep.input.rms : 1;
   for (let i = 0; i < dims.length; i++) g *= w * Math.sqrt(dims[i]! / 2);
   return g;
 }
 
-/** The w where `signalGain` is 1 (the gain is a monomial in w of degree = number of layers). */
+function hasInput(sweep: SweepResult): boolean {
+  return sweep.input.dim > 0 && sweep.input.rms > 0;
+}
+
+/** The w where `signalGain` is 1 (the gain is a monomial in w, one degree per layer counted). */
 function unitGainScale(sweep: SweepResult): number {
-  const L = sweep.settings.hiddenDims.length + 1;
-  return 1 / signalGain(1, sweep) ** (1 / L);
+  const degree = sweep.settings.hiddenDims.length + (hasInput(sweep) ? 1 : 0);
+  return 1 / signalGain(1, sweep) ** (1 / degree);
 }
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
@@ -256,7 +261,9 @@ export function writeAnswer(deep: DeepNetResult | null, sweep: SweepResult): Ans
   }
 
   // Reasons, chosen by what was observed.
-  const layers = `${depth} layers (the first with fan-in ${sweep.input.dim} on inputs of RMS ${sweep.input.rms.toFixed(1)}, then fan-in ${fanIn})`;
+  const layers = hasInput(sweep)
+    ? `${depth} layers (the first with fan-in ${sweep.input.dim} on inputs of RMS ${sweep.input.rms.toFixed(1)}, then fan-in ${fanIn})`
+    : `${depth - 1} layers after the first (fan-in ${fanIn})`;
   if (f.baselineStuckScales.length > 0) {
     const w = f.baselineStuckScales[f.baselineStuckScales.length - 1]!;
     reasons.push(
