@@ -250,3 +250,36 @@ describe.each(paths)("layers on the %s path", (path) => {
     expect(run()).toEqual(run());
   });
 });
+
+describe("the lean training step (per-model workspace)", () => {
+  it("never hands out workspace buffers: earlier scores and gradients survive later calls", () => {
+    const rs = new RandomState(8);
+    const X1 = rs.randn(6, 40);
+    const X2 = rs.randn(6, 40);
+    const y = rs.randint(0, 10, 6);
+    for (const normalization of [null, "batchnorm", "layernorm"] as Normalization[]) {
+      const model = new FullyConnectedNet({ hiddenDims: [20, 30], inputDim: 40, normalization, weightScale: 0.1, seed: 1 });
+      const s1 = model.scores(X1);
+      const s1copy = s1.data.slice();
+      const g1 = model.loss(X1, y).grads;
+      const g1copy = [...g1.values()].map((g) => g.data.slice());
+      model.scores(X2);
+      model.loss(X2, y);
+      expect(s1.data).toEqual(s1copy);
+      expect([...g1.values()].map((g) => g.data)).toEqual(g1copy);
+      // And the same inputs give the same results as a fresh model (no stale state in the workspace).
+      const fresh = new FullyConnectedNet({ hiddenDims: [20, 30], inputDim: 40, normalization, weightScale: 0.1, seed: 1 });
+      if (normalization !== "batchnorm") expect(model.loss(X1, y).grads).toEqual(fresh.loss(X1, y).grads);
+    }
+  });
+
+  it("converts an input of the other dtype through the workspace with the same result", () => {
+    const rs = new RandomState(9);
+    const X = rs.randn(5, 12);
+    const y = rs.randint(0, 10, 5);
+    const a = new FullyConnectedNet({ hiddenDims: [7], inputDim: 12, seed: 2 });
+    const b = new FullyConnectedNet({ hiddenDims: [7], inputDim: 12, seed: 2 });
+    expect(a.loss(X, y)).toEqual(b.loss(X.astype("float32"), y));
+    expect(a.scores(X).data).toEqual(b.scores(X.astype("float32")).data);
+  });
+});

@@ -3,8 +3,9 @@
  * Both products go through `gemm`, so the kernel path decides how fast they run.
  */
 import { Tensor, allocFloat, shapeSize } from "../core/tensor.js";
+import type { FloatArray } from "../core/tensor.js";
 import { gemm } from "../kernels/index.js";
-import { expectDtype, expectShape } from "./checks.js";
+import { expectDtype, expectShape, outputBuffer } from "./checks.js";
 import { sumRows } from "./reductions.js";
 
 /** What `affineBackward` needs from the forward pass. */
@@ -23,9 +24,10 @@ export interface AffineCache {
  * @param x input (N, d1, …, dk); each sample is flattened to D = d1·…·dk
  * @param w weights (D, M), dtype of x
  * @param b biases (M), dtype of x
+ * @param outBuffer optional preallocated out (N·M, dtype of x), e.g. a model's workspace
  * @returns out (N, M) and the cache
  */
-export function affineForward(x: Tensor, w: Tensor, b: Tensor): { out: Tensor; cache: AffineCache } {
+export function affineForward(x: Tensor, w: Tensor, b: Tensor, outBuffer?: FloatArray): { out: Tensor; cache: AffineCache } {
   const fn = "affineForward";
   if (x.shape.length < 1) throw new RangeError(`${fn}: x must have shape (N, d1, ..., dk), found ()`);
   const N = x.shape[0]!;
@@ -38,7 +40,7 @@ export function affineForward(x: Tensor, w: Tensor, b: Tensor): { out: Tensor; c
   expectDtype(fn, "w", w, x.dtype);
   expectDtype(fn, "b", b, x.dtype);
   const x2 = x.reshape([N, D]);
-  const out = allocFloat(N * M, x.dtype);
+  const out = outputBuffer(fn, "out", outBuffer, N * M, x.data);
   gemm(false, false, N, M, D, x2.data, w.data, out);
   const bd = b.data;
   for (let i = 0; i < N; i++) {
@@ -67,13 +69,14 @@ export function affineParamBackward(dout: Tensor, cache: AffineCache): { dw: Ten
  * Backward pass of an affine layer.
  *
  * @param dout upstream gradient (N, M)
+ * @param dxBuffer optional preallocated dx (N·D, dtype of dout); dw and db are always new
  * @returns dx (shape of x), dw (D, M), db (M)
  */
-export function affineBackward(dout: Tensor, cache: AffineCache): { dx: Tensor; dw: Tensor; db: Tensor } {
+export function affineBackward(dout: Tensor, cache: AffineCache, dxBuffer?: FloatArray): { dx: Tensor; dw: Tensor; db: Tensor } {
   const { dw, db } = affineParamBackward(dout, cache);
   const [N, D] = cache.x.shape as [number, number];
   const M = cache.w.shape[1]!;
-  const dx = allocFloat(N * D, dout.dtype);
+  const dx = outputBuffer("affineBackward", "dx", dxBuffer, N * D, dout.data);
   gemm(false, true, N, D, M, dout.data, cache.w.data, dx);
   return { dx: new Tensor(dx, cache.xShape), dw, db };
 }

@@ -7,7 +7,7 @@
 import { OptionError } from "../core/errors.js";
 import { Tensor, allocFloat } from "../core/tensor.js";
 import type { DType, FloatArray } from "../core/tensor.js";
-import { expect2d, expectDtype, expectShape } from "./checks.js";
+import { expect2d, expectDtype, expectShape, outputBuffer } from "./checks.js";
 
 /** Per-feature running mean and variance (D each), updated by every train-mode forward pass. */
 export interface RunningStats {
@@ -85,14 +85,6 @@ export interface BatchnormBuffers {
   out: FloatArray;
   xhat: FloatArray;
   xmu: FloatArray;
-}
-
-function outputBuffer(fn: string, name: string, given: FloatArray | undefined, n: number, like: FloatArray): FloatArray {
-  if (given === undefined) return like instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
-  if (given.length < n || (given instanceof Float64Array) !== (like instanceof Float64Array)) {
-    throw new RangeError(`${fn}: buffer ${name} must hold ${n} elements of the dtype of x`);
-  }
-  return given.length === n ? given : given.subarray(0, n);
 }
 
 /**

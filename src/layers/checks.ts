@@ -2,7 +2,7 @@
  * Argument checks shared by the layers: a wrong shape or dtype throws a
  * RangeError naming the argument, the expected shape and the one found.
  */
-import type { DType, Tensor } from "../core/tensor.js";
+import type { DType, FloatArray, Tensor } from "../core/tensor.js";
 
 function fmt(shape: readonly (number | string)[]): string {
   return `(${shape.join(", ")})`;
@@ -28,4 +28,16 @@ export function expectDtype(fn: string, arg: string, t: Tensor, dtype: DType): v
 /** Throws unless `dout` has the shape of the forward output. */
 export function expectSameShape(fn: string, arg: string, t: Tensor, like: Tensor): void {
   expectShape(fn, arg, t, like.shape);
+}
+
+/**
+ * An output buffer of n elements of the dtype of `like`: the caller's `given`
+ * (a model's workspace, reused across calls) or a new zeroed one.
+ */
+export function outputBuffer(fn: string, name: string, given: FloatArray | undefined, n: number, like: FloatArray): FloatArray {
+  if (given === undefined) return like instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
+  if (given.length < n || given instanceof Float64Array !== like instanceof Float64Array) {
+    throw new RangeError(`${fn}: buffer ${name} must hold ${n} elements of the dtype of x`);
+  }
+  return given.length === n ? given : given.subarray(0, n);
 }

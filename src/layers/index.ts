@@ -4,7 +4,7 @@ export type { AffineCache } from "./affine.js";
 export { reluForward, reluBackward } from "./relu.js";
 export type { ReluCache } from "./relu.js";
 export { batchnormForward, batchnormBackward, batchnormBackwardAlt, createRunningStats } from "./batchnorm.js";
-export type { BatchnormCache, BatchnormParam, RunningStats } from "./batchnorm.js";
+export type { BatchnormBuffers, BatchnormCache, BatchnormParam, RunningStats } from "./batchnorm.js";
 export { layernormForward, layernormBackward } from "./layernorm.js";
 export type { LayernormCache, LayernormParam } from "./layernorm.js";
 export { dropoutForward, dropoutBackward } from "./dropout.js";

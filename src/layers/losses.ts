@@ -1,7 +1,7 @@
 /** Classification losses on raw scores: softmax cross-entropy and multiclass SVM (hinge). */
 import { Tensor, allocFloat } from "../core/tensor.js";
-import type { Labels } from "../core/tensor.js";
-import { expect2d } from "./checks.js";
+import type { FloatArray, Labels } from "../core/tensor.js";
+import { expect2d, outputBuffer } from "./checks.js";
 
 function checkLabels(fn: string, N: number, C: number, y: Labels): void {
   if (y.length !== N) throw new RangeError(`${fn}: y must have shape (${N}) to match x (${N}, ${C}), found (${y.length})`);
@@ -16,13 +16,14 @@ function checkLabels(fn: string, N: number, C: number, y: Labels): void {
  *
  * @param x scores (N, C)
  * @param y labels (N), 0 <= y[i] < C
+ * @param dxBuffer optional preallocated dx (N·C, dtype of x)
  * @returns loss (a number) and dx (N, C), the gradient of the loss
  */
-export function softmaxLoss(x: Tensor, y: Labels): { loss: number; dx: Tensor } {
+export function softmaxLoss(x: Tensor, y: Labels, dxBuffer?: FloatArray): { loss: number; dx: Tensor } {
   const [N, C] = expect2d("softmaxLoss", "x", x);
   checkLabels("softmaxLoss", N, C, y);
   const xd = x.data;
-  const dx = allocFloat(N * C, x.dtype);
+  const dx = outputBuffer("softmaxLoss", "dx", dxBuffer, N * C, xd);
   const p = new Float64Array(C);
   let loss = 0;
   for (let i = 0; i < N; i++) {

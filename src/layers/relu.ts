@@ -1,6 +1,7 @@
 /** The rectified linear unit, elementwise: out = max(0, x). */
-import { Tensor, allocFloat } from "../core/tensor.js";
-import { expectDtype, expectSameShape } from "./checks.js";
+import { Tensor } from "../core/tensor.js";
+import type { FloatArray } from "../core/tensor.js";
+import { expectDtype, expectSameShape, outputBuffer } from "./checks.js";
 
 /** What `reluBackward` needs: the input. */
 export interface ReluCache {
@@ -10,11 +11,12 @@ export interface ReluCache {
 /**
  * Forward pass of a ReLU.
  * @param x input of any shape
+ * @param outBuffer optional preallocated out (size of x, its dtype), e.g. a model's workspace
  * @returns out (shape of x) and the cache
  */
-export function reluForward(x: Tensor): { out: Tensor; cache: ReluCache } {
+export function reluForward(x: Tensor, outBuffer?: FloatArray): { out: Tensor; cache: ReluCache } {
   const xd = x.data;
-  const out = allocFloat(xd.length, x.dtype);
+  const out = outputBuffer("reluForward", "out", outBuffer, xd.length, xd);
   for (let i = 0; i < xd.length; i++) out[i] = xd[i]! > 0 ? xd[i]! : 0;
   return { out: new Tensor(out, x.shape), cache: { x } };
 }
@@ -22,14 +24,15 @@ export function reluForward(x: Tensor): { out: Tensor; cache: ReluCache } {
 /**
  * Backward pass of a ReLU.
  * @param dout upstream gradient (shape of x)
+ * @param dxBuffer optional preallocated dx (size of x, dtype of dout)
  * @returns dx (shape of x)
  */
-export function reluBackward(dout: Tensor, cache: ReluCache): { dx: Tensor } {
+export function reluBackward(dout: Tensor, cache: ReluCache, dxBuffer?: FloatArray): { dx: Tensor } {
   expectSameShape("reluBackward", "dout", dout, cache.x);
   expectDtype("reluBackward", "dout", dout, cache.x.dtype);
   const xd = cache.x.data;
   const dd = dout.data;
-  const dx = allocFloat(xd.length, dout.dtype);
+  const dx = outputBuffer("reluBackward", "dx", dxBuffer, xd.length, dd);
   // NOTE: at exactly x = 0 ReLU has no derivative; like the assignment's
   // `dout * (x > 0)` we take the subgradient 0 there. Numerical gradient checks
   // straddling a kink (|x| < h) can disagree with this; they do not test it.

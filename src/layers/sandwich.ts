@@ -2,11 +2,11 @@
  * "Sandwich" layers that only compose the layers above, as the assignment's
  * layer_utils.py: affine–relu and affine–norm–relu. No math lives here.
  */
-import type { Tensor } from "../core/tensor.js";
+import type { FloatArray, Tensor } from "../core/tensor.js";
 import { affineBackward, affineForward } from "./affine.js";
 import type { AffineCache } from "./affine.js";
 import { batchnormBackwardAlt, batchnormForward } from "./batchnorm.js";
-import type { BatchnormCache, BatchnormParam } from "./batchnorm.js";
+import type { BatchnormBuffers, BatchnormCache, BatchnormParam } from "./batchnorm.js";
 import { layernormBackward, layernormForward } from "./layernorm.js";
 import type { LayernormCache, LayernormParam } from "./layernorm.js";
 import { reluBackward, reluForward } from "./relu.js";
@@ -21,11 +21,12 @@ export type NormCache = { kind: "batchnorm"; cache: BatchnormCache } | { kind: "
 /**
  * Batch or layer normalization, chosen by `norm.kind`.
  * @param x input (N, D); gamma, beta (D)
+ * @param buffers optional preallocated outputs for batch norm (layer norm allocates)
  * @returns out (N, D) and a tagged cache
  */
-export function normForward(x: Tensor, gamma: Tensor, beta: Tensor, norm: NormSpec): { out: Tensor; cache: NormCache } {
+export function normForward(x: Tensor, gamma: Tensor, beta: Tensor, norm: NormSpec, buffers?: BatchnormBuffers): { out: Tensor; cache: NormCache } {
   if (norm.kind === "batchnorm") {
-    const { out, cache } = batchnormForward(x, gamma, beta, norm.param);
+    const { out, cache } = batchnormForward(x, gamma, beta, norm.param, buffers);
     return { out, cache: { kind: "batchnorm", cache } };
   }
   const { out, cache } = layernormForward(x, gamma, beta, norm.param ?? {});
@@ -36,10 +37,11 @@ export function normForward(x: Tensor, gamma: Tensor, beta: Tensor, norm: NormSp
  * Backward of `normForward`. NOTE: batch norm uses the closed-form
  * `batchnormBackwardAlt` (the tests show it equals the staged version).
  * @param dout (N, D)
+ * @param dxBuffer optional preallocated dx for batch norm (layer norm allocates)
  * @returns dx (N, D), dgamma (D), dbeta (D)
  */
-export function normBackward(dout: Tensor, cache: NormCache): { dx: Tensor; dgamma: Tensor; dbeta: Tensor } {
-  return cache.kind === "batchnorm" ? batchnormBackwardAlt(dout, cache.cache) : layernormBackward(dout, cache.cache);
+export function normBackward(dout: Tensor, cache: NormCache, dxBuffer?: FloatArray): { dx: Tensor; dgamma: Tensor; dbeta: Tensor } {
+  return cache.kind === "batchnorm" ? batchnormBackwardAlt(dout, cache.cache, dxBuffer) : layernormBackward(dout, cache.cache);
 }
 
 /** Cache of an affine–relu sandwich. */

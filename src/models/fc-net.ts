@@ -87,6 +87,29 @@ function isPositiveInteger(v: unknown): v is number {
   return typeof v === "number" && Number.isInteger(v) && v > 0;
 }
 
+/**
+ * Buffers proportional to the batch (activations, their gradients), reused by
+ * every `loss` and `scores` call with the same batch size, so a training step
+ * allocates nothing proportional to the batch after the first one. The returned
+ * scores and gradients are never workspace buffers: callers may keep them.
+ */
+class Workspace {
+  private readonly bufs = new Map<string, FloatArray>();
+  constructor(private readonly dtype: DType) {}
+  /** The buffer named `name` of n elements (created on first use). */
+  get(name: string, n: number): FloatArray {
+    let b = this.bufs.get(name);
+    if (b === undefined || b.length !== n) {
+      b = allocFloat(n, this.dtype);
+      this.bufs.set(name, b);
+    }
+    return b;
+  }
+}
+
+/** Batch sizes whose workspaces are kept (training, accuracy checks and a remainder batch). */
+const MAX_WORKSPACES = 4;
+
 /** The fully connected network of the assignment. Implements `Model`. */
 export class FullyConnectedNet implements Model {
   readonly dtype: DType;
@@ -100,6 +123,7 @@ export class FullyConnectedNet implements Model {
   /** The model's random stream: weights were drawn from it; dropout masks are. */
   readonly rng: RandomState;
   private readonly layers: readonly Layer[];
+  private readonly workspaces = new Map<number, Workspace>();
 
   constructor(options: FullyConnectedNetOptions) {
     const o = options;
@@ -187,7 +211,8 @@ export class FullyConnectedNet implements Model {
    * @returns scores (N, numClasses)
    */
   scores(X: Tensor): Tensor {
-    return this.forward(this.prepareInput(X), "test").scores;
+    const x = this.prepareInput(X);
+    return this.forward(x, "test", this.workspace(x.shape[0]!), false).scores;
   }
 
   /**
@@ -199,31 +224,34 @@ export class FullyConnectedNet implements Model {
    */
   loss(X: Tensor, y: Labels): { loss: number; grads: Map<string, Tensor> } {
     const x = this.prepareInput(X);
-    this.checkLabels(y, x.shape[0]!);
-    const { scores, caches } = this.forward(x, "train");
-    const { loss: dataLoss, dx: dscores } = softmaxLoss(scores, y);
+    const N = x.shape[0]!;
+    this.checkLabels(y, N);
+    const ws = this.workspace(N);
+    const { scores, caches } = this.forward(x, "train", ws, true);
+    const { loss: dataLoss, dx: dscores } = softmaxLoss(scores, y, ws.get("dscores", scores.size));
 
     const grads = new Map<string, Tensor>();
     const L = this.layers.length;
     const last = this.layers[L - 1]!;
-    const top = affineBackward(dscores, caches.last);
+    const top = affineBackward(dscores, caches.last, ws.get(`dh${L - 2}`, N * this.hiddenDims[L - 2]!));
     grads.set(last.names.W, top.dw);
     grads.set(last.names.b, top.db);
     let dh = top.dx;
     for (let i = L - 2; i >= 0; i--) {
       const layer = this.layers[i]!;
       const c = caches.hidden[i]!;
+      const size = N * this.hiddenDims[i]!;
       if (c.dropout) dh = dropoutBackward(dh, c.dropout).dx;
-      let da = reluBackward(dh, c.relu).dx;
+      let da = reluBackward(dh, c.relu, ws.get(`drelu${i}`, size)).dx;
       if (c.norm && layer.norm) {
-        const n = normBackward(da, c.norm);
+        const n = normBackward(da, c.norm, ws.get(`dnorm${i}`, size));
         grads.set(layer.names.gamma, n.dgamma);
         grads.set(layer.names.beta, n.dbeta);
         da = n.dx;
       }
       // NOTE: the first layer's input is the data: nobody needs its gradient, so skip that product.
       if (i > 0) {
-        const g = affineBackward(da, c.fc);
+        const g = affineBackward(da, c.fc, ws.get(`dh${i - 1}`, N * this.hiddenDims[i - 1]!));
         dh = g.dx;
         grads.set(layer.names.W, g.dw);
         grads.set(layer.names.b, g.db);
@@ -286,13 +314,24 @@ export class FullyConnectedNet implements Model {
     return out;
   }
 
-  private forward(x: Tensor, mode: "train" | "test"): { scores: Tensor; caches: { hidden: HiddenCache[]; last: AffineCache } } {
+  /**
+   * @param ws the batch size's workspace for the activations
+   * @param scoresInWorkspace whether the scores may live in the workspace (not when returned to a caller)
+   */
+  private forward(
+    x: Tensor,
+    mode: "train" | "test",
+    ws: Workspace,
+    scoresInWorkspace: boolean,
+  ): { scores: Tensor; caches: { hidden: HiddenCache[]; last: AffineCache } } {
     const hidden: HiddenCache[] = [];
     let h = x;
+    const N = x.shape[0]!;
     const L = this.layers.length;
     for (let i = 0; i < L - 1; i++) {
       const layer = this.layers[i]!;
-      const a = affineForward(h, layer.W, layer.b);
+      const size = N * this.hiddenDims[i]!;
+      const a = affineForward(h, layer.W, layer.b, ws.get(`a${i}`, size));
       let z = a.out;
       let norm: NormCache | null = null;
       if (layer.norm) {
@@ -300,11 +339,12 @@ export class FullyConnectedNet implements Model {
           layer.norm.running !== null
             ? { kind: "batchnorm", param: { mode, running: layer.norm.running } }
             : { kind: "layernorm" };
-        const n = normForward(z, layer.norm.gamma, layer.norm.beta, spec);
+        const bufs = { out: ws.get(`norm${i}`, size), xhat: ws.get(`xhat${i}`, size), xmu: ws.get(`xmu${i}`, size) };
+        const n = normForward(z, layer.norm.gamma, layer.norm.beta, spec, bufs);
         z = n.out;
         norm = n.cache;
       }
-      const r = reluForward(z);
+      const r = reluForward(z, ws.get(`h${i}`, size));
       h = r.out;
       let dropout: DropoutCache | null = null;
       if (this.dropoutKeepRatio < 1) {
@@ -315,8 +355,19 @@ export class FullyConnectedNet implements Model {
       hidden.push({ fc: a.cache, norm, relu: r.cache, dropout });
     }
     const last = this.layers[L - 1]!;
-    const top = affineForward(h, last.W, last.b);
+    const top = affineForward(h, last.W, last.b, scoresInWorkspace ? ws.get("scores", N * this.numClasses) : undefined);
     return { scores: top.out, caches: { hidden, last: top.cache } };
+  }
+
+  /** The workspace for batch size N (the least recently created one is dropped past MAX_WORKSPACES). */
+  private workspace(N: number): Workspace {
+    let ws = this.workspaces.get(N);
+    if (ws === undefined) {
+      if (this.workspaces.size >= MAX_WORKSPACES) this.workspaces.delete(this.workspaces.keys().next().value!);
+      ws = new Workspace(this.dtype);
+      this.workspaces.set(N, ws);
+    }
+    return ws;
   }
 
   private prepareInput(X: Tensor): Tensor {
@@ -325,9 +376,12 @@ export class FullyConnectedNet implements Model {
     if (N === undefined || N === 0 || D !== this.inputDim) {
       throw new OptionError("X", `shape (N, ${this.inputDim}) with N >= 1 (or (N, d1, ..., dk) with ${this.inputDim} features)`, [...X.shape]);
     }
-    // NOTE: inputs of the other dtype are converted (a copy) so that every layer computes in the model's dtype.
-    const x = X.dtype === this.dtype ? X : X.astype(this.dtype);
-    return x.reshape([N, D]);
+    // NOTE: inputs of the other dtype are converted (a copy, into the workspace) so
+    // that every layer computes in the model's dtype.
+    if (X.dtype === this.dtype) return X.reshape([N, D]);
+    const buf = this.workspace(N).get("x", N * D);
+    buf.set(X.data);
+    return new Tensor(buf, [N, D]);
   }
 
   private checkLabels(y: Labels, N: number): void {
