@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../cli/main.js";
+import { fromResultsJson } from "../src/report/schema.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "bnlab-cli-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -101,6 +102,18 @@ describe("no dataset", () => {
     expect(json.dataset.source).toBe("synthetic");
     expect(json.dataset.warning).toContain("bnlab data download");
     expect(json.runs).toHaveLength(1);
+  });
+});
+
+describe("reproduce --json", () => {
+  it("prints results.json (valid against the schema) to stdout and nothing else", async () => {
+    const out = join(tmp, "rep-json");
+    expect(await run("reproduce", "--synthetic", "--quick", "--jobs", "1", "--out", out, "--json")).toBe(0);
+    const r = fromResultsJson(JSON.parse(stdout));
+    expect(r.dataset.source).toBe("synthetic");
+    expect(r.title).toContain("SYNTHETIC");
+    expect(r.settings.jobs).toBe(1);
+    expect(stderr).toContain(join(out, "report.html"));
   });
 });
 
