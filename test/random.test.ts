@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { OptionError, RandomState } from "../src/index.js";
-import { logCorrectlyRounded, logCorrectlyRoundedFast } from "../src/core/random.js";
+import { logCorrectlyRounded, logCorrectlyRoundedFast } from "../src/core/crmath.js";
 import type { RandomStateSnapshot } from "../src/index.js";
 import { repoRoot } from "./helpers/env.js";
 

@@ -12,13 +12,9 @@ import { FullyConnectedNet } from "../models/fc-net.js";
 import { Solver, type Dataset } from "../train/solver.js";
 import { DEFAULT_SEED } from "./checks.js";
 import { subsetData, type ProgressFn } from "./training.js";
+import { logspace } from "../core/crmath.js";
 import type { NormKind, SweepPoint, SweepResult, TrainSettings } from "./types.js";
 
-/** numpy's `logspace(start, stop, num)`: 10^x for num points evenly spaced from start to stop. */
-export function logspace(start: number, stop: number, num: number): number[] {
-  if (num === 1) return [10 ** start];
-  return Array.from({ length: num }, (_, i) => 10 ** (start + ((stop - start) * i) / (num - 1)));
-}
 
 /** Settings of the sweep. */
 export interface SweepOptions extends TrainSettings {
@@ -59,6 +55,8 @@ export function runSeeds(seed: number, n: number): number[] {
 }
 
 /** The sweep's runs in order: for each scale, each normalization. */
+export { logspace };
+
 export function sweepJobs(o: SweepOptions, seed: number): SweepJob[] {
   const n = o.weightScales.length * o.normalizations.length;
   const seeds = runSeeds(seed, n);
