@@ -283,3 +283,33 @@ describe("the lean training step (per-model workspace)", () => {
     expect(a.scores(X).data).toEqual(b.scores(X.astype("float32")).data);
   });
 });
+
+describe("batch norm's backward kernel", () => {
+  it("matches the TypeScript loops on every path: dgamma, dbeta (and float64 dx) bit for bit, float32 dx within a few ulps", () => {
+    const r = rng(21);
+    for (const dtype of ["float32", "float64"] as const) {
+      for (const [N, D] of [[64, 32], [100, 500], [33, 65], [7, 513], [2048, 1], [50, 100]]) {
+        const [x] = pair(r, [N!, D!], dtype, 4, 1);
+        const [g] = pair(r, [D!], dtype);
+        const [b] = pair(r, [D!], dtype);
+        const [dout] = pair(r, [N!, D!], dtype);
+        const results = paths.map((p) => {
+          setKernelPath(p);
+          const { cache } = batchnormForward(x, g, b, { mode: "train" });
+          const { dx, dgamma, dbeta } = batchnormBackwardAlt(dout, cache);
+          return [dx.data, dgamma.data, dbeta.data];
+        });
+        for (const res of results.slice(1)) {
+          expect(res.slice(1)).toEqual(results[0]!.slice(1));
+          if (dtype === "float64") expect(res[0]).toEqual(results[0]![0]);
+          else {
+            // float32 dx: evaluated in float32 arithmetic (as numpy does) instead of rounded once from float64.
+            const ref = results[0]![0]!;
+            const terms = Math.max(...Array.from(dout.data, Math.abs)) * Math.max(...Array.from(g.data, Math.abs)) * 10;
+            for (let i = 0; i < ref.length; i++) expect(Math.abs(res[0]![i]! - ref[i]!)).toBeLessThanOrEqual(1e-6 * Math.max(terms, Math.abs(ref[i]!)));
+          }
+        }
+      }
+    }
+  });
+});

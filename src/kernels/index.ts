@@ -19,7 +19,7 @@
 import { OptionError } from "../core/errors.js";
 import type { FloatArray } from "../core/tensor.js";
 import { gemmReference } from "./reference.js";
-import { createWasmGemm } from "./wasm.js";
+import { wasmKernels } from "./wasm.js";
 
 /** Names of the kernel paths. */
 export type KernelPath = "ts" | "wasm-simd" | "wasm-relaxed";
@@ -36,6 +36,26 @@ export type GemmFn = (
   accumulate: boolean,
 ) => void;
 
+/**
+ * Batch norm's closed-form backward on the training path (train mode), in place of
+ * the TypeScript loops of src/layers/batchnorm.ts and bit-identical to them:
+ * dout, xhat, dx (N·D) and gamma, dbeta, dgamma (D) share one dtype; ivar is float64.
+ */
+export type BatchnormAltFn = (
+  N: number,
+  D: number,
+  dout: FloatArray,
+  xhat: FloatArray,
+  gamma: FloatArray,
+  ivar: Float64Array,
+  dx: FloatArray,
+  dbeta: FloatArray,
+  dgamma: FloatArray,
+) => void;
+
+/** Below this N·D batch norm stays in TypeScript on every path (copies would cost more). */
+export const WASM_MIN_BATCHNORM = 2048;
+
 /** Below this M·N·K the WebAssembly paths defer to the reference (measured crossover ≈ 32–64). */
 export const WASM_MIN_MNK = 64;
 
@@ -47,10 +67,21 @@ const paths = new Map<KernelPath, GemmFn>([["ts", gemmReference]]);
 let current: KernelPath = "ts";
 let currentGemm: GemmFn = gemmReference;
 let currentIsWasm = false;
+const batchnormKernels = new Map<KernelPath, BatchnormAltFn>();
+let currentBatchnorm: BatchnormAltFn | null = null;
 
 /** Registers an implementation for a path (used by the WebAssembly loader below). */
-export function registerKernelPath(path: KernelPath, gemm: GemmFn): void {
+export function registerKernelPath(path: KernelPath, gemm: GemmFn, batchnormAlt?: BatchnormAltFn): void {
   paths.set(path, gemm);
+  if (batchnormAlt) batchnormKernels.set(path, batchnormAlt);
+}
+
+/**
+ * The selected path's batch-norm backward kernel for an (N, D) input, or null when
+ * the layer should run its own TypeScript loops (the "ts" path, or N·D < WASM_MIN_BATCHNORM).
+ */
+export function batchnormAltKernel(N: number, D: number): BatchnormAltFn | null {
+  return N * D >= WASM_MIN_BATCHNORM ? currentBatchnorm : null;
 }
 
 /** The paths usable in this process, reference first. */
@@ -73,6 +104,7 @@ export function setKernelPath(path: KernelPath | "auto"): void {
   current = resolved;
   currentGemm = g;
   currentIsWasm = resolved !== "ts";
+  currentBatchnorm = batchnormKernels.get(resolved) ?? null;
 }
 
 /** The selected path. */
@@ -109,10 +141,10 @@ export function gemm(
   else currentGemm(transA, transB, M, N, K, A, B, C, accumulate);
 }
 
-const simd = createWasmGemm("simd");
-if (simd) registerKernelPath("wasm-simd", simd);
-const relaxed = createWasmGemm("relaxed");
-if (relaxed) registerKernelPath("wasm-relaxed", relaxed);
+const simd = wasmKernels("simd");
+if (simd) registerKernelPath("wasm-simd", simd.gemm, simd.batchnormAlt);
+const relaxed = wasmKernels("relaxed");
+if (relaxed) registerKernelPath("wasm-relaxed", relaxed.gemm, relaxed.batchnormAlt);
 
 function requestedPath(): string | undefined {
   const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;

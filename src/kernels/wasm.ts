@@ -1,17 +1,18 @@
 /**
- * Loads the WebAssembly gemm kernels (asm/gemm.ts, embedded as base64 in
+ * Loads the WebAssembly kernels (asm/gemm.ts and asm/batchnorm.ts, embedded as base64 in
  * wasm-bytes.generated.ts) synchronously, with neither fs nor fetch, so the same
  * code runs in Node, browsers and Web Workers. Each build gets its own instance and
  * linear memory; the wrapper copies A, B (and C when accumulating) into that
  * memory, runs the kernel and copies C back out.
  *
  * Memory layout (bytes, from the module's heap base, each region 64-byte aligned):
- *   tile (MR·NR scratch) | A | B | C | packed A tiles | packed B panels
+ *   gemm:       tile (MR·NR scratch) | A | B | C | packed A tiles | packed B panels
+ *   batch norm: dout | xhat | dx | gamma | ivar | dbeta | dgamma | two float64 scratch rows
  * The memory only grows; after warm-up a call allocates nothing proportional to
  * its operands (two subarray views are the only objects created).
  */
 import type { FloatArray } from "../core/tensor.js";
-import type { GemmFn } from "./index.js";
+import type { BatchnormAltFn, GemmFn } from "./index.js";
 import { WASM_RELAXED_SIMD, WASM_SIMD } from "./wasm-bytes.generated.js";
 
 /** The exports of asm/gemm.ts. */
@@ -20,6 +21,18 @@ interface GemmExports {
   heapBase(): number;
   gemm_f32: RawGemm;
   gemm_f64: RawGemm;
+  bn_backward_alt_f32: RawBnAlt;
+  bn_backward_alt_f64: RawBnAlt;
+}
+type RawBnAlt = (
+  N: number, D: number, pDout: number, pXhat: number, pGamma: number, pIvar: number,
+  pDx: number, pDbeta: number, pDgamma: number, pSb: number, pSg: number,
+) => void;
+
+/** The kernels of one build, sharing one instance and its memory. */
+export interface WasmKernels {
+  gemm: GemmFn;
+  batchnormAlt: BatchnormAltFn;
 }
 type RawGemm = (
   transA: number, transB: number, M: number, N: number, K: number,
@@ -50,12 +63,24 @@ export function wasmBytes(build: "simd" | "relaxed"): Uint8Array<ArrayBuffer> | 
   return WebAssembly.validate(bytes) ? bytes : null;
 }
 
-/**
- * Instantiates one build and returns its gemm, or null when the engine rejects it.
- * Compilation is synchronous (the modules are ~3 KB, well within every engine's
- * limit for synchronous compilation on the main thread).
- */
+const instances = new Map<"simd" | "relaxed", WasmKernels | null>();
+
+/** One build's gemm, or null when the engine rejects the build. */
 export function createWasmGemm(build: "simd" | "relaxed"): GemmFn | null {
+  return wasmKernels(build)?.gemm ?? null;
+}
+
+/**
+ * Instantiates one build (once per process) and returns its kernels, or null when
+ * the engine rejects it. Compilation is synchronous (the modules are ~5 KB, well
+ * within every engine's limit for synchronous compilation on the main thread).
+ */
+export function wasmKernels(build: "simd" | "relaxed"): WasmKernels | null {
+  if (!instances.has(build)) instances.set(build, instantiate(build));
+  return instances.get(build)!;
+}
+
+function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
   const bytes = wasmBytes(build);
   if (bytes === null) return null;
   let ex: GemmExports;
@@ -82,7 +107,7 @@ export function createWasmGemm(build: "simd" | "relaxed"): GemmFn | null {
     }
   }
 
-  return function gemmWasm(transA, transB, M, N, K, A, B, C, accumulate): void {
+  const gemm: GemmFn = function gemmWasm(transA, transB, M, N, K, A, B, C, accumulate): void {
     if (M === 0 || N === 0) return;
     if (K === 0) {
       if (!accumulate) C.fill(0, 0, M * N);
@@ -110,4 +135,32 @@ export function createWasmGemm(build: "simd" | "relaxed"): GemmFn | null {
     (is64 ? ex.gemm_f64 : ex.gemm_f32)(transA ? 1 : 0, transB ? 1 : 0, M, N, K, pA, pB, pC, accumulate ? 1 : 0, pPackA, pPackB, pTile);
     C.set(view.subarray(pC >> shift, (pC >> shift) + lenC));
   };
+
+  const batchnormAlt: BatchnormAltFn = function batchnormAltWasm(N, D, dout, xhat, gamma, ivar, dx, dbeta, dgamma): void {
+    const is64 = dx instanceof Float64Array;
+    const es = is64 ? 8 : 4;
+    const ND = N * D;
+    const pDout = base;
+    const pXhat = align64(pDout + ND * es);
+    const pDx = align64(pXhat + ND * es);
+    const pGamma = align64(pDx + ND * es);
+    const pIvar = align64(pGamma + D * es);
+    const pDbeta = align64(pIvar + D * 8);
+    const pDgamma = align64(pDbeta + D * es);
+    const pSb = align64(pDgamma + D * es);
+    const pSg = align64(pSb + D * 8);
+    ensure(pSg + D * 8);
+    const view: FloatArray = is64 ? f64 : f32;
+    const shift = is64 ? 3 : 2;
+    view.set(dout.length === ND ? dout : dout.subarray(0, ND), pDout >> shift);
+    view.set(xhat.length === ND ? xhat : xhat.subarray(0, ND), pXhat >> shift);
+    view.set(gamma, pGamma >> shift);
+    f64.set(ivar, pIvar >> 3);
+    (is64 ? ex.bn_backward_alt_f64 : ex.bn_backward_alt_f32)(N, D, pDout, pXhat, pGamma, pIvar, pDx, pDbeta, pDgamma, pSb, pSg);
+    dx.set(view.subarray(pDx >> shift, (pDx >> shift) + ND));
+    dbeta.set(view.subarray(pDbeta >> shift, (pDbeta >> shift) + D));
+    dgamma.set(view.subarray(pDgamma >> shift, (pDgamma >> shift) + D));
+  };
+
+  return { gemm, batchnormAlt };
 }

@@ -7,6 +7,7 @@
 import { OptionError } from "../core/errors.js";
 import { Tensor, allocFloat } from "../core/tensor.js";
 import type { DType, FloatArray } from "../core/tensor.js";
+import { batchnormAltKernel } from "../kernels/index.js";
 import { expect2d, expectDtype, expectShape, outputBuffer } from "./checks.js";
 
 /** Per-feature running mean and variance (D each), updated by every train-mode forward pass. */
@@ -311,6 +312,15 @@ export function batchnormBackwardAlt(dout: Tensor, cache: BatchnormCache, dxBuff
   if (cache.mode === "test") return testModeBackward(dout, cache, dxBuffer);
   const { N, D, xhat, gamma, ivar } = cache;
   const dd = dout.data;
+  const kernel = batchnormAltKernel(N, D);
+  if (kernel) {
+    // The WebAssembly path runs the same two passes (bit-identical; src/kernels).
+    const dx = outputBuffer("batchnormBackwardAlt", "dx", dxBuffer, N * D, dd);
+    const dbeta = dd instanceof Float64Array ? new Float64Array(D) : new Float32Array(D);
+    const dgamma = dd instanceof Float64Array ? new Float64Array(D) : new Float32Array(D);
+    kernel(N, D, dd, xhat, gamma, ivar, dx, dbeta, dgamma);
+    return { dx: new Tensor(dx, [N, D]), dgamma: new Tensor(dgamma, [D]), dbeta: new Tensor(dbeta, [D]) };
+  }
   // Two passes: the column sums (dbeta, dgamma), then dx.
   const { dbeta, dgamma } = paramGrads(dd, xhat, N, D);
   const scale = new Float64Array(D);
