@@ -198,3 +198,156 @@ export function bn_backward_alt_f64(
     }
   }
 }
+
+// ---------------------------------------------------------------- forward
+// Batch normalization's forward pass, bit for bit what batchnormForward in
+// src/layers/batchnorm.ts computes on the TypeScript path: float64 column sums in
+// row order, xmu = x − mean rounded to the dtype, the variance from the rounded xmu,
+// sqrtvar = sqrt(var + eps), ivar = 1/sqrtvar in float64, xhat = xmu·ivar and
+// out = gamma·xhat + beta each rounded to the dtype once. Generic over the dtype T;
+// a group is four elements as two f64x2 halves.
+
+@inline function lo<T>(p: usize): v128 {
+  if (sizeof<T>() == 4) return f64x2.promote_low_f32x4(v128.load(p));
+  return v128.load(p);
+}
+
+@inline function hi<T>(p: usize): v128 {
+  if (sizeof<T>() == 4) return f64x2.promote_low_f32x4(high(v128.load(p)));
+  return v128.load(p, 16);
+}
+
+@inline function storeGroup<T>(p: usize, a: v128, b: v128): void {
+  if (sizeof<T>() == 4) {
+    v128.store(p, i32x4.shuffle(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 1, 4, 5));
+  } else {
+    v128.store(p, a);
+    v128.store(p, b, 16);
+  }
+}
+
+/** Rounds float64 lanes to T and back (the value a store and reload would give). */
+@inline function round2<T>(a: v128): v128 {
+  if (sizeof<T>() == 4) return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(a));
+  return a;
+}
+
+function bnForward<T>(
+  train: i32, N: i32, D: i32, eps: f64, pX: usize, pGamma: usize, pBeta: usize,
+  pMu: usize, pVar: usize, pSqrtvar: usize, pIvar: usize, pXmu: usize, pXhat: usize, pOut: usize,
+): void {
+  const es = <usize>sizeof<T>();
+  const ld = <usize>D * es;
+  const d4 = D & ~3;
+  const n = <f64>N;
+  if (train) {
+    // mu: column sums down the rows, four columns (two float64 pairs) at a time.
+    let j = 0;
+    for (; j < d4; j += 4) {
+      let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+      let p = pX + <usize>j * es;
+      for (let i = 0; i < N; i++) {
+        s0 = f64x2.add(s0, lo<T>(p));
+        s1 = f64x2.add(s1, hi<T>(p));
+        p += ld;
+      }
+      const c = pMu + (<usize>j << 3);
+      v128.store(c, f64x2.div(s0, f64x2.splat(n)));
+      v128.store(c, f64x2.div(s1, f64x2.splat(n)), 16);
+    }
+    for (; j < D; j++) {
+      let s: f64 = 0;
+      for (let i = 0; i < N; i++) s += <f64>load<T>(pX + <usize>i * ld + <usize>j * es);
+      store<f64>(pMu + (<usize>j << 3), s / n);
+    }
+    // xmu = x − mu (rounded), var = mean of xmu² from the rounded values.
+    j = 0;
+    for (; j < d4; j += 4) {
+      const c = <usize>j << 3;
+      const m0 = v128.load(pMu + c);
+      const m1 = v128.load(pMu + c, 16);
+      let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+      let p = <usize>j * es;
+      for (let i = 0; i < N; i++) {
+        const e0 = round2<T>(f64x2.sub(lo<T>(pX + p), m0));
+        const e1 = round2<T>(f64x2.sub(hi<T>(pX + p), m1));
+        storeGroup<T>(pXmu + p, e0, e1);
+        s0 = f64x2.add(s0, f64x2.mul(e0, e0));
+        s1 = f64x2.add(s1, f64x2.mul(e1, e1));
+        p += ld;
+      }
+      v128.store(pVar + c, f64x2.div(s0, f64x2.splat(n)));
+      v128.store(pVar + c, f64x2.div(s1, f64x2.splat(n)), 16);
+    }
+    for (; j < D; j++) {
+      const m = load<f64>(pMu + (<usize>j << 3));
+      let s: f64 = 0;
+      for (let i = 0; i < N; i++) {
+        const o = <usize>i * ld + <usize>j * es;
+        store<T>(pXmu + o, <T>(<f64>load<T>(pX + o) - m));
+        const e = <f64>load<T>(pXmu + o);
+        s += e * e;
+      }
+      store<f64>(pVar + (<usize>j << 3), s / n);
+    }
+  } else {
+    // Test mode: mu and var are the running statistics (given); xmu = x − mu.
+    for (let i = 0; i < N; i++) {
+      const row = <usize>i * ld;
+      let j = 0;
+      for (; j < d4; j += 4) {
+        const c = <usize>j << 3;
+        const p = row + <usize>j * es;
+        storeGroup<T>(pXmu + p, f64x2.sub(lo<T>(pX + p), v128.load(pMu + c)), f64x2.sub(hi<T>(pX + p), v128.load(pMu + c, 16)));
+      }
+      for (; j < D; j++) {
+        const o = row + <usize>j * es;
+        store<T>(pXmu + o, <T>(<f64>load<T>(pX + o) - load<f64>(pMu + (<usize>j << 3))));
+      }
+    }
+  }
+  for (let j = 0; j < D; j++) {
+    const c = <usize>j << 3;
+    const s = Math.sqrt(load<f64>(pVar + c) + eps);
+    store<f64>(pSqrtvar + c, s);
+    store<f64>(pIvar + c, 1 / s);
+  }
+  // xhat = xmu·ivar (rounded), out = gamma·xhat + beta (rounded), row by row.
+  for (let i = 0; i < N; i++) {
+    const row = <usize>i * ld;
+    let j = 0;
+    for (; j < d4; j += 4) {
+      const c = <usize>j << 3;
+      const g = <usize>j * es;
+      const p = row + g;
+      const h0 = round2<T>(f64x2.mul(lo<T>(pXmu + p), v128.load(pIvar + c)));
+      const h1 = round2<T>(f64x2.mul(hi<T>(pXmu + p), v128.load(pIvar + c, 16)));
+      storeGroup<T>(pXhat + p, h0, h1);
+      const o0 = f64x2.add(f64x2.mul(lo<T>(pGamma + g), h0), lo<T>(pBeta + g));
+      const o1 = f64x2.add(f64x2.mul(hi<T>(pGamma + g), h1), hi<T>(pBeta + g));
+      storeGroup<T>(pOut + p, o0, o1);
+    }
+    for (; j < D; j++) {
+      const g = <usize>j * es;
+      const o = row + g;
+      store<T>(pXhat + o, <T>(<f64>load<T>(pXmu + o) * load<f64>(pIvar + (<usize>j << 3))));
+      store<T>(pOut + o, <T>(<f64>load<T>(pGamma + g) * <f64>load<T>(pXhat + o) + <f64>load<T>(pBeta + g)));
+    }
+  }
+}
+
+/** float32 forward; mu, var, sqrtvar, ivar are D float64 (mu, var inputs in test mode, outputs in train mode). */
+export function bn_forward_f32(
+  train: i32, N: i32, D: i32, eps: f64, pX: usize, pGamma: usize, pBeta: usize,
+  pMu: usize, pVar: usize, pSqrtvar: usize, pIvar: usize, pXmu: usize, pXhat: usize, pOut: usize,
+): void {
+  bnForward<f32>(train, N, D, eps, pX, pGamma, pBeta, pMu, pVar, pSqrtvar, pIvar, pXmu, pXhat, pOut);
+}
+
+/** float64 forward; as bn_forward_f32. */
+export function bn_forward_f64(
+  train: i32, N: i32, D: i32, eps: f64, pX: usize, pGamma: usize, pBeta: usize,
+  pMu: usize, pVar: usize, pSqrtvar: usize, pIvar: usize, pXmu: usize, pXhat: usize, pOut: usize,
+): void {
+  bnForward<f64>(train, N, D, eps, pX, pGamma, pBeta, pMu, pVar, pSqrtvar, pIvar, pXmu, pXhat, pOut);
+}

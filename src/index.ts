@@ -7,8 +7,8 @@
 export { Tensor, allocFloat, dtypeOf, shapeSize } from "./core/tensor.js";
 export type { DType, FloatArray, Labels, NestedNumbers } from "./core/tensor.js";
 export { BnlabError, OptionError, DataFormatError } from "./core/errors.js";
-export { gemm, gemmReference, setKernelPath, getKernelPath, availableKernelPaths, registerKernelPath, autoKernelPath, kernelFor, batchnormAltKernel, WASM_MIN_MNK, WASM_MIN_BATCHNORM } from "./kernels/index.js";
-export type { KernelPath, GemmFn, BatchnormAltFn } from "./kernels/index.js";
+export { gemm, gemmReference, setKernelPath, getKernelPath, availableKernelPaths, registerKernelPath, autoKernelPath, kernelFor, batchnormAltKernel, batchnormForwardKernel, WASM_MIN_MNK, WASM_MIN_BATCHNORM } from "./kernels/index.js";
+export type { KernelPath, GemmFn, BatchnormAltFn, BatchnormForwardFn } from "./kernels/index.js";
 export { RandomState } from "./core/random.js";
 export type { RandomStateSnapshot } from "./core/random.js";
 export * from "./layers/index.js";

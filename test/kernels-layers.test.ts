@@ -313,3 +313,26 @@ describe("batch norm's backward kernel", () => {
     }
   });
 });
+
+describe("batch norm's forward kernel", () => {
+  it("is bit-identical to the TypeScript loops on every path (train and test mode, ragged D, both dtypes)", () => {
+    const r = rng(22);
+    for (const dtype of ["float32", "float64"] as const) {
+      for (const [N, D] of [[64, 32], [100, 500], [33, 65], [7, 513], [2048, 1], [50, 100], [2, 2047]]) {
+        const [x] = pair(r, [N!, D!], dtype, 4, 1);
+        const [g] = pair(r, [D!], dtype);
+        const [b] = pair(r, [D!], dtype);
+        const results = paths.map((p) => {
+          setKernelPath(p);
+          const running = createRunningStats(D!, dtype);
+          running.var.fill(0.5);
+          const train = batchnormForward(x, g, b, { mode: "train", running });
+          const test = batchnormForward(x, g, b, { mode: "test", running });
+          const c = train.cache;
+          return [train.out.data, c.xhat, c.xmu, c.ivar, c.sqrtvar, c.var, running.mean, running.var, test.out.data, test.cache.xhat];
+        });
+        for (const res of results.slice(1)) expect(res).toEqual(results[0]);
+      }
+    }
+  });
+});

@@ -53,6 +53,29 @@ export type BatchnormAltFn = (
   dgamma: FloatArray,
 ) => void;
 
+/**
+ * Batch norm's forward pass on the training path, bit-identical to the TypeScript
+ * loops of src/layers/batchnorm.ts. x, gamma, beta, xmu, xhat, out share one dtype;
+ * mu and v (D, float64) are outputs in train mode and inputs in test mode; sqrtvar
+ * and ivar (D, float64) are outputs.
+ */
+export type BatchnormForwardFn = (
+  train: boolean,
+  N: number,
+  D: number,
+  eps: number,
+  x: FloatArray,
+  gamma: FloatArray,
+  beta: FloatArray,
+  mu: Float64Array,
+  v: Float64Array,
+  sqrtvar: Float64Array,
+  ivar: Float64Array,
+  xmu: FloatArray,
+  xhat: FloatArray,
+  out: FloatArray,
+) => void;
+
 /** Below this N·D batch norm stays in TypeScript on every path (copies would cost more). */
 export const WASM_MIN_BATCHNORM = 2048;
 
@@ -67,13 +90,17 @@ const paths = new Map<KernelPath, GemmFn>([["ts", gemmReference]]);
 let current: KernelPath = "ts";
 let currentGemm: GemmFn = gemmReference;
 let currentIsWasm = false;
-const batchnormKernels = new Map<KernelPath, BatchnormAltFn>();
-let currentBatchnorm: BatchnormAltFn | null = null;
+const batchnormKernels = new Map<KernelPath, { alt: BatchnormAltFn; forward: BatchnormForwardFn }>();
+let currentBatchnorm: { alt: BatchnormAltFn; forward: BatchnormForwardFn } | null = null;
 
 /** Registers an implementation for a path (used by the WebAssembly loader below). */
-export function registerKernelPath(path: KernelPath, gemm: GemmFn, batchnormAlt?: BatchnormAltFn): void {
+export function registerKernelPath(
+  path: KernelPath,
+  gemm: GemmFn,
+  batchnorm?: { alt: BatchnormAltFn; forward: BatchnormForwardFn },
+): void {
   paths.set(path, gemm);
-  if (batchnormAlt) batchnormKernels.set(path, batchnormAlt);
+  if (batchnorm) batchnormKernels.set(path, batchnorm);
 }
 
 /**
@@ -81,7 +108,12 @@ export function registerKernelPath(path: KernelPath, gemm: GemmFn, batchnormAlt?
  * the layer should run its own TypeScript loops (the "ts" path, or N·D < WASM_MIN_BATCHNORM).
  */
 export function batchnormAltKernel(N: number, D: number): BatchnormAltFn | null {
-  return N * D >= WASM_MIN_BATCHNORM ? currentBatchnorm : null;
+  return N * D >= WASM_MIN_BATCHNORM && currentBatchnorm ? currentBatchnorm.alt : null;
+}
+
+/** As `batchnormAltKernel`, for the forward pass. */
+export function batchnormForwardKernel(N: number, D: number): BatchnormForwardFn | null {
+  return N * D >= WASM_MIN_BATCHNORM && currentBatchnorm ? currentBatchnorm.forward : null;
 }
 
 /** The paths usable in this process, reference first. */
@@ -142,9 +174,9 @@ export function gemm(
 }
 
 const simd = wasmKernels("simd");
-if (simd) registerKernelPath("wasm-simd", simd.gemm, simd.batchnormAlt);
+if (simd) registerKernelPath("wasm-simd", simd.gemm, { alt: simd.batchnormAlt, forward: simd.batchnormForward });
 const relaxed = wasmKernels("relaxed");
-if (relaxed) registerKernelPath("wasm-relaxed", relaxed.gemm, relaxed.batchnormAlt);
+if (relaxed) registerKernelPath("wasm-relaxed", relaxed.gemm, { alt: relaxed.batchnormAlt, forward: relaxed.batchnormForward });
 
 function requestedPath(): string | undefined {
   const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;

@@ -7,12 +7,13 @@
  *
  * Memory layout (bytes, from the module's heap base, each region 64-byte aligned):
  *   gemm:       tile (MR·NR scratch) | A | B | C | packed A tiles | packed B panels
- *   batch norm: dout | xhat | dx | gamma | ivar | dbeta | dgamma | two float64 scratch rows
+ *   batch norm backward: dout | xhat | dx | gamma | ivar | dbeta | dgamma | two float64 scratch rows
+ *   batch norm forward:  x | xmu | xhat | out | gamma | beta | mu | var | sqrtvar | ivar
  * The memory only grows; after warm-up a call allocates nothing proportional to
  * its operands (two subarray views are the only objects created).
  */
 import type { FloatArray } from "../core/tensor.js";
-import type { BatchnormAltFn, GemmFn } from "./index.js";
+import type { BatchnormAltFn, BatchnormForwardFn, GemmFn } from "./index.js";
 import { WASM_RELAXED_SIMD, WASM_SIMD } from "./wasm-bytes.generated.js";
 
 /** The exports of asm/gemm.ts. */
@@ -23,7 +24,13 @@ interface GemmExports {
   gemm_f64: RawGemm;
   bn_backward_alt_f32: RawBnAlt;
   bn_backward_alt_f64: RawBnAlt;
+  bn_forward_f32: RawBnForward;
+  bn_forward_f64: RawBnForward;
 }
+type RawBnForward = (
+  train: number, N: number, D: number, eps: number, pX: number, pGamma: number, pBeta: number,
+  pMu: number, pVar: number, pSqrtvar: number, pIvar: number, pXmu: number, pXhat: number, pOut: number,
+) => void;
 type RawBnAlt = (
   N: number, D: number, pDout: number, pXhat: number, pGamma: number, pIvar: number,
   pDx: number, pDbeta: number, pDgamma: number, pSb: number, pSg: number,
@@ -33,6 +40,7 @@ type RawBnAlt = (
 export interface WasmKernels {
   gemm: GemmFn;
   batchnormAlt: BatchnormAltFn;
+  batchnormForward: BatchnormForwardFn;
 }
 type RawGemm = (
   transA: number, transB: number, M: number, N: number, K: number,
@@ -162,5 +170,43 @@ function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
     dgamma.set(view.subarray(pDgamma >> shift, (pDgamma >> shift) + D));
   };
 
-  return { gemm, batchnormAlt };
+  const batchnormForward: BatchnormForwardFn = function batchnormForwardWasm(
+    train, N, D, eps, x, gamma, beta, mu, v, sqrtvar, ivar, xmu, xhat, out,
+  ): void {
+    const is64 = out instanceof Float64Array;
+    const es = is64 ? 8 : 4;
+    const ND = N * D;
+    const pX = base;
+    const pXmu = align64(pX + ND * es);
+    const pXhat = align64(pXmu + ND * es);
+    const pOut = align64(pXhat + ND * es);
+    const pGamma = align64(pOut + ND * es);
+    const pBeta = align64(pGamma + D * es);
+    const pMu = align64(pBeta + D * es);
+    const pVar = align64(pMu + D * 8);
+    const pSqrtvar = align64(pVar + D * 8);
+    const pIvar = align64(pSqrtvar + D * 8);
+    ensure(pIvar + D * 8);
+    const view: FloatArray = is64 ? f64 : f32;
+    const shift = is64 ? 3 : 2;
+    view.set(x.length === ND ? x : x.subarray(0, ND), pX >> shift);
+    view.set(gamma, pGamma >> shift);
+    view.set(beta, pBeta >> shift);
+    if (!train) {
+      f64.set(mu, pMu >> 3);
+      f64.set(v, pVar >> 3);
+    }
+    (is64 ? ex.bn_forward_f64 : ex.bn_forward_f32)(train ? 1 : 0, N, D, eps, pX, pGamma, pBeta, pMu, pVar, pSqrtvar, pIvar, pXmu, pXhat, pOut);
+    xmu.set(view.subarray(pXmu >> shift, (pXmu >> shift) + ND));
+    xhat.set(view.subarray(pXhat >> shift, (pXhat >> shift) + ND));
+    out.set(view.subarray(pOut >> shift, (pOut >> shift) + ND));
+    if (train) {
+      mu.set(f64.subarray(pMu >> 3, (pMu >> 3) + D));
+      v.set(f64.subarray(pVar >> 3, (pVar >> 3) + D));
+    }
+    sqrtvar.set(f64.subarray(pSqrtvar >> 3, (pSqrtvar >> 3) + D));
+    ivar.set(f64.subarray(pIvar >> 3, (pIvar >> 3) + D));
+  };
+
+  return { gemm, batchnormAlt, batchnormForward };
 }

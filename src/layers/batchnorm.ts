@@ -7,7 +7,7 @@
 import { OptionError } from "../core/errors.js";
 import { Tensor, allocFloat } from "../core/tensor.js";
 import type { DType, FloatArray } from "../core/tensor.js";
-import { batchnormAltKernel } from "../kernels/index.js";
+import { batchnormAltKernel, batchnormForwardKernel } from "../kernels/index.js";
 import { expect2d, expectDtype, expectShape, outputBuffer } from "./checks.js";
 
 /** Per-feature running mean and variance (D each), updated by every train-mode forward pass. */
@@ -125,6 +125,27 @@ export function batchnormForward(
   const xmu = outputBuffer(fn, "xmu", buffers?.xmu, ND, xd);
   const xhat = outputBuffer(fn, "xhat", buffers?.xhat, ND, xd);
   const out = outputBuffer(fn, "out", buffers?.out, ND, xd);
+  const kernel = batchnormForwardKernel(N, D);
+  if (kernel) {
+    // The WebAssembly path runs the same three passes, bit-identically (src/kernels).
+    const train = bnParam.mode === "train";
+    if (!train) {
+      mu.set(bnParam.running!.mean);
+      v.set(bnParam.running!.var);
+    }
+    const sqrtvar = new Float64Array(D);
+    const ivar = new Float64Array(D);
+    kernel(train, N, D, eps, xd, gamma.data, beta.data, mu, v, sqrtvar, ivar, xmu, xhat, out);
+    const running = bnParam.running;
+    if (train && running !== undefined) {
+      for (let j = 0; j < D; j++) {
+        running.mean[j] = momentum * running.mean[j]! + (1 - momentum) * mu[j]!;
+        running.var[j] = momentum * running.var[j]! + (1 - momentum) * v[j]!;
+      }
+    }
+    const cache: BatchnormCache = { mode: bnParam.mode, N, D, xhat, xmu, gamma: gamma.data, ivar, sqrtvar, var: v, eps };
+    return { out: new Tensor(out, [N, D]), cache };
+  }
   if (bnParam.mode === "train") {
     // step 1: mu = mean over the batch (column sums in row order, as sumRows)
     for (let i = 0; i < N; i++) {
