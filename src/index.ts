@@ -34,8 +34,8 @@ export type {
   Cifar10Kind, Cifar10Location, Cifar10Raw, Cifar10Data, DataSource, GetCifar10DataOptions, SyntheticCifarOptions,
   DownloadOptions, DownloadProgress, DownloadResult, ResolvedData,
 } from "./data/index.js";
-export { Solver } from "./train/solver.js";
-export type { Dataset, SolverOptions, SolverProgress } from "./train/solver.js";
+export { Solver, skipSolverDraws } from "./train/solver.js";
+export type { Dataset, SolverDrawPlan, SolverOptions, SolverProgress } from "./train/solver.js";
 export {
   DEFAULT_SEED, columnStats, forwardTrainCheck, forwardTestCheck, backwardCheck, backwardCompare, netGradcheck,
 } from "./experiments/checks.js";

@@ -7,8 +7,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { FullyConnectedNet, OptionError, RandomState, Solver, Tensor } from "../src/index.js";
-import type { Dataset, Labels, Model, ModelSnapshot, SolverOptions, SolverProgress } from "../src/index.js";
+import { FullyConnectedNet, OptionError, RandomState, Solver, Tensor, skipSolverDraws } from "../src/index.js";
+import type { Dataset, Labels, Model, ModelSnapshot, SolverDrawPlan, SolverOptions, SolverProgress } from "../src/index.js";
 import { repoRoot } from "./helpers/env.js";
 
 /**
@@ -349,5 +349,69 @@ describe("Solver with FullyConnectedNet", () => {
     solver.train();
     expect(solver.trainAccHistory.at(-1)!).toBeGreaterThanOrEqual(0.9);
     expect(solver.trainAccHistory[0]!).toBeLessThan(0.9);
+  });
+});
+
+describe("skipSolverDraws consumes exactly the draws of train()", () => {
+  /** Trains from RandomState(seed) and skips from another RandomState(seed); both states afterwards. */
+  const compare = (data: Dataset, o: SolverOptions & { updateRule: string }, plan: Omit<SolverDrawPlan, "numTrain" | "numVal">) => {
+    const model = new LinearSoftmax(data.xTrain.shape[1]!, 3, 0, new RandomState(11));
+    const trained = new RandomState(5);
+    trained.randn(3); // start mid-stream, with a cached normal
+    const skipped = new RandomState(5);
+    skipped.randn(3);
+    const solver = new Solver(model, data, { ...o, rng: trained });
+    solver.train();
+    skipSolverDraws(skipped, { numTrain: data.xTrain.shape[0]!, numVal: data.xVal.shape[0]!, ...plan });
+    return { solver, trained: trained.getState(), skipped: skipped.getState(), untouched: new RandomState(5) };
+  };
+  const rng = new RandomState(7);
+  const data = blobs(rng, 64, 40, 5, 3);
+
+  const cases: { name: string; o: Omit<SolverOptions, "rng">; checks: number }[] = [
+    { name: "no subsampling (numTrainSamples 1000 > 64 rows)", o: { batchSize: 16, numEpochs: 3 }, checks: 4 },
+    { name: "train and validation subsampled", o: { batchSize: 10, numEpochs: 2, numTrainSamples: 20, numValSamples: 15 }, checks: 3 },
+    { name: "all rows (null) and a batch larger than the data", o: { batchSize: 100, numEpochs: 3, numTrainSamples: null, numValSamples: null }, checks: 3 },
+    { name: "one epoch, subsample equal to N (no draw)", o: { batchSize: 32, numEpochs: 1, numTrainSamples: 64, numValSamples: 40 }, checks: 2 },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const { batchSize, numEpochs, numTrainSamples, numValSamples } = c.o;
+      const plan: Omit<SolverDrawPlan, "numTrain" | "numVal"> = {
+        ...(batchSize !== undefined ? { batchSize } : {}),
+        ...(numEpochs !== undefined ? { numEpochs } : {}),
+        ...(numTrainSamples !== undefined ? { numTrainSamples } : {}),
+        ...(numValSamples !== undefined ? { numValSamples } : {}),
+      };
+      const r = compare(data, { ...c.o, updateRule: "adam", optimConfig: { learningRate: 1e-2 } }, plan);
+      expect(r.solver.trainAccHistory).toHaveLength(c.checks);
+      expect(r.skipped).toEqual(r.trained);
+      // The run drew something: the comparison is not between two untouched streams.
+      const start = r.untouched;
+      start.randn(3);
+      expect(start.getState()).not.toEqual(r.trained);
+    });
+  }
+
+  it("a diverging run draws the same as any other", () => {
+    const wild: Dataset = { ...data, xTrain: new Tensor(data.xTrain.data.slice(), [...data.xTrain.shape]) };
+    for (let i = 0; i < wild.xTrain.size; i++) wild.xTrain.data[i] = wild.xTrain.data[i]! * 1e3;
+    const r = compare(wild, { updateRule: "sgd", optimConfig: { learningRate: 1e300 }, batchSize: 16, numEpochs: 3, numTrainSamples: 30 }, { batchSize: 16, numEpochs: 3, numTrainSamples: 30 });
+    expect(r.solver.lossHistory.some((l) => !Number.isFinite(l))).toBe(true);
+    expect(r.skipped).toEqual(r.trained);
+  });
+
+  it("the defaults are the Solver's, and a missing count is named", () => {
+    const r = compare(data, { updateRule: "sgd" }, {});
+    expect(r.solver.lossHistory).toHaveLength(10 * 1);
+    expect(r.skipped).toEqual(r.trained);
+    // A different schedule ends elsewhere.
+    const other = new RandomState(5);
+    other.randn(3);
+    skipSolverDraws(other, { numTrain: 64, batchSize: 32 });
+    expect(other.getState()).not.toEqual(r.trained);
+    expect(() => skipSolverDraws(new RandomState(0), { numTrain: 64, numValSamples: 10 })).toThrow(/numVal/);
+    expect(() => skipSolverDraws(new RandomState(0), { numTrain: 0 })).toThrow(/numTrain.*0/);
+    expect(() => skipSolverDraws(new RandomState(0), { numTrain: 64, batchSize: 2.5 })).toThrow(/batchSize.*2\.5/);
   });
 });

@@ -12,6 +12,8 @@
  * - The best model by validation accuracy is kept and restored at the end —
  *   parameters AND batch-norm running statistics (via `snapshot`/`restore`; the
  *   assignment forgets the statistics).
+ * - None of these draws depend on the training: `skipSolverDraws` advances a
+ *   stream past one `train()` without training (the same helpers decide both).
  *
  * A diverging run is recorded, not thrown: a non-finite loss goes into
  * `lossHistory` as is, training continues and accuracy is still measured.
@@ -128,6 +130,43 @@ function argmaxRow(s: FloatArray, r: number, C: number): number {
   return best;
 }
 
+/** The options that decide the Solver's draws, validated, with the assignment's defaults. */
+interface DrawSchedule {
+  batchSize: number;
+  numEpochs: number;
+  numTrainSamples: number | null;
+  numValSamples: number | null;
+}
+
+function drawSchedule(o: { batchSize?: number; numEpochs?: number; numTrainSamples?: number | null; numValSamples?: number | null }): DrawSchedule {
+  return {
+    batchSize: positiveInteger("batchSize", o.batchSize ?? 100),
+    numEpochs: positiveInteger("numEpochs", o.numEpochs ?? 10),
+    numTrainSamples: optionalPositiveInteger("numTrainSamples", o.numTrainSamples === undefined ? 1000 : o.numTrainSamples),
+    numValSamples: optionalPositiveInteger("numValSamples", o.numValSamples ?? null),
+  };
+}
+
+/** max(⌊numTrain / batchSize⌋, 1). */
+function iterationsPerEpochOf(numTrain: number, batchSize: number): number {
+  return Math.max(Math.floor(numTrain / batchSize), 1);
+}
+
+/** Whether accuracy is measured after iteration t (0-based): the first, each epoch end, the last. */
+function isCheckIteration(t: number, perEpoch: number, numIterations: number): boolean {
+  return t === 0 || t === numIterations - 1 || (t + 1) % perEpoch === 0;
+}
+
+/** A minibatch's row indices (batchSize), drawn with replacement as `np.random.choice(numTrain, batchSize)`. */
+function drawMinibatch(rng: RandomState, numTrain: number, batchSize: number): Int32Array {
+  return rng.choice(numTrain, batchSize);
+}
+
+/** The rows an accuracy check scores: numSamples drawn with replacement when N is larger, else null (all N, no draw). */
+function drawSubsample(rng: RandomState, N: number, numSamples: number | null): Int32Array | null {
+  return numSamples !== null && N > numSamples ? rng.choice(N, numSamples) : null;
+}
+
 /** Trains a model; see the module comment for the exact semantics. */
 export class Solver {
   readonly model: Model;
@@ -185,10 +224,11 @@ export class Solver {
     const lrDecay = o.lrDecay ?? 1;
     if (typeof lrDecay !== "number" || !Number.isFinite(lrDecay) || lrDecay <= 0) throw new OptionError("lrDecay", "a finite number > 0", lrDecay);
     this.lrDecay = lrDecay;
-    this.batchSize = positiveInteger("batchSize", o.batchSize ?? 100);
-    this.numEpochs = positiveInteger("numEpochs", o.numEpochs ?? 10);
-    this.numTrainSamples = optionalPositiveInteger("numTrainSamples", o.numTrainSamples === undefined ? 1000 : o.numTrainSamples);
-    this.numValSamples = optionalPositiveInteger("numValSamples", o.numValSamples ?? null);
+    const schedule = drawSchedule(o);
+    this.batchSize = schedule.batchSize;
+    this.numEpochs = schedule.numEpochs;
+    this.numTrainSamples = schedule.numTrainSamples;
+    this.numValSamples = schedule.numValSamples;
     if (o.rng !== undefined && !(o.rng instanceof RandomState)) throw new OptionError("rng", "a RandomState", o.rng);
     this.rng = o.rng ?? new RandomState(o.seed);
     if (o.onProgress !== undefined && typeof o.onProgress !== "function") throw new OptionError("onProgress", "a function", o.onProgress);
@@ -205,7 +245,7 @@ export class Solver {
 
   /** max(⌊numTrain / batchSize⌋, 1). */
   get iterationsPerEpoch(): number {
-    return Math.max(Math.floor(this.data.xTrain.shape[0]! / this.batchSize), 1);
+    return iterationsPerEpochOf(this.data.xTrain.shape[0]!, this.batchSize);
   }
 
   /** numEpochs · iterationsPerEpoch (per `train()` call). */
@@ -216,7 +256,7 @@ export class Solver {
   /** One gradient step on a minibatch drawn with replacement; returns its loss. */
   step(): number {
     const numTrain = this.data.xTrain.shape[0]!;
-    const mask = this.rng.choice(numTrain, this.batchSize);
+    const mask = drawMinibatch(this.rng, numTrain, this.batchSize);
     gatherRows(this.data.xTrain, mask, 0, this.batchSize, this.xBatch.data);
     for (let i = 0; i < this.batchSize; i++) this.yBatch[i] = this.data.yTrain[mask[i]!]!;
     const { loss, grads } = this.model.loss(this.xBatch, this.yBatch);
@@ -235,7 +275,7 @@ export class Solver {
    */
   checkAccuracy(X: Tensor, y: Labels, numSamples: number | null = null): number {
     const N = X.shape[0]!;
-    const mask = numSamples !== null && N > numSamples ? this.rng.choice(N, numSamples) : null;
+    const mask = drawSubsample(this.rng, N, numSamples);
     const n = mask === null ? N : mask.length;
     let correct = 0;
     for (let start = 0; start < n; start += SCORE_BATCH) {
@@ -273,7 +313,7 @@ export class Solver {
         }
       }
       const progress: SolverProgress = { iteration: t + 1, numIterations, epoch: this.epoch, loss };
-      if (t === 0 || t === numIterations - 1 || epochEnd) {
+      if (isCheckIteration(t, perEpoch, numIterations)) {
         const trainAcc = this.checkAccuracy(this.data.xTrain, this.data.yTrain, this.numTrainSamples);
         const valAcc = this.checkAccuracy(this.data.xVal, this.data.yVal, this.numValSamples);
         this.trainAccHistory.push(trainAcc);
@@ -292,6 +332,49 @@ export class Solver {
       this.onProgress?.(progress);
     }
     if (this.best !== null) this.model.restore(this.best);
+  }
+}
+
+/** What decides the draws of one `train()` call: the data's sizes and the Solver's schedule options. */
+export interface SolverDrawPlan {
+  /** Training rows. */
+  numTrain: number;
+  /** Validation rows; needed only when `numValSamples` is set. */
+  numVal?: number;
+  /** As in SolverOptions, with the same defaults. */
+  batchSize?: number;
+  numEpochs?: number;
+  numTrainSamples?: number | null;
+  numValSamples?: number | null;
+}
+
+/**
+ * Advances `rng` exactly as one `Solver.train()` with these sizes and options
+ * advances its stream, without training: the same helpers as `train()` decide
+ * what is drawn (a minibatch each iteration; at each check the train subsample,
+ * then the validation subsample, when those are drawn). None of the Solver's
+ * draws depend on the training results, so a diverging run draws the same.
+ * Lets a caller compute where a shared stream stands after a training run (the
+ * parallel sweep replays numpy's single global stream this way).
+ * NOTE: only the Solver's own draws: a model that draws in `loss` (dropout)
+ * must draw from another stream for the two to agree.
+ */
+export function skipSolverDraws(rng: RandomState, plan: SolverDrawPlan): void {
+  const numTrain = positiveInteger("numTrain", plan.numTrain);
+  const s = drawSchedule(plan);
+  let numVal = 0;
+  if (s.numValSamples !== null) {
+    if (plan.numVal === undefined) throw new OptionError("numVal", "the number of validation rows (needed when numValSamples is set)", plan.numVal);
+    numVal = positiveInteger("numVal", plan.numVal);
+  }
+  const perEpoch = iterationsPerEpochOf(numTrain, s.batchSize);
+  const numIterations = s.numEpochs * perEpoch;
+  for (let t = 0; t < numIterations; t++) {
+    drawMinibatch(rng, numTrain, s.batchSize);
+    if (isCheckIteration(t, perEpoch, numIterations)) {
+      drawSubsample(rng, numTrain, s.numTrainSamples);
+      drawSubsample(rng, numVal, s.numValSamples);
+    }
   }
 }
 
