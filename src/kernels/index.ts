@@ -8,10 +8,12 @@
  * (synchronously, from bytes embedded in wasm-bytes.generated.ts) and registered
  * when the engine accepts them.
  *
- * Default ("auto"): wasm-simd when available, else ts. wasm-relaxed is not preferred
- * automatically: on Node 20 it needs --experimental-wasm-relaxed-simd and, with it,
- * measured slower than wasm-simd (docs/performance.md). The environment variable
- * BNLAB_KERNELS=ts|wasm-simd|wasm-relaxed|auto forces a path at import.
+ * Default ("auto"): wasm-simd when available, else wasm-relaxed, else ts. wasm-relaxed
+ * is not preferred: measured on this project's machine (AMD EPYC, which issues
+ * separate multiplies and adds as fast as fused ones) it was slower on Node 20 with
+ * --experimental-wasm-relaxed-simd and no faster in Chromium 156 (docs/performance.md);
+ * a calibration at import would time not-yet-optimized code. The environment
+ * variable BNLAB_KERNELS=ts|wasm-simd|wasm-relaxed|auto forces a path at import.
  *
  * On the WebAssembly paths, products with M·N·K < WASM_MIN_MNK run on the
  * reference: for those the copies into wasm memory cost more than the arithmetic.
