@@ -209,3 +209,27 @@ describe("gemm dispatcher", () => {
     }
   });
 });
+
+describe("the relaxed-SIMD build where Node can run it", () => {
+  it("matches the float64 reference on 200 random shapes under --experimental-wasm-relaxed-simd", async () => {
+    const { execFileSync } = await import("node:child_process");
+    let out: string;
+    try {
+      out = execFileSync(process.execPath, ["--experimental-wasm-relaxed-simd", "--import", "tsx", "test/kernels-relaxed.check.ts"], {
+        encoding: "utf8",
+        timeout: 60_000,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+    } catch (err) {
+      // A Node without the flag (it became the default and was removed) is not a failure here:
+      // the main suite above then covers wasm-relaxed directly.
+      if (String((err as { stderr?: string }).stderr).includes("bad option")) return;
+      throw err;
+    }
+    const r = JSON.parse(out) as { paths: string[]; cases: number; worst32: number; worst64: number };
+    if (!r.paths.includes("wasm-relaxed")) return;
+    expect(r.cases).toBe(200);
+    expect(r.worst32).toBeLessThanOrEqual(1e-4);
+    expect(r.worst64).toBeLessThanOrEqual(1e-12);
+  }, 60_000);
+});
