@@ -41,8 +41,8 @@ export {
 } from "./experiments/checks.js";
 export { trainNet, deepNetExperiment, batchSizeExperiment, subsetData, DEEP_NET_DEFAULTS, BATCH_SIZE_DEFAULTS } from "./experiments/training.js";
 export type { ExperimentProgress, ProgressFn, TrainNetOptions, DeepNetOptions, BatchSizeOptions } from "./experiments/training.js";
-export { logspace, runSeeds, sweepJobs, runSweepJob, sweepExperiment, SWEEP_DEFAULTS, SEED_SCHEME } from "./experiments/sweep.js";
-export type { SweepOptions, SweepJob } from "./experiments/sweep.js";
+export { logspace, sweepJobs, sweepShape, runSweepJob, sweepExperiment, SWEEP_DEFAULTS, SEED_SCHEME, NOTEBOOK_NORMALIZATIONS } from "./experiments/sweep.js";
+export type { SweepOptions, SweepJob, SweepShape } from "./experiments/sweep.js";
 export { sweepExperimentParallel, defaultJobs } from "./experiments/parallel.js";
 export { writeAnswer, answerFacts, CHANCE_LOSS } from "./experiments/answer.js";
 export { runReproduce, reproduceConfig } from "./experiments/reproduce.js";

@@ -1,7 +1,8 @@
 /**
  * Cell 7 in parallel: a pool of worker threads, each holding the data through
- * shared memory (no copies per job), runs sweep jobs as they come. Since every
- * job draws from its own seeded stream, the result equals `sweepExperiment`'s.
+ * shared memory (no copies per job), runs sweep jobs as they come. Every job
+ * starts from its snapshots of the cell's one stream (`sweepJobs`), so the
+ * result equals `sweepExperiment`'s and draws what numpy's notebook loop draws.
  *
  * Workers must run TypeScript when bnlab runs from source (tsx, vitest): the
  * worker is started from a small bootstrap that registers tsx's loader first
@@ -16,7 +17,7 @@ import { Tensor, type DType } from "../core/tensor.js";
 import { getKernelPath } from "../kernels/index.js";
 import type { Dataset } from "../train/solver.js";
 import { DEFAULT_SEED } from "./checks.js";
-import { SWEEP_DEFAULTS, sweepExperiment, sweepIterations, sweepJobs, sweepResult, type SweepOptions } from "./sweep.js";
+import { SWEEP_DEFAULTS, sweepExperiment, sweepIterations, sweepJobs, sweepResult, sweepShape, type SweepOptions } from "./sweep.js";
 import { subsetData, type ProgressFn } from "./training.js";
 import type { SweepPoint, SweepResult } from "./types.js";
 
@@ -111,7 +112,7 @@ export async function sweepExperimentParallel(
   if (!Number.isInteger(jobs) || jobs < 1) throw new OptionError("--jobs", "a positive integer", jobs);
   if (jobs === 1) return sweepExperiment(fullData, o, seed, onProgress);
   const data = subsetData(fullData, o.numTrain, o.numVal);
-  const queue = sweepJobs(o, seed);
+  const queue = sweepJobs(o, seed, sweepShape(data));
   const perRun = sweepIterations(data, o);
   const total = perRun * queue.length;
   const doneByJob = new Float64Array(queue.length);

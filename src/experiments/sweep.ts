@@ -3,18 +3,23 @@
  * and normalization, train a deep net and reduce the run as the notebook does
  * (best validation accuracy, best training accuracy, mean of the last 100 losses).
  *
- * Every run draws from its own RandomState, seeded from the cell seed and the
- * run's index (see `runSeeds`), so runs are independent: computed in any order,
- * on any number of threads, the results are the same.
+ * The runs replay numpy's single global stream exactly, yet run in any order
+ * on any number of threads: the notebook seeds once, then at each scale builds
+ * the batch-norm model, builds the baseline model, trains the batch-norm solver,
+ * trains the baseline solver. No draw depends on a training result, so a cheap
+ * sequential dry run (building the models, `skipSolverDraws` for the solvers)
+ * finds the generator state at the start of every model and every solver;
+ * each job then starts from those snapshots (`sweepJobs`).
  */
-import { RandomState } from "../core/random.js";
+import { OptionError } from "../core/errors.js";
+import { RandomState, type RandomStateSnapshot } from "../core/random.js";
+import type { DType } from "../core/tensor.js";
 import { FullyConnectedNet } from "../models/fc-net.js";
-import { Solver, type Dataset } from "../train/solver.js";
+import { Solver, skipSolverDraws, type Dataset } from "../train/solver.js";
 import { DEFAULT_SEED } from "./checks.js";
 import { subsetData, type ProgressFn } from "./training.js";
 import { logspace } from "../core/crmath.js";
 import type { NormKind, SweepPoint, SweepResult, TrainSettings } from "./types.js";
-
 
 /** Settings of the sweep. */
 export interface SweepOptions extends TrainSettings {
@@ -36,35 +41,100 @@ export const SWEEP_DEFAULTS: SweepOptions = {
   normalizations: ["batchnorm", "none"],
 };
 
-/** How run seeds are derived (recorded in results.json). */
+/** The normalizations the notebook's cell 7 trains; they share its one stream. */
+export const NOTEBOOK_NORMALIZATIONS: readonly NormKind[] = ["batchnorm", "none"];
+
+/** How every cell's stream is seeded (recorded in results.json). */
 export const SEED_SCHEME =
   "cells 1-6 and the batch-size experiment each seed one RandomState(seed) and draw as the notebook's global numpy stream; " +
-  "cell 7 run i (scale index s, normalization index k, i = s*K + k) draws from RandomState(r[i]) with r = RandomState(seed).randint(0, 2**31 - 1, size=runs)";
+  "cell 7 replays the notebook's loop on one RandomState(seed): at each scale, in order, the models of the listed notebook " +
+  "normalizations (batchnorm, none) draw their weights, then their Solvers draw their minibatches, one after the other; " +
+  "runs execute in parallel from snapshots of that stream taken by a dry run (no draw depends on a training result), so every " +
+  "run draws what the sequential notebook loop draws; any other normalization (layernorm with --extended) replays the same " +
+  "loop on its own RandomState(seed), so the notebook's lines are the same with or without it";
 
-/** One run of the sweep: which scale and normalization, and its seed. */
+export { logspace };
+
+/** What decides a sweep's draws besides the options: the training data's rows and features (after subsetting). */
+export interface SweepShape {
+  numTrain: number;
+  inputDim: number;
+}
+
+/** The shape of `data` (already subset). */
+export function sweepShape(data: Dataset): SweepShape {
+  const numTrain = data.xTrain.shape[0]!;
+  return { numTrain, inputDim: numTrain === 0 ? 0 : data.xTrain.size / numTrain };
+}
+
+/** One run of the sweep: which scale and normalization, and where in the stream it starts. */
 export interface SweepJob {
+  /** Position in the result: scale index s, normalization index k, index = s·K + k. */
   index: number;
   weightScale: number;
   normalization: NormKind;
+  /** The seed of the stream this run replays (the cell seed). */
   runSeed: number;
+  /** The data shape the states were computed for; `runSweepJob` checks it. */
+  shape: SweepShape;
+  /** The stream's state just before this run's model draws its weights. */
+  modelState: RandomStateSnapshot;
+  /** The stream's state just before this run's Solver draws its first minibatch. */
+  solverState: RandomStateSnapshot;
 }
 
-/** The seed of each run: RandomState(seed).randint(0, 2^31 - 1, size=n), reproducible in numpy. */
-export function runSeeds(seed: number, n: number): number[] {
-  return Array.from(new RandomState(seed).randint(0, 2 ** 31 - 1, n));
+/** Builds a sweep run's model from `rng` (weights W_i = weightScale·randn, in layer order). */
+function buildSweepModel(o: TrainSettings, inputDim: number, weightScale: number, normalization: NormKind, dtype: DType, rng: RandomState): FullyConnectedNet {
+  return new FullyConnectedNet({
+    hiddenDims: o.hiddenDims,
+    inputDim,
+    numClasses: 10,
+    weightScale,
+    normalization: normalization === "none" ? null : normalization,
+    dtype,
+    rng,
+  });
 }
 
-/** The sweep's runs in order: for each scale, each normalization. */
-export { logspace };
-
-export function sweepJobs(o: SweepOptions, seed: number): SweepJob[] {
-  const n = o.weightScales.length * o.normalizations.length;
-  const seeds = runSeeds(seed, n);
+/**
+ * The sweep's runs in result order (for each scale, each normalization), each
+ * with the stream states at the start of its model and of its Solver. A dry run
+ * of the notebook's loop on RandomState(seed) takes them: at each scale the
+ * listed notebook normalizations' models are built (and dropped) in order, then
+ * their Solvers' draws are skipped (`skipSolverDraws`) in the same order. Other
+ * normalizations replay the same loop on a stream of their own, RandomState(seed).
+ * Cost: building the models once (well under a second for the notebook's sweep).
+ */
+export function sweepJobs(o: SweepOptions, seed: number, shape: SweepShape): SweepJob[] {
+  const K = o.normalizations.length;
+  const states = new Map<number, { modelState: RandomStateSnapshot; solverState: RandomStateSnapshot }>();
+  // Streams as lists of normalization indices k: the notebook's, then one per other normalization.
+  const ks = o.normalizations.map((_, k) => k);
+  const isNotebook = (k: number): boolean => NOTEBOOK_NORMALIZATIONS.includes(o.normalizations[k]!);
+  const streams = [ks.filter(isNotebook), ...ks.filter((k) => !isNotebook(k)).map((k) => [k])].filter((g) => g.length > 0);
+  for (const group of streams) {
+    const rng = new RandomState(seed);
+    o.weightScales.forEach((weightScale, s) => {
+      const modelStates = group.map((k) => {
+        const state = rng.getState();
+        // NOTE: the dtype does not change the draws (the model draws float64 normals, then casts).
+        buildSweepModel(o, shape.inputDim, weightScale, o.normalizations[k]!, "float32", rng);
+        return state;
+      });
+      group.forEach((k, g) => {
+        const solverState = rng.getState();
+        // NOTE: the sweep's Solver keeps the defaults numTrainSamples 1000 and numValSamples null
+        // (all validation rows: no draw), so the validation size does not matter.
+        skipSolverDraws(rng, { numTrain: shape.numTrain, batchSize: o.batchSize, numEpochs: o.numEpochs });
+        states.set(s * K + k, { modelState: modelStates[g]!, solverState });
+      });
+    });
+  }
   const jobs: SweepJob[] = [];
   o.weightScales.forEach((weightScale, s) =>
     o.normalizations.forEach((normalization, k) => {
-      const index = s * o.normalizations.length + k;
-      jobs.push({ index, weightScale, normalization, runSeed: seeds[index]! });
+      const index = s * K + k;
+      jobs.push({ index, weightScale, normalization, runSeed: seed, shape: { ...shape }, ...states.get(index)! });
     }),
   );
   return jobs;
@@ -76,21 +146,24 @@ export function sweepIterations(data: Dataset, o: TrainSettings): number {
 }
 
 /**
- * Trains one run of the sweep on `data` (already subset) and reduces it.
+ * Trains one run of the sweep on `data` (already subset, of the job's shape)
+ * from the job's stream states, and reduces it.
  * A diverged run (non-finite losses) is a result, not an error.
  */
 export function runSweepJob(data: Dataset, o: TrainSettings, job: SweepJob, onIteration?: (done: number, total: number) => void): SweepPoint {
   const t0 = performance.now();
+  const shape = sweepShape(data);
+  if (shape.numTrain !== job.shape.numTrain || shape.inputDim !== job.shape.inputDim) {
+    throw new OptionError(
+      `sweep job ${job.index} data`,
+      `${job.shape.numTrain} training rows of ${job.shape.inputDim} features (the shape its draws were planned for)`,
+      `${shape.numTrain} rows of ${shape.inputDim}`,
+    );
+  }
   const rng = new RandomState(job.runSeed);
-  const model = new FullyConnectedNet({
-    hiddenDims: o.hiddenDims,
-    inputDim: data.xTrain.size / data.xTrain.shape[0]!,
-    numClasses: 10,
-    weightScale: job.weightScale,
-    normalization: job.normalization === "none" ? null : job.normalization,
-    dtype: data.xTrain.dtype,
-    rng,
-  });
+  rng.setState(job.modelState);
+  const model = buildSweepModel(o, shape.inputDim, job.weightScale, job.normalization, data.xTrain.dtype, rng);
+  rng.setState(job.solverState);
   const solver = new Solver(model, data, {
     updateRule: o.updateRule,
     optimConfig: { learningRate: o.learningRate },
@@ -138,7 +211,7 @@ export function sweepResult(data: Dataset, o: SweepOptions, seed: number, points
 /** Cell 7 on the calling thread, run after run (the reference for the parallel version). */
 export function sweepExperiment(fullData: Dataset, o: SweepOptions = SWEEP_DEFAULTS, seed = DEFAULT_SEED, onProgress?: ProgressFn): SweepResult {
   const data = subsetData(fullData, o.numTrain, o.numVal);
-  const jobs = sweepJobs(o, seed);
+  const jobs = sweepJobs(o, seed, sweepShape(data));
   const per = sweepIterations(data, o);
   const total = per * jobs.length;
   const points = jobs.map((job, k) =>

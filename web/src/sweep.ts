@@ -1,9 +1,10 @@
 /**
  * The Sweep tab: the notebook's weight-scale experiment (cell 7) run in a pool of
- * workers. The runs and their seeds are those of `bnlab reproduce` (sweepJobs,
- * runSweepJob), so the same settings give the same points; they are drawn with
- * the report's sweep figure as they arrive.
+ * workers. The runs and their stream states are those of `bnlab reproduce` (sweepJobs,
+ * runSweepJob: the notebook's one stream, replayed), so the same settings give the
+ * same points; they are drawn with the report's sweep figure as they arrive.
  */
+import { IMAGE_BYTES } from "../../src/data/formats.js";
 import { logspace, sweepJobs, type SweepJob, type SweepOptions } from "../../src/experiments/sweep.js";
 import type { SweepPoint, SweepResult, TrainSettings } from "../../src/experiments/types.js";
 import { sweepSpec } from "../../src/report/specs.js";
@@ -48,7 +49,9 @@ export class SweepRunner {
     this.points = [];
     this.chart.clear();
     const o = sweepOptions(s);
-    const jobs: SweepJob[] = sweepJobs(o, s.seed);
+    // NOTE: every data source of the page gives exactly numTrain CIFAR rows (or fails to load),
+    // and runSweepJob checks the shape the states were planned for.
+    const jobs: SweepJob[] = sweepJobs(o, s.seed, { numTrain: s.numTrain, inputDim: IMAGE_BYTES });
     const total = jobs.length;
     const byIndex = new Map<number, SweepPoint>();
     const { weightScales, normalizations, ...settings } = o;
