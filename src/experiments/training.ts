@@ -118,23 +118,27 @@ export const DEEP_NET_DEFAULTS: DeepNetOptions = {
 };
 
 /**
- * Cell 6. Models are built in the order of `normalizations` (the notebook builds
- * the batch-norm model first), then trained in the same order, all from one
- * stream seeded with `seed`. `data` is subset to numTrain / numVal rows.
+ * Cell 6. The notebook's models ("batchnorm", "none") are built in the order of
+ * `normalizations` (the notebook builds the batch-norm model first), then
+ * trained in the same order, all from one stream seeded with `seed`, as numpy's
+ * global stream. A normalization the notebook does not have (layer norm, with
+ * --extended) builds and trains on its own RandomState(seed), so the notebook's
+ * lines are the same with or without it. `data` is subset to numTrain / numVal rows.
  */
 export function deepNetExperiment(fullData: Dataset, o: DeepNetOptions = DEEP_NET_DEFAULTS, seed = DEFAULT_SEED, onProgress?: ProgressFn): DeepNetResult {
   const data = subsetData(fullData, o.numTrain, o.numVal);
-  const rng = new RandomState(seed);
-  const prepared: Prepared[] = o.normalizations.map((normalization) => ({
+  const notebookRng = new RandomState(seed);
+  const streams = o.normalizations.map((n) => (n === "batchnorm" || n === "none" ? notebookRng : new RandomState(seed)));
+  const prepared: Prepared[] = o.normalizations.map((normalization, k) => ({
     normalization,
     weightScale: o.weightScale,
     batchSize: o.batchSize,
-    model: buildModel(data, o, normalization, o.weightScale, rng),
+    model: buildModel(data, o, normalization, o.weightScale, streams[k]!),
   }));
   const per = iterationsOf(data, o, o.batchSize);
   const total = per * prepared.length;
   const runs = prepared.map((p, k) =>
-    trainPrepared(data, o, p, rng, onProgress ? (done) => onProgress({ step: "deepNet", done: k * per + done, total, detail: p.normalization }) : undefined),
+    trainPrepared(data, o, p, streams[k]!, onProgress ? (done) => onProgress({ step: "deepNet", done: k * per + done, total, detail: p.normalization }) : undefined),
   );
   const { normalizations: _n, ...rest } = o;
   return { seed, settings: { ...rest, numTrain: data.xTrain.shape[0]!, numVal: data.xVal.shape[0]! }, runs };

@@ -133,7 +133,7 @@ export interface SweepPoint {
   firstNonFiniteIteration: number | null;
   /** Training accuracy per epoch check, kept for the speed comparison of the answer. */
   trainAccHistory: number[];
-  /** The seed this run's RandomState started from (derived from the cell seed and the run index). */
+  /** The seed of the stream this run replays (the cell seed; see SEED_SCHEME). */
   runSeed: number;
   seconds: number;
 }
