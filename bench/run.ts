@@ -195,6 +195,10 @@ function benchBatchnorm(cfg: BenchConfig, emit: (l: BenchLine) => void): void {
       const { medianMs, reps } = measure(() => fn(dout, cache), cfg.timing);
       emit({ case: "batchnorm-backward", path: getKernelPath(), variant, dtype, N, D, medianUs: medianMs * 1e3, reps });
     }
+    // As the net calls it: dx into a buffer of the model's workspace.
+    const dx = alloc(N * D, dtype);
+    const into = measure(() => batchnormBackwardAlt(dout, cache, dx), cfg.timing);
+    emit({ case: "batchnorm-backward", path: getKernelPath(), variant: "alt-into-workspace", dtype, N, D, medianUs: into.medianMs * 1e3, reps: into.reps });
     const { medianMs, reps } = measure(() => batchnormForward(x, gamma, beta, { mode: "train" }), cfg.timing);
     emit({ case: "batchnorm-forward", path: getKernelPath(), dtype, N, D, medianUs: medianMs * 1e3, reps });
   }
@@ -286,7 +290,9 @@ function ratios(ours: BenchLine[], theirs: BenchLine[], emit: (l: BenchLine) => 
       const b = theirs.find((t) => t.case === "matmul" && t["dtype"] === a["dtype"] && t["M"] === a["M"] && t["K"] === a["K"] && t["N"] === a["N"]);
       if (b) emit({ case: "ratio", of: "matmul", path: a["path"]!, dtype: a["dtype"]!, M: a["M"]!, K: a["K"]!, N: a["N"]!, throughputRatio: num(a, "gflops") / num(b, "gflops"), meaning: "bnlab GFLOP/s / numpy GFLOP/s (higher is better)" });
     } else if (a.case === "batchnorm-backward" || a.case === "batchnorm-forward") {
-      const b = theirs.find((t) => t.case === a.case && t["dtype"] === a["dtype"] && t["variant"] === a["variant"]);
+      // NOTE: numpy has no workspace variant; "alt-into-workspace" is set against numpy's alt.
+      const variant = a["variant"] === "alt-into-workspace" ? "alt" : a["variant"];
+      const b = theirs.find((t) => t.case === a.case && t["dtype"] === a["dtype"] && t["variant"] === variant);
       if (b) emit({ case: "ratio", of: a.case, variant: a["variant"] ?? null, dtype: a["dtype"]!, timeRatio: num(a, "medianUs") / num(b, "medianUs"), meaning: "bnlab time / numpy time (lower is better)" });
     } else if (a.case === "train-step" || a.case === "training") {
       const b = theirs.find((t) => t.case === a.case && t["name"] === a["name"]);

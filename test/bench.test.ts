@@ -23,7 +23,7 @@ describe("bench", () => {
       expect(l["relErr"]).toBeLessThanOrEqual(l["dtype"] === "float32" ? 1e-4 : 1e-12);
     }
     const bn = lines.filter((l) => l.case === "batchnorm-backward" && l["path"] !== "numpy").map((l) => l["variant"]);
-    expect(bn.sort()).toEqual(["alt", "alt", "staged", "staged"]);
+    expect(bn.sort()).toEqual(["alt", "alt", "alt-into-workspace", "alt-into-workspace", "staged", "staged"]);
     expect(lines.filter((l) => l.case === "sweep" && l["path"] !== "numpy").map((l) => l["jobs"])).toEqual([1, 2]);
     // numpy either ran (then ratios follow) or a line says why not.
     const numpy = lines.find((l) => l.case === "numpy")!;
