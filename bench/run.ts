@@ -11,6 +11,7 @@
  *   npx tsx bench/run.ts [--tiny] [--no-numpy] [--only matmul,batchnorm,train-step,training,sweep] [--jobs N]
  */
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -270,7 +271,13 @@ function runNumpy(cfg: BenchConfig, cases: readonly BenchCase[], emit: (l: Bench
     training: want.has("training") ? cfg.training : [],
     sweep: want.has("sweep") ? cfg.sweep : null,
   };
-  const script = join(dirname(fileURLToPath(import.meta.url)), "numpy_ref.py");
+  // Next to this file when run from source; from dist/bench/, the repository's bench/.
+  const here = dirname(fileURLToPath(import.meta.url));
+  const script = [join(here, "numpy_ref.py"), join(here, "..", "..", "bench", "numpy_ref.py")].find((p) => existsSync(p));
+  if (script === undefined) {
+    emit({ case: "numpy", available: false, reason: `bench/numpy_ref.py not found next to ${here}; numpy comparisons skipped` });
+    return null;
+  }
   const run = spawnSync("python3", [script, JSON.stringify(numpyCfg)], { encoding: "utf8", env, maxBuffer: 1 << 24 });
   if (run.status !== 0) {
     emit({ case: "numpy", available: false, reason: `numpy_ref.py failed: ${(run.stderr || String(run.error)).trim().split("\n").pop() ?? ""}` });
