@@ -201,7 +201,8 @@ describe("downloadCifar10", () => {
       so.mockRestore();
       se.mockRestore();
     }
-    const text = out.join("");
+    // NOTE: picocolors colours output when CI is set; compare the plain text.
+    const text = out.join("").replace(/\u001b\[[0-9;]*m/g, "");
     expect(text).toMatch(/installed .*cifar-10-batches-bin \(\d+ records, MD5 verified\)/);
     expect(text).toMatch(/CIFAR-10 found via --dir/);
     expect(text).toMatch(/data_batch_1\.bin +\d+ records/);
