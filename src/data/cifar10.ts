@@ -8,7 +8,7 @@ import { DataFormatError } from "../core/errors.js";
 import type { Labels } from "../core/tensor.js";
 import { readTar } from "./archive.js";
 import {
-  IMAGE_BYTES,
+  concatBatches,
   parseBinaryBatch,
   parseBinaryMeta,
   parsePickledBatch,
@@ -153,20 +153,6 @@ function readMembers(loc: Cifar10Location, names: string[]): Map<string, { bytes
   return out;
 }
 
-function concat(batches: Batch[]): Batch {
-  let n = 0;
-  for (const b of batches) n += b.y.length;
-  const x = new Uint8Array(n * IMAGE_BYTES);
-  const y = new Int32Array(n);
-  let at = 0;
-  for (const b of batches) {
-    x.set(b.x, at * IMAGE_BYTES);
-    y.set(b.y, at);
-    at += b.y.length;
-  }
-  return { x, y };
-}
-
 /**
  * Loads CIFAR-10 from `dir` (see `findCifar10` for what is recognised): the
  * five training batches concatenated in order, the test batch, the class names.
@@ -197,8 +183,8 @@ export function loadCifar10At(loc: Cifar10Location): Cifar10Raw {
   const testBatch = parse(layout.test);
   const meta = members.get(layout.meta)!;
   const labelNames = layout.parseMeta(meta.bytes, meta.label);
-  const train = concat(trainBatches);
-  const test = concat([testBatch]);
+  const train = concatBatches(trainBatches);
+  const test = concatBatches([testBatch]);
   const files: FileCount[] = [
     ...layout.train.map((name, i) => ({ name, records: trainBatches[i]!.y.length })),
     { name: layout.test, records: testBatch.y.length },

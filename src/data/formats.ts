@@ -129,3 +129,18 @@ export function parsePickledMeta(bytes: Uint8Array, file: string): string[] {
     throw new DataFormatError(file, `label name ${i} is not a string`);
   });
 }
+
+/** Concatenates batches in order (pixels and labels). */
+export function concatBatches(batches: readonly Batch[]): Batch {
+  let n = 0;
+  for (const b of batches) n += b.y.length;
+  const x = new Uint8Array(n * IMAGE_BYTES);
+  const y = new Int32Array(n);
+  let at = 0;
+  for (const b of batches) {
+    x.set(b.x, at * IMAGE_BYTES);
+    y.set(b.y, at);
+    at += b.y.length;
+  }
+  return { x, y };
+}

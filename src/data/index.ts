@@ -4,7 +4,7 @@
  */
 export { loadCifar10, loadCifar10At, findCifar10, LAYOUTS } from "./cifar10.js";
 export type { Cifar10Kind, Cifar10Location, Cifar10Raw, FileCount } from "./cifar10.js";
-export { parseBinaryBatch, parseBinaryMeta, parsePickledBatch, parsePickledMeta, IMAGE_BYTES, BIN_RECORD_BYTES, NUM_CLASSES } from "./formats.js";
+export { concatBatches, parseBinaryBatch, parseBinaryMeta, parsePickledBatch, parsePickledMeta, IMAGE_BYTES, BIN_RECORD_BYTES, NUM_CLASSES } from "./formats.js";
 export type { Batch } from "./formats.js";
 export { unpickle } from "./pickle.js";
 export { getCifar10Data } from "./preprocess.js";

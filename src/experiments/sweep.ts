@@ -13,11 +13,9 @@
  */
 import { OptionError } from "../core/errors.js";
 import { RandomState, type RandomStateSnapshot } from "../core/random.js";
-import type { DType } from "../core/tensor.js";
-import { FullyConnectedNet } from "../models/fc-net.js";
-import { Solver, skipSolverDraws, type Dataset } from "../train/solver.js";
+import { skipSolverDraws, type Dataset } from "../train/solver.js";
 import { DEFAULT_SEED } from "./checks.js";
-import { subsetData, type ProgressFn } from "./training.js";
+import { createNet, createSolver, subsetData, type ProgressFn } from "./training.js";
 import { logspace } from "../core/crmath.js";
 import type { NormKind, SweepPoint, SweepResult, TrainSettings } from "./types.js";
 
@@ -84,18 +82,6 @@ export interface SweepJob {
 }
 
 /** Builds a sweep run's model from `rng` (weights W_i = weightScale·randn, in layer order). */
-function buildSweepModel(o: TrainSettings, inputDim: number, weightScale: number, normalization: NormKind, dtype: DType, rng: RandomState): FullyConnectedNet {
-  return new FullyConnectedNet({
-    hiddenDims: o.hiddenDims,
-    inputDim,
-    numClasses: 10,
-    weightScale,
-    normalization: normalization === "none" ? null : normalization,
-    dtype,
-    rng,
-  });
-}
-
 /**
  * The sweep's runs in result order (for each scale, each normalization), each
  * with the stream states at the start of its model and of its Solver. A dry run
@@ -118,7 +104,7 @@ export function sweepJobs(o: SweepOptions, seed: number, shape: SweepShape): Swe
       const modelStates = group.map((k) => {
         const state = rng.getState();
         // NOTE: the dtype does not change the draws (the model draws float64 normals, then casts).
-        buildSweepModel(o, shape.inputDim, weightScale, o.normalizations[k]!, "float32", rng);
+        createNet(o, shape.inputDim, o.normalizations[k]!, weightScale, "float32", rng);
         return state;
       });
       group.forEach((k, g) => {
@@ -162,16 +148,9 @@ export function runSweepJob(data: Dataset, o: TrainSettings, job: SweepJob, onIt
   }
   const rng = new RandomState(job.runSeed);
   rng.setState(job.modelState);
-  const model = buildSweepModel(o, shape.inputDim, job.weightScale, job.normalization, data.xTrain.dtype, rng);
+  const model = createNet(o, shape.inputDim, job.normalization, job.weightScale, data.xTrain.dtype, rng);
   rng.setState(job.solverState);
-  const solver = new Solver(model, data, {
-    updateRule: o.updateRule,
-    optimConfig: { learningRate: o.learningRate },
-    batchSize: o.batchSize,
-    numEpochs: o.numEpochs,
-    rng,
-    ...(onIteration ? { onProgress: (q: { iteration: number; numIterations: number }) => onIteration(q.iteration, q.numIterations) } : {}),
-  });
+  const solver = createSolver(model, data, o, o.batchSize, rng, onIteration);
   solver.train();
   const losses = solver.lossHistory;
   const last = losses.slice(-100);

@@ -5,7 +5,7 @@
  * first, in the notebook's order, then each Solver trains from the same stream.
  */
 import { RandomState } from "../core/random.js";
-import type { Tensor } from "../core/tensor.js";
+import type { DType, Tensor } from "../core/tensor.js";
 import { FullyConnectedNet } from "../models/fc-net.js";
 import { Solver, type Dataset } from "../train/solver.js";
 import { DEFAULT_SEED } from "./checks.js";
@@ -40,29 +40,46 @@ interface Prepared {
   model: FullyConnectedNet;
 }
 
-function buildModel(data: Dataset, s: TrainSettings, normalization: NormKind, weightScale: number, rng: RandomState): FullyConnectedNet {
+/** The net of an experiment's settings; draws its weights from `rng`. */
+export function createNet(s: TrainSettings, inputDim: number, normalization: NormKind, weightScale: number, dtype: DType, rng: RandomState): FullyConnectedNet {
   return new FullyConnectedNet({
     hiddenDims: s.hiddenDims,
-    inputDim: rowDim(data.xTrain),
+    inputDim,
     numClasses: 10,
     weightScale,
     normalization: normalization === "none" ? null : normalization,
-    dtype: data.xTrain.dtype,
+    dtype,
     rng,
   });
+}
+
+/** The Solver of an experiment's settings, drawing from `rng`; `onIteration(done, total)` after each step. */
+export function createSolver(
+  model: FullyConnectedNet,
+  data: Dataset,
+  s: TrainSettings,
+  batchSize: number,
+  rng: RandomState,
+  onIteration?: (done: number, total: number) => void,
+): Solver {
+  return new Solver(model, data, {
+    updateRule: s.updateRule,
+    optimConfig: { learningRate: s.learningRate },
+    batchSize,
+    numEpochs: s.numEpochs,
+    rng,
+    ...(onIteration ? { onProgress: (q: { iteration: number; numIterations: number }) => onIteration(q.iteration, q.numIterations) } : {}),
+  });
+}
+
+function buildModel(data: Dataset, s: TrainSettings, normalization: NormKind, weightScale: number, rng: RandomState): FullyConnectedNet {
+  return createNet(s, rowDim(data.xTrain), normalization, weightScale, data.xTrain.dtype, rng);
 }
 
 /** Trains a prepared model with a Solver drawing from `rng`; returns its histories. */
 function trainPrepared(data: Dataset, s: TrainSettings, p: Prepared, rng: RandomState, onIteration?: (done: number, total: number) => void): TrainingRun {
   const t0 = performance.now();
-  const solver = new Solver(p.model, data, {
-    updateRule: s.updateRule,
-    optimConfig: { learningRate: s.learningRate },
-    batchSize: p.batchSize,
-    numEpochs: s.numEpochs,
-    rng,
-    ...(onIteration ? { onProgress: (q: { iteration: number; numIterations: number }) => onIteration(q.iteration, q.numIterations) } : {}),
-  });
+  const solver = createSolver(p.model, data, s, p.batchSize, rng, onIteration);
   solver.train();
   return {
     normalization: p.normalization,

@@ -8,7 +8,7 @@
  */
 import { DataFormatError } from "../../src/core/errors.js";
 import { Tensor, allocFloat, type DType, type Labels } from "../../src/core/tensor.js";
-import { IMAGE_BYTES, parseBinaryBatch, type Batch } from "../../src/data/formats.js";
+import { IMAGE_BYTES, concatBatches, parseBinaryBatch, type Batch } from "../../src/data/formats.js";
 import { syntheticCifar } from "../../src/data/synthetic.js";
 import type { DataRequest } from "./protocol.js";
 
@@ -69,20 +69,6 @@ export function splitAndCenter(raw: Batch, numValidation: number, numTrain: numb
   };
 }
 
-function concat(batches: Batch[]): Batch {
-  let n = 0;
-  for (const b of batches) n += b.y.length;
-  const x = new Uint8Array(n * IMAGE_BYTES);
-  const y = new Int32Array(n);
-  let at = 0;
-  for (const b of batches) {
-    x.set(b.x, at * IMAGE_BYTES);
-    y.set(b.y, at);
-    at += b.y.length;
-  }
-  return { x, y };
-}
-
 /** Fetches every training batch the server offers from `${baseUrl}data/`, in order. */
 async function fetchTrainingBatches(baseUrl: string): Promise<{ raw: Batch; files: string[] }> {
   const batches: Batch[] = [];
@@ -96,7 +82,7 @@ async function fetchTrainingBatches(baseUrl: string): Promise<{ raw: Batch; file
     files.push(name);
   }
   if (batches.length === 0) throw new DataFormatError(new URL("data/", baseUrl).href, "the server offers no CIFAR-10 training batch");
-  return { raw: concat(batches), files };
+  return { raw: concatBatches(batches), files };
 }
 
 /** Validation records of a single chosen file: 1000, or a fifth of a smaller file. */
