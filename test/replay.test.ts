@@ -131,7 +131,7 @@ function makeSolver(model: FullyConnectedNet, data: Dataset, rng: RandomState): 
   });
 }
 
-/** Asserts one run against its record; returns the worst relative errors seen (for the message). */
+/** Asserts one run against its record: losses and best weights to RTOL, accuracies exactly. */
 function expectRun(label: string, solver: Solver, model: FullyConnectedNet, want: RunRecord): void {
   expect(solver.lossHistory.length, `${label}: iterations`).toBe(want.lossHistory.length);
   const lossErr = maxRelDiff(solver.lossHistory, want.lossHistory);
