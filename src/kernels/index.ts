@@ -17,6 +17,8 @@
  *
  * On the WebAssembly paths, products with M·N·K < WASM_MIN_MNK run on the
  * reference: for those the copies into wasm memory cost more than the arithmetic.
+ * The other kernels (batch norm, the float32 update rules, ReLU) are handed out per
+ * call with a size threshold, null meaning "run your TypeScript loops".
  */
 import { OptionError } from "../core/errors.js";
 import type { FloatArray } from "../core/tensor.js";
@@ -78,8 +80,40 @@ export type BatchnormForwardFn = (
   out: FloatArray,
 ) => void;
 
+/**
+ * The update rules of src/optim on float32 arrays (asm/optim.ts), in place, bit-identical
+ * to the float32 TypeScript reference of src/optim/float32.ts (numpy's float32
+ * arithmetic). Every array has w's length; scalars are float32 values (`Math.fround`),
+ * named as in that file: omb1 = fround(1 − beta1), c1 = fround(1 − beta1^t), ….
+ */
+export interface OptimKernelsF32 {
+  sgd(w: Float32Array, dw: Float32Array, lr: number): void;
+  sgdMomentum(w: Float32Array, dw: Float32Array, v: Float32Array, lr: number, mu: number): void;
+  rmsprop(w: Float32Array, dw: Float32Array, cache: Float32Array, lr: number, rho: number, omr: number, eps: number): void;
+  adam(
+    w: Float32Array, dw: Float32Array, m: Float32Array, v: Float32Array,
+    lr: number, b1: number, omb1: number, c1: number, b2: number, omb2: number, c2: number, eps: number,
+  ): void;
+}
+
+/**
+ * ReLU's passes (asm/relu.ts), bit-identical to the loops of src/layers/relu.ts:
+ * out = x > 0 ? x : 0 and dx = x > 0 ? dout : 0 over the first `out.length` /
+ * `dx.length` elements; all arrays share one dtype.
+ */
+export interface ReluKernels {
+  forward(x: FloatArray, out: FloatArray): void;
+  backward(x: FloatArray, dout: FloatArray, dx: FloatArray): void;
+}
+
 /** Below this N·D batch norm stays in TypeScript on every path (copies would cost more). */
 export const WASM_MIN_BATCHNORM = 2048;
+
+/** Below this length a float32 update rule stays in TypeScript on every path (same results). */
+export const WASM_MIN_OPTIM = 256;
+
+/** Below this many elements ReLU stays in TypeScript on every path (same results). */
+export const WASM_MIN_RELU = 256;
 
 /** Below this M·N·K the WebAssembly paths defer to the reference (measured crossover ≈ 32–64). */
 export const WASM_MIN_MNK = 64;
@@ -94,15 +128,23 @@ let currentGemm: GemmFn = gemmReference;
 let currentIsWasm = false;
 const batchnormKernels = new Map<KernelPath, { alt: BatchnormAltFn; forward: BatchnormForwardFn }>();
 let currentBatchnorm: { alt: BatchnormAltFn; forward: BatchnormForwardFn } | null = null;
+const optimKernels = new Map<KernelPath, OptimKernelsF32>();
+let currentOptim: OptimKernelsF32 | null = null;
+const reluKernels = new Map<KernelPath, ReluKernels>();
+let currentRelu: ReluKernels | null = null;
 
 /** Registers an implementation for a path (used by the WebAssembly loader below). */
 export function registerKernelPath(
   path: KernelPath,
   gemm: GemmFn,
   batchnorm?: { alt: BatchnormAltFn; forward: BatchnormForwardFn },
+  optimF32?: OptimKernelsF32,
+  relu?: ReluKernels,
 ): void {
   paths.set(path, gemm);
   if (batchnorm) batchnormKernels.set(path, batchnorm);
+  if (optimF32) optimKernels.set(path, optimF32);
+  if (relu) reluKernels.set(path, relu);
 }
 
 /**
@@ -116,6 +158,29 @@ export function batchnormAltKernel(N: number, D: number): BatchnormAltFn | null 
 /** As `batchnormAltKernel`, for the forward pass. */
 export function batchnormForwardKernel(N: number, D: number): BatchnormForwardFn | null {
   return N * D >= WASM_MIN_BATCHNORM && currentBatchnorm ? currentBatchnorm.forward : null;
+}
+
+/**
+ * The selected path's float32 update-rule kernels for arrays of length n, or null when
+ * the rule should run its TypeScript float32 loop (the "ts" path, or n < WASM_MIN_OPTIM).
+ */
+export function optimKernelF32(n: number): OptimKernelsF32 | null {
+  return n >= WASM_MIN_OPTIM ? currentOptim : null;
+}
+
+/** A path's float32 update-rule kernels without the length threshold (tests, benchmarks); null for "ts". */
+export function optimKernelsFor(path: KernelPath): OptimKernelsF32 | null {
+  return optimKernels.get(path) ?? null;
+}
+
+/** The selected path's ReLU kernels for n elements, or null (the "ts" path, or n < WASM_MIN_RELU). */
+export function reluKernel(n: number): ReluKernels | null {
+  return n >= WASM_MIN_RELU ? currentRelu : null;
+}
+
+/** A path's ReLU kernels without the size threshold (tests, benchmarks); null for "ts". */
+export function reluKernelsFor(path: KernelPath): ReluKernels | null {
+  return reluKernels.get(path) ?? null;
 }
 
 /** The paths usable in this process, reference first. */
@@ -139,6 +204,8 @@ export function setKernelPath(path: KernelPath | "auto"): void {
   currentGemm = g;
   currentIsWasm = resolved !== "ts";
   currentBatchnorm = batchnormKernels.get(resolved) ?? null;
+  currentOptim = optimKernels.get(resolved) ?? null;
+  currentRelu = reluKernels.get(resolved) ?? null;
 }
 
 /** The selected path. */
@@ -176,9 +243,9 @@ export function gemm(
 }
 
 const simd = wasmKernels("simd");
-if (simd) registerKernelPath("wasm-simd", simd.gemm, { alt: simd.batchnormAlt, forward: simd.batchnormForward });
+if (simd) registerKernelPath("wasm-simd", simd.gemm, { alt: simd.batchnormAlt, forward: simd.batchnormForward }, simd.optimF32, simd.relu);
 const relaxed = wasmKernels("relaxed");
-if (relaxed) registerKernelPath("wasm-relaxed", relaxed.gemm, { alt: relaxed.batchnormAlt, forward: relaxed.batchnormForward });
+if (relaxed) registerKernelPath("wasm-relaxed", relaxed.gemm, { alt: relaxed.batchnormAlt, forward: relaxed.batchnormForward }, relaxed.optimF32, relaxed.relu);
 
 function requestedPath(): string | undefined {
   const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;

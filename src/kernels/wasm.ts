@@ -1,5 +1,5 @@
 /**
- * Loads the WebAssembly kernels (asm/gemm.ts and asm/batchnorm.ts, embedded as base64 in
+ * Loads the WebAssembly kernels (asm/gemm.ts, asm/batchnorm.ts, asm/optim.ts and asm/relu.ts, embedded as base64 in
  * wasm-bytes.generated.ts) synchronously, with neither fs nor fetch, so the same
  * code runs in Node, browsers and Web Workers. Each build gets its own instance and
  * linear memory; the wrapper copies A, B (and C when accumulating) into that
@@ -9,11 +9,14 @@
  *   gemm:       tile (MR·NR scratch) | A | B | C | packed A tiles | packed B panels
  *   batch norm backward: dout | xhat | dx | gamma | ivar | dbeta | dgamma | two float64 scratch rows
  *   batch norm forward:  x | xmu | xhat | out | gamma | beta | mu | var | sqrtvar | ivar
+ *   update rules:        w | dw | state 1 | state 2, OPTIM_CHUNK floats each (longer arrays go
+ *                        through in chunks, which stay in cache between copy-in, kernel and copy-out)
+ *   ReLU:                x | dout | out (or dx)
  * The memory only grows; after warm-up a call allocates nothing proportional to
  * its operands (two subarray views are the only objects created).
  */
 import type { FloatArray } from "../core/tensor.js";
-import type { BatchnormAltFn, BatchnormForwardFn, GemmFn } from "./index.js";
+import type { BatchnormAltFn, BatchnormForwardFn, GemmFn, OptimKernelsF32, ReluKernels } from "./index.js";
 import { WASM_RELAXED_SIMD, WASM_SIMD } from "./wasm-bytes.generated.js";
 
 /** The exports of asm/gemm.ts. */
@@ -26,6 +29,17 @@ interface GemmExports {
   bn_backward_alt_f64: RawBnAlt;
   bn_forward_f32: RawBnForward;
   bn_forward_f64: RawBnForward;
+  sgd_f32(n: number, pW: number, pDw: number, lr: number): void;
+  sgd_momentum_f32(n: number, pW: number, pDw: number, pV: number, lr: number, mu: number): void;
+  rmsprop_f32(n: number, pW: number, pDw: number, pCache: number, lr: number, rho: number, omr: number, eps: number): void;
+  relu_forward_f32(n: number, pX: number, pOut: number): void;
+  relu_forward_f64(n: number, pX: number, pOut: number): void;
+  relu_backward_f32(n: number, pX: number, pDout: number, pDx: number): void;
+  relu_backward_f64(n: number, pX: number, pDout: number, pDx: number): void;
+  adam_f32(
+    n: number, pW: number, pDw: number, pM: number, pV: number,
+    lr: number, b1: number, omb1: number, c1: number, b2: number, omb2: number, c2: number, eps: number,
+  ): void;
 }
 type RawBnForward = (
   train: number, N: number, D: number, eps: number, pX: number, pGamma: number, pBeta: number,
@@ -41,6 +55,8 @@ export interface WasmKernels {
   gemm: GemmFn;
   batchnormAlt: BatchnormAltFn;
   batchnormForward: BatchnormForwardFn;
+  optimF32: OptimKernelsF32;
+  relu: ReluKernels;
 }
 type RawGemm = (
   transA: number, transB: number, M: number, N: number, K: number,
@@ -54,6 +70,8 @@ const NR32 = 8;
 const NR64 = 4;
 /** The k block of asm/gemm.ts. */
 const KC = 256;
+/** Floats per array per chunk of an update rule (4 arrays × 32 KiB: in L2 between the copies and the kernel). */
+const OPTIM_CHUNK = 8192;
 
 function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   const bin = atob(b64);
@@ -208,5 +226,100 @@ function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
     ivar.set(f64.subarray(pIvar >> 3, (pIvar >> 3) + D));
   };
 
-  return { gemm, batchnormAlt, batchnormForward };
+  // The update rules: chunks of w, dw and the state are copied in, updated, copied back.
+  const pOptW = base;
+  const pOptDw = pOptW + OPTIM_CHUNK * 4;
+  const pOptS1 = pOptDw + OPTIM_CHUNK * 4;
+  const pOptS2 = pOptS1 + OPTIM_CHUNK * 4;
+  const optimEnd = pOptS2 + OPTIM_CHUNK * 4;
+  /** Copies a[o, o + len) to the region at byte offset p, and back. */
+  function copyIn(o: number, len: number, a: Float32Array, p: number): void {
+    f32.set(len === a.length ? a : a.subarray(o, o + len), p >> 2);
+  }
+  function copyOut(o: number, len: number, a: Float32Array, p: number): void {
+    a.set(f32.subarray(p >> 2, (p >> 2) + len), o);
+  }
+  const optimF32: OptimKernelsF32 = {
+    sgd(w, dw, lr) {
+      ensure(optimEnd);
+      for (let o = 0; o < w.length; o += OPTIM_CHUNK) {
+        const len = Math.min(OPTIM_CHUNK, w.length - o);
+        copyIn(o, len, w, pOptW);
+        copyIn(o, len, dw, pOptDw);
+        ex.sgd_f32(len, pOptW, pOptDw, lr);
+        copyOut(o, len, w, pOptW);
+      }
+    },
+    sgdMomentum(w, dw, v, lr, mu) {
+      ensure(optimEnd);
+      for (let o = 0; o < w.length; o += OPTIM_CHUNK) {
+        const len = Math.min(OPTIM_CHUNK, w.length - o);
+        copyIn(o, len, w, pOptW);
+        copyIn(o, len, dw, pOptDw);
+        copyIn(o, len, v, pOptS1);
+        ex.sgd_momentum_f32(len, pOptW, pOptDw, pOptS1, lr, mu);
+        copyOut(o, len, w, pOptW);
+        copyOut(o, len, v, pOptS1);
+      }
+    },
+    rmsprop(w, dw, cache, lr, rho, omr, eps) {
+      ensure(optimEnd);
+      for (let o = 0; o < w.length; o += OPTIM_CHUNK) {
+        const len = Math.min(OPTIM_CHUNK, w.length - o);
+        copyIn(o, len, w, pOptW);
+        copyIn(o, len, dw, pOptDw);
+        copyIn(o, len, cache, pOptS1);
+        ex.rmsprop_f32(len, pOptW, pOptDw, pOptS1, lr, rho, omr, eps);
+        copyOut(o, len, w, pOptW);
+        copyOut(o, len, cache, pOptS1);
+      }
+    },
+    adam(w, dw, m, v, lr, b1, omb1, c1, b2, omb2, c2, eps) {
+      ensure(optimEnd);
+      for (let o = 0; o < w.length; o += OPTIM_CHUNK) {
+        const len = Math.min(OPTIM_CHUNK, w.length - o);
+        copyIn(o, len, w, pOptW);
+        copyIn(o, len, dw, pOptDw);
+        copyIn(o, len, m, pOptS1);
+        copyIn(o, len, v, pOptS2);
+        ex.adam_f32(len, pOptW, pOptDw, pOptS1, pOptS2, lr, b1, omb1, c1, b2, omb2, c2, eps);
+        copyOut(o, len, w, pOptW);
+        copyOut(o, len, m, pOptS1);
+        copyOut(o, len, v, pOptS2);
+      }
+    },
+  };
+
+  const relu: ReluKernels = {
+    forward(x, out) {
+      const n = out.length;
+      const is64 = out instanceof Float64Array;
+      const es = is64 ? 8 : 4;
+      const pX = base;
+      const pOut = align64(pX + n * es);
+      ensure(pOut + n * es);
+      const view: FloatArray = is64 ? f64 : f32;
+      const shift = is64 ? 3 : 2;
+      view.set(x.length === n ? x : x.subarray(0, n), pX >> shift);
+      (is64 ? ex.relu_forward_f64 : ex.relu_forward_f32)(n, pX, pOut);
+      out.set(view.subarray(pOut >> shift, (pOut >> shift) + n));
+    },
+    backward(x, dout, dx) {
+      const n = dx.length;
+      const is64 = dx instanceof Float64Array;
+      const es = is64 ? 8 : 4;
+      const pX = base;
+      const pDout = align64(pX + n * es);
+      const pDx = align64(pDout + n * es);
+      ensure(pDx + n * es);
+      const view: FloatArray = is64 ? f64 : f32;
+      const shift = is64 ? 3 : 2;
+      view.set(x.length === n ? x : x.subarray(0, n), pX >> shift);
+      view.set(dout.length === n ? dout : dout.subarray(0, n), pDout >> shift);
+      (is64 ? ex.relu_backward_f64 : ex.relu_backward_f32)(n, pX, pDout, pDx);
+      dx.set(view.subarray(pDx >> shift, (pDx >> shift) + n));
+    },
+  };
+
+  return { gemm, batchnormAlt, batchnormForward, optimF32, relu };
 }
