@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the WebAssembly kernels from asm/gemm.ts, asm/batchnorm.ts, asm/optim.ts and asm/relu.ts with AssemblyScript (asc 0.28)
+// Builds the WebAssembly kernels from asm/*.ts (gemm, batchnorm, optim, relu, finite) with AssemblyScript (asc 0.28)
 // and writes them, base64-encoded, into src/kernels/wasm-bytes.generated.ts, which is
 // committed: a clean clone needs no build step, and the library loads the kernels
 // with neither fs nor fetch (Node, browsers and Web Workers alike).
@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import asc from "assemblyscript/asc";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const sources = ["asm/gemm.ts", "asm/batchnorm.ts", "asm/optim.ts", "asm/relu.ts"];
+const sources = ["asm/gemm.ts", "asm/batchnorm.ts", "asm/optim.ts", "asm/relu.ts", "asm/finite.ts"];
 const target = join(root, "src/kernels/wasm-bytes.generated.ts");
 const common = [...sources, "-O3", "--runtime", "stub", "--noAssert", "--enable", "simd"];
 const variants = [

@@ -26,8 +26,8 @@ export type { FullyConnectedNetOptions, Normalization } from "./models/fc-net.js
 export type { Model, ModelSnapshot } from "./models/model.js";
 export { sgd, sgdMomentum, rmsprop, adam, getUpdateRule, validateOptimConfig, UPDATE_RULE_DEFAULTS, UPDATE_RULE_NAMES } from "./optim/index.js";
 export { optimF32Reference } from "./optim/float32.js";
-export { optimKernelF32, optimKernelsFor, WASM_MIN_OPTIM, reluKernel, reluKernelsFor, WASM_MIN_RELU } from "./kernels/index.js";
-export type { OptimKernelsF32, ReluKernels } from "./kernels/index.js";
+export { optimKernelF32, optimKernelsFor, WASM_MIN_OPTIM, reluKernel, reluKernelsFor, WASM_MIN_RELU, allFiniteKernel, allFiniteKernelFor, WASM_MIN_FINITE } from "./kernels/index.js";
+export type { OptimKernelsF32, ReluKernels, AllFiniteFn } from "./kernels/index.js";
 export type { UpdateRule, UpdateRuleName, OptimConfig, SgdConfig, SgdMomentumConfig, RmspropConfig, AdamConfig } from "./optim/index.js";
 export {
   loadCifar10, findCifar10, getCifar10Data, syntheticCifar, downloadCifar10, resolveDataDir, noDataMessage, cacheDir,

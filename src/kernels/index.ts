@@ -17,7 +17,7 @@
  *
  * On the WebAssembly paths, products with M·N·K < WASM_MIN_MNK run on the
  * reference: for those the copies into wasm memory cost more than the arithmetic.
- * The other kernels (batch norm, the float32 update rules, ReLU) are handed out per
+ * The other kernels (batch norm, the float32 update rules, ReLU, a finiteness check) are handed out per
  * call with a size threshold, null meaning "run your TypeScript loops".
  */
 import { OptionError } from "../core/errors.js";
@@ -106,11 +106,17 @@ export interface ReluKernels {
   backward(x: FloatArray, dout: FloatArray, dx: FloatArray): void;
 }
 
+/** Whether every element of `a` is finite (no ±Infinity, no NaN). */
+export type AllFiniteFn = (a: FloatArray) => boolean;
+
 /** Below this N·D batch norm stays in TypeScript on every path (copies would cost more). */
 export const WASM_MIN_BATCHNORM = 2048;
 
 /** Below this length a float32 update rule stays in TypeScript on every path (same results). */
 export const WASM_MIN_OPTIM = 256;
+
+/** Below this many elements the finiteness check stays in TypeScript on every path. */
+export const WASM_MIN_FINITE = 4096;
 
 /** Below this many elements ReLU stays in TypeScript on every path (same results). */
 export const WASM_MIN_RELU = 256;
@@ -132,6 +138,8 @@ const optimKernels = new Map<KernelPath, OptimKernelsF32>();
 let currentOptim: OptimKernelsF32 | null = null;
 const reluKernels = new Map<KernelPath, ReluKernels>();
 let currentRelu: ReluKernels | null = null;
+const finiteKernels = new Map<KernelPath, AllFiniteFn>();
+let currentFinite: AllFiniteFn | null = null;
 
 /** Registers an implementation for a path (used by the WebAssembly loader below). */
 export function registerKernelPath(
@@ -140,11 +148,13 @@ export function registerKernelPath(
   batchnorm?: { alt: BatchnormAltFn; forward: BatchnormForwardFn },
   optimF32?: OptimKernelsF32,
   relu?: ReluKernels,
+  allFinite?: AllFiniteFn,
 ): void {
   paths.set(path, gemm);
   if (batchnorm) batchnormKernels.set(path, batchnorm);
   if (optimF32) optimKernels.set(path, optimF32);
   if (relu) reluKernels.set(path, relu);
+  if (allFinite) finiteKernels.set(path, allFinite);
 }
 
 /**
@@ -183,6 +193,16 @@ export function reluKernelsFor(path: KernelPath): ReluKernels | null {
   return reluKernels.get(path) ?? null;
 }
 
+/** The selected path's finiteness check for n elements, or null (the "ts" path, or n < WASM_MIN_FINITE). */
+export function allFiniteKernel(n: number): AllFiniteFn | null {
+  return n >= WASM_MIN_FINITE ? currentFinite : null;
+}
+
+/** A path's finiteness check without the size threshold (tests); null for "ts". */
+export function allFiniteKernelFor(path: KernelPath): AllFiniteFn | null {
+  return finiteKernels.get(path) ?? null;
+}
+
 /** The paths usable in this process, reference first. */
 export function availableKernelPaths(): KernelPath[] {
   return KERNEL_PATHS.filter((p) => paths.has(p));
@@ -206,6 +226,7 @@ export function setKernelPath(path: KernelPath | "auto"): void {
   currentBatchnorm = batchnormKernels.get(resolved) ?? null;
   currentOptim = optimKernels.get(resolved) ?? null;
   currentRelu = reluKernels.get(resolved) ?? null;
+  currentFinite = finiteKernels.get(resolved) ?? null;
 }
 
 /** The selected path. */
@@ -243,9 +264,9 @@ export function gemm(
 }
 
 const simd = wasmKernels("simd");
-if (simd) registerKernelPath("wasm-simd", simd.gemm, { alt: simd.batchnormAlt, forward: simd.batchnormForward }, simd.optimF32, simd.relu);
+if (simd) registerKernelPath("wasm-simd", simd.gemm, { alt: simd.batchnormAlt, forward: simd.batchnormForward }, simd.optimF32, simd.relu, simd.allFinite);
 const relaxed = wasmKernels("relaxed");
-if (relaxed) registerKernelPath("wasm-relaxed", relaxed.gemm, { alt: relaxed.batchnormAlt, forward: relaxed.batchnormForward }, relaxed.optimF32, relaxed.relu);
+if (relaxed) registerKernelPath("wasm-relaxed", relaxed.gemm, { alt: relaxed.batchnormAlt, forward: relaxed.batchnormForward }, relaxed.optimF32, relaxed.relu, relaxed.allFinite);
 
 function requestedPath(): string | undefined {
   const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;

@@ -1,5 +1,5 @@
 /**
- * Loads the WebAssembly kernels (asm/gemm.ts, asm/batchnorm.ts, asm/optim.ts and asm/relu.ts, embedded as base64 in
+ * Loads the WebAssembly kernels (asm/*.ts: gemm, batchnorm, optim, relu, finite; embedded as base64 in
  * wasm-bytes.generated.ts) synchronously, with neither fs nor fetch, so the same
  * code runs in Node, browsers and Web Workers. Each build gets its own instance and
  * linear memory; the wrapper copies A, B (and C when accumulating) into that
@@ -12,11 +12,12 @@
  *   update rules:        w | dw | state 1 | state 2, OPTIM_CHUNK floats each (longer arrays go
  *                        through in chunks, which stay in cache between copy-in, kernel and copy-out)
  *   ReLU:                x | dout | out (or dx)
+ *   all finite:          one chunk of OPTIM_CHUNK values at a time
  * The memory only grows; after warm-up a call allocates nothing proportional to
  * its operands (two subarray views are the only objects created).
  */
 import type { FloatArray } from "../core/tensor.js";
-import type { BatchnormAltFn, BatchnormForwardFn, GemmFn, OptimKernelsF32, ReluKernels } from "./index.js";
+import type { AllFiniteFn, BatchnormAltFn, BatchnormForwardFn, GemmFn, OptimKernelsF32, ReluKernels } from "./index.js";
 import { WASM_RELAXED_SIMD, WASM_SIMD } from "./wasm-bytes.generated.js";
 
 /** The exports of asm/gemm.ts. */
@@ -32,6 +33,8 @@ interface GemmExports {
   sgd_f32(n: number, pW: number, pDw: number, lr: number): void;
   sgd_momentum_f32(n: number, pW: number, pDw: number, pV: number, lr: number, mu: number): void;
   rmsprop_f32(n: number, pW: number, pDw: number, pCache: number, lr: number, rho: number, omr: number, eps: number): void;
+  all_finite_f32(n: number, p: number): number;
+  all_finite_f64(n: number, p: number): number;
   relu_forward_f32(n: number, pX: number, pOut: number): void;
   relu_forward_f64(n: number, pX: number, pOut: number): void;
   relu_backward_f32(n: number, pX: number, pDout: number, pDx: number): void;
@@ -57,6 +60,7 @@ export interface WasmKernels {
   batchnormForward: BatchnormForwardFn;
   optimF32: OptimKernelsF32;
   relu: ReluKernels;
+  allFinite: AllFiniteFn;
 }
 type RawGemm = (
   transA: number, transB: number, M: number, N: number, K: number,
@@ -321,5 +325,18 @@ function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
     },
   };
 
-  return { gemm, batchnormAlt, batchnormForward, optimF32, relu };
+  const allFinite: AllFiniteFn = function allFiniteWasm(a): boolean {
+    ensure(base + OPTIM_CHUNK * 8);
+    const is64 = a instanceof Float64Array;
+    const view: FloatArray = is64 ? f64 : f32;
+    const shift = is64 ? 3 : 2;
+    for (let o = 0; o < a.length; o += OPTIM_CHUNK) {
+      const len = Math.min(OPTIM_CHUNK, a.length - o);
+      view.set(len === a.length ? a : a.subarray(o, o + len), base >> shift);
+      if ((is64 ? ex.all_finite_f64 : ex.all_finite_f32)(len, base) === 0) return false;
+    }
+    return true;
+  };
+
+  return { gemm, batchnormAlt, batchnormForward, optimF32, relu, allFinite };
 }

@@ -16,6 +16,7 @@ import type { AffineCache } from "../layers/affine.js";
 import { createRunningStats } from "../layers/batchnorm.js";
 import type { RunningStats } from "../layers/batchnorm.js";
 import { dropoutBackward, dropoutForward } from "../layers/dropout.js";
+import { allFiniteKernel } from "../kernels/index.js";
 import type { DropoutCache } from "../layers/dropout.js";
 import { softmaxLoss } from "../layers/losses.js";
 import { reluBackward, reluForward } from "../layers/relu.js";
@@ -66,8 +67,13 @@ interface HiddenCache {
   dropout: DropoutCache | null;
 }
 
-/** Whether every element is finite (a sum of w·0 is NaN exactly when some w is ±Inf or NaN). */
+/**
+ * Whether every element is finite (a sum of w·0 is NaN exactly when some w is ±Inf or NaN);
+ * on the WebAssembly paths a SIMD pass over large arrays (the same answer).
+ */
 function allFinite(w: FloatArray): boolean {
+  const k = allFiniteKernel(w.length);
+  if (k !== null) return k(w);
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;

@@ -1,12 +1,13 @@
 /**
- * ReLU on the WebAssembly paths (asm/relu.ts) against the TypeScript loops of
+ * The elementwise WebAssembly kernels. ReLU (asm/relu.ts) against the TypeScript loops of
  * src/layers/relu.ts, bit for bit: ragged lengths (SIMD body and scalar tail), both
  * dtypes, with the values where a mask and a comparison could disagree — NaN, ±0,
- * ±Infinity, subnormals — and through reluForward/reluBackward on every path.
+ * ±Infinity, subnormals — and through reluForward/reluBackward on every path. The
+ * finiteness check (asm/finite.ts) on arrays with one non-finite value anywhere.
  */
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  Tensor, WASM_MIN_RELU, availableKernelPaths, getKernelPath, reluBackward, reluForward, reluKernel, reluKernelsFor, setKernelPath,
+  Tensor, WASM_MIN_RELU, allFiniteKernelFor, availableKernelPaths, getKernelPath, reluBackward, reluForward, reluKernel, reluKernelsFor, setKernelPath,
 } from "../src/index.js";
 import type { FloatArray } from "../src/index.js";
 
@@ -93,4 +94,30 @@ describe("ReLU kernels", () => {
     const ref = results.get("ts")!;
     for (const [path, out] of results) out.forEach((a, i) => expectSameBits(a, ref[i]!, `${path} #${i}`));
   });
+});
+
+describe("the finiteness check", () => {
+  for (const path of wasmPaths) {
+    for (const dtype of ["float32", "float64"] as const) {
+      it(`${path} ${dtype}: true exactly when no element is ±Infinity or NaN`, () => {
+        const k = allFiniteKernelFor(path)!;
+        const big = dtype === "float32" ? 3.4028234663852886e38 : Number.MAX_VALUE;
+        const finite = [0, -0, 1, -1, big, -big, 1e-45, 5e-324, -1e-300, 123.5];
+        for (const n of [1, 3, 7, 8, 9, 17, 4099, 8192, 8193, 20_003]) {
+          const a = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
+          for (let i = 0; i < n; i++) a[i] = finite[(i * 7) % finite.length]!;
+          expect(k(a), `n=${n} all finite`).toBe(true);
+          for (const pos of new Set([0, n >> 1, n - 1, Math.min(n - 1, 8195)])) {
+            for (const bad of [Infinity, -Infinity, Number.NaN]) {
+              const keep = a[pos]!;
+              a[pos] = bad;
+              expect(k(a), `n=${n}, ${bad} at ${pos}`).toBe(false);
+              a[pos] = keep;
+            }
+          }
+        }
+        expect(k(new Float32Array(0))).toBe(true);
+      });
+    }
+  }
 });
