@@ -310,6 +310,16 @@ def main():
 
         ms, reps = median_ms(one_step, t["warmup"], t["reps"], t["minSeconds"])
         emit(dict(case="train-step", name=step["name"], batchSize=step["batchSize"], medianMs=ms, reps=reps, **common))
+        # The update alone: adam over every parameter, with one step's gradients.
+        _, grads = model.loss(X, y)
+
+        def one_update():
+            for p, w in model.params.items():
+                model.params[p], configs[p] = adam(w, grads[p], configs[p])
+
+        ms, reps = median_ms(one_update, t["warmup"], t["reps"], t["minSeconds"])
+        emit(dict(case="update-rule", rule="adam", name=step["name"],
+                  weights=int(sum(w.size for w in model.params.values())), medianMs=ms, reps=reps, **common))
     for tr in cfg.get("training", []):
         data = fake_data(tr["numTrain"], tr["numVal"], 2)
         times = []

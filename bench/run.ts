@@ -217,6 +217,15 @@ function benchTrainStep(cfg: BenchConfig, emit: (l: BenchLine) => void): void {
     };
     const { medianMs, reps } = measure(step, cfg.timing);
     emit({ case: "train-step", path: getKernelPath(), name: spec.name, batchSize: spec.batchSize, medianMs, reps });
+    // The update alone: adam over every parameter, with one step's gradients.
+    const { grads } = model.loss(data.xTrain, data.yTrain);
+    const update = (): void => {
+      for (const [name, w] of model.params) configs.set(name, adam(w.data, grads.get(name)!.data, configs.get(name)));
+    };
+    const u = measure(update, cfg.timing);
+    let weights = 0;
+    for (const w of model.params.values()) weights += w.size;
+    emit({ case: "update-rule", path: getKernelPath(), rule: "adam", name: spec.name, weights, medianMs: u.medianMs, reps: u.reps });
   }
 }
 
@@ -301,7 +310,7 @@ function ratios(ours: BenchLine[], theirs: BenchLine[], emit: (l: BenchLine) => 
       const variant = a["variant"] === "alt-into-workspace" ? "alt" : a["variant"];
       const b = theirs.find((t) => t.case === a.case && t["dtype"] === a["dtype"] && t["variant"] === variant);
       if (b) emit({ case: "ratio", of: a.case, variant: a["variant"] ?? null, dtype: a["dtype"]!, timeRatio: num(a, "medianUs") / num(b, "medianUs"), meaning: "bnlab time / numpy time (lower is better)" });
-    } else if (a.case === "train-step" || a.case === "training") {
+    } else if (a.case === "train-step" || a.case === "training" || a.case === "update-rule") {
       const b = theirs.find((t) => t.case === a.case && t["name"] === a["name"]);
       if (b) emit({ case: "ratio", of: a.case, name: a["name"]!, timeRatio: num(a, "medianMs") / num(b, "medianMs"), meaning: "bnlab time / numpy time (lower is better)" });
     } else if (a.case === "sweep") {
