@@ -8,7 +8,7 @@
  * process and "ratio" lines put the two side by side; when it is not, a line
  * says so and the run goes on.
  *
- *   npx tsx bench/run.ts [--tiny] [--no-numpy] [--only matmul,batchnorm,train-step,training,sweep] [--jobs N]
+ *   npx tsx bench/run.ts [--tiny] [--full-sweep] [--no-numpy] [--only matmul,batchnorm,train-step,training,sweep] [--jobs N]
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -49,6 +49,8 @@ export interface BenchOptions {
   cases?: readonly BenchCase[];
   /** Worker threads for the parallel sweep (default: one per core). */
   jobs?: number;
+  /** Time the notebook's full sweep (20 scales) instead of the reduced one (4 scales). */
+  fullSweep?: boolean;
   /** Receives each result line (default: JSON to stdout). */
   emit?: (line: BenchLine) => void;
 }
@@ -324,6 +326,7 @@ function ratios(ours: BenchLine[], theirs: BenchLine[], emit: (l: BenchLine) => 
 export async function runBench(options: BenchOptions = {}): Promise<void> {
   const emit = options.emit ?? ((l: BenchLine) => void process.stdout.write(`${JSON.stringify(l)}\n`));
   const cfg = options.tiny ? tinyConfig() : fullConfig();
+  if (options.fullSweep && !options.tiny) cfg.sweep.numScales = SWEEP_DEFAULTS.weightScales.length;
   const cases = options.cases ?? BENCH_CASES;
   const jobs = options.jobs ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
   const started = performance.now();
@@ -354,12 +357,13 @@ export async function runBench(options: BenchOptions = {}): Promise<void> {
   emit({ case: "done", wallSeconds: (performance.now() - started) / 1e3 });
 }
 
-/** Parses `--tiny --no-numpy --only a,b --jobs N`; throws on anything else. */
+/** Parses `--tiny --full-sweep --no-numpy --only a,b --jobs N`; throws on anything else. */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   const o: BenchOptions = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--tiny") o.tiny = true;
+    else if (a === "--full-sweep") o.fullSweep = true;
     else if (a === "--no-numpy") o.numpy = false;
     else if (a === "--only" || a === "--jobs") {
       const v = argv[++i];
@@ -371,7 +375,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       } else {
         o.cases = parseCases(v);
       }
-    } else throw new Error(`unknown argument ${JSON.stringify(a)} (expected --tiny, --no-numpy, --only <cases>, --jobs <n>)`);
+    } else throw new Error(`unknown argument ${JSON.stringify(a)} (expected --tiny, --full-sweep, --no-numpy, --only <cases>, --jobs <n>)`);
   }
   return o;
 }

@@ -23,10 +23,11 @@ export function register(program: Command): void {
     .description("time the kernels, batch norm and training against numpy (when present); prints one line per result")
     .option("--json", "print JSON lines (the format of `npm run bench`)")
     .option("--tiny", "a seconds-long configuration with tiny shapes (checks the machinery; figures mean nothing)")
+    .option("--full-sweep", "time the notebook's full weight-scale sweep (20 scales) instead of a reduced one (4 scales)")
     .option("--no-numpy", "skip the numpy comparison")
     .option("--only <cases>", `comma-separated subset of ${BENCH_CASES.join(", ")}`)
     .option("--jobs <n>", "worker threads for the parallel sweep (default: one per core)")
-    .action(async (opts: { json?: boolean; tiny?: boolean; numpy: boolean; only?: string; jobs?: string }) => {
+    .action(async (opts: { json?: boolean; tiny?: boolean; fullSweep?: boolean; numpy: boolean; only?: string; jobs?: string }) => {
       let cases: BenchCase[] | undefined;
       if (opts.only !== undefined) {
         cases = [];
@@ -42,6 +43,7 @@ export function register(program: Command): void {
       }
       await runBench({
         tiny: opts.tiny === true,
+        fullSweep: opts.fullSweep === true,
         numpy: opts.numpy,
         ...(cases ? { cases } : {}),
         ...(jobs ? { jobs } : {}),
