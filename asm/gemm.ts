@@ -168,8 +168,54 @@ function packA<T>(transA: i32, M: i32, K: i32, pA: usize, k0: i32, kc: i32, kcp:
           d += <usize>MR * es;
         }
       }
+    } else if (mr == MR) {
+      // op(A)[i][k] = A[i·K + k]: a 6-row tile is the transpose of six row segments,
+      // done a vector of each row at a time (4 k for float32, 2 for float64), then the
+      // scalar loop for the k left over.
+      const s0 = pA + (<usize>i0 * <usize>K + <usize>k0) * es;
+      const ld = <usize>K * es;
+      let d = tile;
+      let k = 0;
+      if (sizeof<T>() == 4) {
+        for (; k + 4 <= kc; k += 4) {
+          const s = s0 + <usize>k * 4;
+          const v0 = v128.load(s), v1 = v128.load(s + ld), v2 = v128.load(s + 2 * ld);
+          const v3 = v128.load(s + 3 * ld), v4 = v128.load(s + 4 * ld), v5 = v128.load(s + 5 * ld);
+          // tXY: rows X and Y interleaved, k 0–1 (lo) or k 2–3 (hi).
+          const t01l = i32x4.shuffle(v0, v1, 0, 4, 1, 5), t01h = i32x4.shuffle(v0, v1, 2, 6, 3, 7);
+          const t23l = i32x4.shuffle(v2, v3, 0, 4, 1, 5), t23h = i32x4.shuffle(v2, v3, 2, 6, 3, 7);
+          const t45l = i32x4.shuffle(v4, v5, 0, 4, 1, 5), t45h = i32x4.shuffle(v4, v5, 2, 6, 3, 7);
+          v128.store(d, i64x2.shuffle(t01l, t23l, 0, 2));
+          v128.store64_lane(d, t45l, 0, 16);
+          v128.store(d, i64x2.shuffle(t01l, t23l, 1, 3), 24);
+          v128.store64_lane(d, t45l, 1, 40);
+          v128.store(d, i64x2.shuffle(t01h, t23h, 0, 2), 48);
+          v128.store64_lane(d, t45h, 0, 64);
+          v128.store(d, i64x2.shuffle(t01h, t23h, 1, 3), 72);
+          v128.store64_lane(d, t45h, 1, 88);
+          d += 96;
+        }
+      } else {
+        for (; k + 2 <= kc; k += 2) {
+          const s = s0 + <usize>k * 8;
+          const v0 = v128.load(s), v1 = v128.load(s + ld), v2 = v128.load(s + 2 * ld);
+          const v3 = v128.load(s + 3 * ld), v4 = v128.load(s + 4 * ld), v5 = v128.load(s + 5 * ld);
+          v128.store(d, i64x2.shuffle(v0, v1, 0, 2));
+          v128.store(d, i64x2.shuffle(v2, v3, 0, 2), 16);
+          v128.store(d, i64x2.shuffle(v4, v5, 0, 2), 32);
+          v128.store(d, i64x2.shuffle(v0, v1, 1, 3), 48);
+          v128.store(d, i64x2.shuffle(v2, v3, 1, 3), 64);
+          v128.store(d, i64x2.shuffle(v4, v5, 1, 3), 80);
+          d += 96;
+        }
+      }
+      for (; k < kc; k++) {
+        const s = s0 + <usize>k * es;
+        for (let r = 0; r < MR; r++) store<T>(d + <usize>r * es, load<T>(s + <usize>r * ld));
+        d += <usize>MR * es;
+      }
     } else {
-      // op(A)[i][k] = A[i·K + k]: gather MR rows.
+      // op(A)[i][k] = A[i·K + k]: gather the rows of an edge tile.
       for (let r = 0; r < MR; r++) {
         let d = tile + <usize>r * es;
         if (r < mr) {

@@ -2,7 +2,7 @@
  * Where one training step of the notebook's six-layer net goes (hidden [100]×5, batch 50,
  * Adam, float32): median times of the forward+backward (`model.loss`), of the update
  * (`adam` over every parameter) and of a whole `Solver.step()`, then one Solver training
- * (1000 samples, 10 epochs) — the figures docs/performance.md quotes per step.
+ * (1000 samples, 10 epochs) and one accuracy check (`Solver.checkAccuracy` on 1000 rows) — the figures docs/performance.md quotes per step.
  *
  *   npx tsx bench/step-profile.ts [--steps 300] [--no-bn] [--rounds 5]
  *
@@ -64,6 +64,12 @@ for (let r = 0; r < rounds; r++) {
     if (r > 0) stepT.push(performance.now() - t0);
   }
 }
+const checkT: number[] = [];
+for (let r = 0; r < 12; r++) {
+  const t0 = performance.now();
+  solver.checkAccuracy(data.xVal, data.yVal);
+  if (r > 1) checkT.push(performance.now() - t0);
+}
 const trainT: number[] = [];
 for (let r = 0; r < 3; r++) {
   const m = new FullyConnectedNet({ hiddenDims: [100, 100, 100, 100, 100], normalization, weightScale: 2e-2, seed: r });
@@ -77,5 +83,6 @@ console.log(JSON.stringify({
   lossMs: median(lossT),
   adamMs: median(adamT),
   solverStepMs: median(stepT),
+  checkMs: median(checkT),
   trainingMs: median(trainT),
 }));

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import {
   FullyConnectedNet,
   RandomState,
+  Solver,
   Tensor,
   affineBackward,
   affineForward,
@@ -29,6 +30,7 @@ import {
   softmaxLoss,
   type DType,
   type KernelPath,
+  type Model,
   type Normalization,
 } from "../src/index.js";
 
@@ -335,4 +337,60 @@ describe("batch norm's forward kernel", () => {
       }
     }
   });
+});
+
+describe("scores of many rows at once (rowwiseScores)", () => {
+  /** The same net seen as a model without `rowwiseScores`: the Solver then scores 100 rows per call. */
+  function batched(net: FullyConnectedNet): Model {
+    return {
+      dtype: net.dtype,
+      params: net.params,
+      loss: (X, y) => net.loss(X, y),
+      scores: (X) => net.scores(X),
+      snapshot: () => net.snapshot(),
+      restore: (sn) => net.restore(sn),
+    };
+  }
+
+  for (const path of paths) {
+    it(`${path}: 1000 (and 1037) rows in one call equal batches of 100, bit for bit; so do the Solver's checks`, () => {
+      setKernelPath(path);
+      const r = rng(31);
+      const nets: [Normalization, number, DType, number[]][] = [
+        ["batchnorm", 1, "float32", [100, 100, 100]],
+        ["batchnorm", 1, "float64", [50, 50]],
+        ["layernorm", 1, "float32", [64, 33]],
+        [null, 0.5, "float32", [17]],
+        [null, 1, "float64", [3]],
+      ];
+      for (const [normalization, keep, dtype, hiddenDims] of nets) {
+        const inputDim = path === "ts" ? 65 : dtype === "float32" ? 3072 : 129;
+        const net = new FullyConnectedNet({ hiddenDims, inputDim, normalization, dropoutKeepRatio: keep, dtype, weightScale: 5e-2, seed: 3 });
+        // A few training steps so that the running statistics and the weights are not at their initial values.
+        const xb = new Tensor(Float64Array.from({ length: 20 * inputDim }, () => r() * 2 - 1), [20, inputDim]);
+        for (let s = 0; s < 3; s++) {
+          const { grads } = net.loss(xb, Int32Array.from({ length: 20 }, (_, i) => i % 10));
+          for (const [name, w] of net.params) w.data.forEach((v, i) => (w.data[i] = v - 0.1 * grads.get(name)!.data[i]!));
+        }
+        for (const n of [1000, 1037]) {
+          const x = new Float32Array(n * inputDim).map(() => r() * 2 - 1);
+          const X = new Tensor(dtype === "float32" ? x : Float64Array.from(x), [n, inputDim]);
+          const all = net.scores(X).data;
+          for (let start = 0; start < n; start += 100) {
+            const end = Math.min(start + 100, n);
+            expect(net.scores(X.rows(start, end)).data, `${normalization} ${dtype} rows ${start}–${end}`).toEqual(all.subarray(start * 10, end * 10));
+          }
+          // The Solver's check: its chunks of 1000 against batches of 100, on all rows and on a drawn subsample.
+          const y = Int32Array.from(all.filter((_, i) => i % 10 === 0), (v, i) => (v > 0 ? i % 10 : (i * 3) % 10));
+          const data = { xTrain: X, yTrain: y, xVal: X, yVal: y };
+          for (const numSamples of [null, 1000, 250]) {
+            const a = new Solver(net, data, { seed: 5 }).checkAccuracy(X, y, numSamples);
+            const b = new Solver(batched(net), data, { seed: 5 }).checkAccuracy(X, y, numSamples);
+            expect(a).toBe(b);
+            expect(a).toBeGreaterThan(0);
+          }
+        }
+      }
+    });
+  }
 });

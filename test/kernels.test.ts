@@ -143,6 +143,42 @@ describe("gemm kernels", () => {
       }
     });
 
+    it(`${path}: a row range of C is bit-identical to the product of those rows alone (any M)`, () => {
+      // The Solver scores 1000 rows per call instead of ten calls of 100 (FullyConnectedNet.rowwiseScores):
+      // that is exact only when no element's arithmetic depends on M or on where its row sits.
+      const g = kernelFor(path);
+      const r = rng(7);
+      for (let c = 0; c < 24; c++) {
+        const M = [7, 50, 100, 257, 1000][c % 5]!;
+        const N = DIMS[Math.floor(r() * DIMS.length)]!;
+        const K = [1, 3, 17, 100, 257, 513, 3072][Math.floor(r() * 7)]!;
+        if (M * N * K > 3_000_000) continue;
+        const transA = r() < 0.5;
+        const transB = r() < 0.5;
+        const accumulate = r() < 0.3;
+        for (const dtype of ["float32", "float64"] as const) {
+          const cast = (a: Float64Array): FloatArray => (dtype === "float32" ? Float32Array.from(a) : a.slice());
+          const A = cast(randomArray(M * K, r));
+          const B = cast(randomArray(K * N, r));
+          const C0 = cast(randomArray(M * N, r));
+          const full = C0.slice();
+          g(transA, transB, M, N, K, A, B, full, accumulate);
+          for (let start = 0; start < M; ) {
+            const m = Math.min(M - start, 1 + Math.floor(r() * 120));
+            // op(A)'s rows start..start+m: rows of A, or (transA) columns of A stored K×M.
+            const As = cast(new Float64Array(m * K));
+            for (let i = 0; i < m; i++) {
+              for (let k = 0; k < K; k++) As[transA ? k * m + i : i * K + k] = A[transA ? k * M + start + i : (start + i) * K + k]!;
+            }
+            const part = C0.slice(start * N, (start + m) * N);
+            g(transA, transB, m, N, K, As, B, part, accumulate);
+            expect(part, `${dtype} M=${M} N=${N} K=${K} tA=${transA} tB=${transB} rows ${start}+${m}`).toEqual(full.subarray(start * N, (start + m) * N));
+            start += m;
+          }
+        }
+      }
+    });
+
     it(`${path}: repeated calls give bit-identical results (scratch reuse leaks nothing)`, () => {
       const g = kernelFor(path);
       const r = rng(99);
@@ -226,10 +262,12 @@ describe("the relaxed-SIMD build where Node can run it", () => {
       if (String((err as { stderr?: string }).stderr).includes("bad option")) return;
       throw err;
     }
-    const r = JSON.parse(out) as { paths: string[]; cases: number; worst32: number; worst64: number };
+    const r = JSON.parse(out) as { paths: string[]; cases: number; worst32: number; worst64: number; rowSplitCases: number; rowSplitMismatches: number };
     if (!r.paths.includes("wasm-relaxed")) return;
     expect(r.cases).toBe(200);
     expect(r.worst32).toBeLessThanOrEqual(1e-4);
     expect(r.worst64).toBeLessThanOrEqual(1e-12);
+    expect(r.rowSplitCases).toBeGreaterThan(10);
+    expect(r.rowSplitMismatches).toBe(0);
   }, 60_000);
 });

@@ -126,6 +126,13 @@ export class FullyConnectedNet implements Model {
   readonly normalization: Normalization;
   readonly dropoutKeepRatio: number;
   readonly reg: number;
+  /**
+   * Test mode treats rows independently (batch norm uses the running statistics, dropout
+   * is the identity, layer norm is per row), and no kernel's per-element arithmetic
+   * depends on the number of rows (test/kernels.test.ts checks gemm for every path):
+   * the Solver may score many rows per call.
+   */
+  readonly rowwiseScores = true;
   /** The model's random stream: weights were drawn from it; dropout masks are. */
   readonly rng: RandomState;
   private readonly layers: readonly Layer[];

@@ -27,6 +27,13 @@ export interface Model {
   loss(X: Tensor, y: Labels): { loss: number; grads: Map<string, Tensor> };
   /** Test mode: class scores (N, C). */
   scores(X: Tensor): Tensor;
+  /**
+   * True when each row's scores are bit-identical however the rows are split into
+   * `scores` calls (no batch statistics in test mode, per-element arithmetic that does
+   * not depend on the number of rows). The Solver's accuracy checks then score up to
+   * 1000 rows per call instead of the assignment's batches of 100 — same predictions, faster.
+   */
+  readonly rowwiseScores?: boolean;
   /** A deep copy of the parameters and the running statistics. */
   snapshot(): ModelSnapshot;
   /** Copies a snapshot back into the model's own buffers (the `params` tensors stay the same objects). */
