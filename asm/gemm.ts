@@ -88,6 +88,89 @@ function micro32(kc: i32, a: usize, b: usize, c: usize): void {
   v128.store(c + 160, c50); v128.store(c + 160, c51, 16);
 }
 
+/** The 6×8 float32 kernel for an edge panel of at most 4 columns (packed 4 wide: 16 bytes per k). */
+function micro32n4(kc: i32, a: usize, b: usize, c: usize): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0);
+  let c3 = f32x4.splat(0), c4 = f32x4.splat(0), c5 = f32x4.splat(0);
+  for (let k = 0; k < kc; k += 2) {
+    let b0 = v128.load(b);
+    c0 = madd32(v128.load32_splat(a), b0, c0);
+    c1 = madd32(v128.load32_splat(a, 4), b0, c1);
+    c2 = madd32(v128.load32_splat(a, 8), b0, c2);
+    c3 = madd32(v128.load32_splat(a, 12), b0, c3);
+    c4 = madd32(v128.load32_splat(a, 16), b0, c4);
+    c5 = madd32(v128.load32_splat(a, 20), b0, c5);
+    b0 = v128.load(b, 16);
+    c0 = madd32(v128.load32_splat(a, 24), b0, c0);
+    c1 = madd32(v128.load32_splat(a, 28), b0, c1);
+    c2 = madd32(v128.load32_splat(a, 32), b0, c2);
+    c3 = madd32(v128.load32_splat(a, 36), b0, c3);
+    c4 = madd32(v128.load32_splat(a, 40), b0, c4);
+    c5 = madd32(v128.load32_splat(a, 44), b0, c5);
+    a += 48;
+    b += 32;
+  }
+  v128.store(c, c0); v128.store(c + 32, c1); v128.store(c + 64, c2);
+  v128.store(c + 96, c3); v128.store(c + 128, c4); v128.store(c + 160, c5);
+}
+
+/** The float32 kernel for an edge tile of at most 4 rows (of the 6-row packed tile): rows 0–3 of the scratch tile. */
+function micro32m4(kc: i32, a: usize, b: usize, c: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let k = 0; k < kc; k += 2) {
+    let b0 = v128.load(b);
+    let b1 = v128.load(b, 16);
+    let x = v128.load32_splat(a);
+    c00 = madd32(x, b0, c00); c01 = madd32(x, b1, c01);
+    x = v128.load32_splat(a, 4);
+    c10 = madd32(x, b0, c10); c11 = madd32(x, b1, c11);
+    x = v128.load32_splat(a, 8);
+    c20 = madd32(x, b0, c20); c21 = madd32(x, b1, c21);
+    x = v128.load32_splat(a, 12);
+    c30 = madd32(x, b0, c30); c31 = madd32(x, b1, c31);
+    b0 = v128.load(b, 32);
+    b1 = v128.load(b, 48);
+    x = v128.load32_splat(a, 24);
+    c00 = madd32(x, b0, c00); c01 = madd32(x, b1, c01);
+    x = v128.load32_splat(a, 28);
+    c10 = madd32(x, b0, c10); c11 = madd32(x, b1, c11);
+    x = v128.load32_splat(a, 32);
+    c20 = madd32(x, b0, c20); c21 = madd32(x, b1, c21);
+    x = v128.load32_splat(a, 36);
+    c30 = madd32(x, b0, c30); c31 = madd32(x, b1, c31);
+    a += 48;
+    b += 64;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c + 32, c10); v128.store(c + 32, c11, 16);
+  v128.store(c + 64, c20); v128.store(c + 64, c21, 16);
+  v128.store(c + 96, c30); v128.store(c + 96, c31, 16);
+}
+
+/** The float32 kernel for an edge tile of at most 2 rows: rows 0–1 of the scratch tile. */
+function micro32m2(kc: i32, a: usize, b: usize, c: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  for (let k = 0; k < kc; k += 2) {
+    let b0 = v128.load(b);
+    let b1 = v128.load(b, 16);
+    let x = v128.load32_splat(a);
+    c00 = madd32(x, b0, c00); c01 = madd32(x, b1, c01);
+    x = v128.load32_splat(a, 4);
+    c10 = madd32(x, b0, c10); c11 = madd32(x, b1, c11);
+    b0 = v128.load(b, 32);
+    b1 = v128.load(b, 48);
+    x = v128.load32_splat(a, 24);
+    c00 = madd32(x, b0, c00); c01 = madd32(x, b1, c01);
+    x = v128.load32_splat(a, 28);
+    c10 = madd32(x, b0, c10); c11 = madd32(x, b1, c11);
+    a += 48;
+    b += 64;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c + 32, c10); v128.store(c + 32, c11, 16);
+}
+
 /** float64 6×4 micro-kernel over packed panels (6 values of A and 4 of B per k) into a scratch tile of 32-byte rows; as micro32. */
 function micro64(kc: i32, a: usize, b: usize, c: usize): void {
   let c00 = f64x2.splat(0), c01 = f64x2.splat(0), c10 = f64x2.splat(0), c11 = f64x2.splat(0);
@@ -243,10 +326,11 @@ function packA<T>(transA: i32, M: i32, K: i32, pA: usize, k0: i32, kc: i32, kcp:
  */
 function packB<T>(transB: i32, N: i32, K: i32, pB: usize, k0: i32, kc: i32, kcp: i32, dst: usize, NR: i32): void {
   const es = <usize>sizeof<T>();
-  const rowBytes = <usize>NR * es;
   for (let j0 = 0; j0 < N; j0 += NR) {
     const panel = dst + <usize>j0 * <usize>kcp * es;
     const nr = min(NR, N - j0);
+    // NOTE: a float32 edge panel of at most 4 columns is packed 4 wide, for micro32n4.
+    const rowBytes = <usize>(sizeof<T>() == 4 && nr <= 4 ? 4 : NR) * es;
     if (!transB && nr == NR) {
       // op(B)[k][j] = B[k·N + j]: each k row of the panel is 32 contiguous bytes of B.
       let s = pB + (<usize>k0 * <usize>N + <usize>j0) * es;
@@ -259,7 +343,8 @@ function packB<T>(transB: i32, N: i32, K: i32, pB: usize, k0: i32, kc: i32, kcp:
         d += rowBytes;
       }
     } else {
-      for (let q = 0; q < NR; q++) {
+      const w = <i32>(rowBytes / es);
+      for (let q = 0; q < w; q++) {
         let d = panel + <usize>q * es;
         if (q < nr) {
           const j = <usize>(j0 + q);
@@ -303,8 +388,14 @@ function gemmImpl<T>(
         const mr = min(MR, M - i0);
         const a = pPackA + <usize>i0 * <usize>kcp * es;
         const c = pC + (<usize>i0 * <usize>N + <usize>j0) * es;
-        if (sizeof<T>() == 4) micro32(kcp, a, b, pTile);
-        else micro64(kcp, a, b, pTile);
+        // Edge tiles of float32 products run narrower kernels (no work on padding);
+        // every C element still gets the same additions in the same order.
+        if (sizeof<T>() == 4) {
+          if (nr <= 4) micro32n4(kcp, a, b, pTile);
+          else if (mr <= 2) micro32m2(kcp, a, b, pTile);
+          else if (mr <= 4) micro32m4(kcp, a, b, pTile);
+          else micro32(kcp, a, b, pTile);
+        } else micro64(kcp, a, b, pTile);
         if (mr == MR && nr == NR) {
           // Each tile row is 32 bytes: two vectors.
           for (let r = 0; r < MR; r++) {
