@@ -1,3 +1,11 @@
+/**
+ * The wasm-simd float32 gemm on the products of the notebook's six-layer net (median µs
+ * and GFLOP/s, operands reused between repetitions): the forward X·W1 (50×3072 by 3072×100),
+ * an accuracy check's X·W1 for 1000 and 100 rows, dW1 = Xᵀ·dout, and the hidden layers'
+ * 50×100×100 products (plain, A·Bᵀ, Aᵀ·B). A quick A/B probe for kernel changes.
+ *
+ *   npx tsx bench/gemm-probe.ts
+ */
 import { kernelFor } from "../src/kernels/index.js";
 const g = kernelFor("wasm-simd");
 function rnd(n: number): Float32Array { const a = new Float32Array(n); for (let i = 0; i < n; i++) a[i] = Math.random() - 0.5; return a; }
@@ -7,6 +15,8 @@ const cases: [string, boolean, boolean, number, number, number][] = [
   ["chk100", false, false, 100, 100, 3072],
   ["dW1", true, false, 3072, 100, 50],
   ["h100", false, false, 50, 100, 100],
+  ["h100tB", false, true, 50, 100, 100],
+  ["h100tA", true, false, 100, 100, 50],
 ];
 const med = (a: number[]) => [...a].sort((p, q) => p - q)[a.length >> 1]!;
 const out: Record<string, string> = {};

@@ -1,8 +1,9 @@
 /**
  * Where one training step of the notebook's six-layer net goes (hidden [100]×5, batch 50,
  * Adam, float32): median times of the forward+backward (`model.loss`), of the update
- * (`adam` over every parameter) and of a whole `Solver.step()`, then one Solver training
- * (1000 samples, 10 epochs) and one accuracy check (`Solver.checkAccuracy` on 1000 rows) — the figures docs/performance.md quotes per step.
+ * (`adam` over every parameter) and of a whole `Solver.step()`, one accuracy check
+ * (`Solver.checkAccuracy` on 1000 rows), then one Solver training (1000 samples, 10 epochs):
+ * the figures docs/performance.md quotes per step.
  *
  *   npx tsx bench/step-profile.ts [--steps 300] [--no-bn] [--rounds 5]
  *

@@ -31,7 +31,7 @@ export interface Model {
    * True when each row's scores are bit-identical however the rows are split into
    * `scores` calls (no batch statistics in test mode, per-element arithmetic that does
    * not depend on the number of rows). The Solver's accuracy checks then score up to
-   * 1000 rows per call instead of the assignment's batches of 100 — same predictions, faster.
+   * 500 rows per call instead of the assignment's batches of 100 — same predictions, faster.
    */
   readonly rowwiseScores?: boolean;
   /** A deep copy of the parameters and the running statistics. */

@@ -90,9 +90,10 @@ const OPTION_KEYS = [
 const SCORE_BATCH = 100;
 /**
  * Rows per `model.scores` call for a model with `rowwiseScores` (a multiple of SCORE_BATCH):
- * W1 is packed once per 1000 rows instead of ten times, and large products run faster.
+ * W1 is packed once per 500 rows instead of five times. Measured (a 1000-row check of the
+ * six-layer net): chunks of 200–1000 rows alike, about 4 % faster than 100.
  */
-const SCORE_CHUNK = 1000;
+const SCORE_CHUNK = 500;
 
 /**
  * The end of the scoring chunk that starts at row `start` of n. Chunks tile the full
