@@ -2,7 +2,6 @@
  * `bnlab reproduce`: every cell of the notebook, a report with figures, and the
  * written answer. See docs/results-json.md for results.json.
  */
-import { resolve } from "node:path";
 import type { Command } from "commander";
 import pc from "picocolors";
 import { reproduceConfig, runReproduce } from "../../src/experiments/reproduce.js";
@@ -10,6 +9,7 @@ import { defaultJobs } from "../../src/experiments/parallel.js";
 import { resultsJsonText } from "../../src/report/schema.js";
 import { writeReport } from "../../src/report/write.js";
 import { loadData } from "../data-source.js";
+import { checkOutDir } from "../out-dir.js";
 import { jobsOption, seedOption } from "../options.js";
 import { Progress } from "../progress.js";
 import { summaryRows, textTable } from "../summary.js";
@@ -55,9 +55,9 @@ export function register(program: Command): void {
     .option("--extended", "add layer norm to cells 6 and 7, and the batch-size experiment")
     .option("--json", "print results.json to stdout instead of the summary")
     .action(async (flags: ReproduceFlags) => {
+      const outDir = checkOutDir(flags.out);
       const progress = new Progress();
       const loaded = await loadData(flags, flags.seed, progress);
-      const outDir = resolve(flags.out);
       const jobs = flags.jobs ?? defaultJobs();
       const quick = flags.quick === true;
       const extended = flags.extended === true;

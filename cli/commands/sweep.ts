@@ -3,7 +3,7 @@
  * table and the written answer, writes the figure and sweep.json.
  */
 import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { Command } from "commander";
 import { OptionError } from "../../src/core/errors.js";
 import { writeAnswer } from "../../src/experiments/answer.js";
@@ -14,6 +14,7 @@ import { encodeNonFinite } from "../../src/report/schema.js";
 import { NORM_LABELS, sweepSpec } from "../../src/report/specs.js";
 import { writeFigure, writeFileAtomic } from "../../src/report/write.js";
 import { loadData } from "../data-source.js";
+import { checkOutDir } from "../out-dir.js";
 import { intListOption, intOption, jobsOption, normListOption, numberOption } from "../options.js";
 import { Progress } from "../progress.js";
 import { addTrainingFlags, type TrainingFlags } from "../training-flags.js";
@@ -39,6 +40,7 @@ export function register(program: Command): void {
     .option("--jobs <N>", "worker threads (default: one per core)", jobsOption);
   addTrainingFlags(cmd, "./bnlab-sweep").action(async (flags: SweepFlags) => {
     if (flags.minExp > flags.maxExp) throw new OptionError("--min-exp", `at most --max-exp (${flags.maxExp})`, flags.minExp);
+    const outDir = checkOutDir(flags.out);
     const progress = new Progress();
     const loaded = await loadData(flags, flags.seed, progress);
     const options = {
@@ -58,7 +60,6 @@ export function register(program: Command): void {
     progress.stop();
     const hasPair = sweep.normalizations.includes("batchnorm") && sweep.normalizations.includes("none");
     const answer = hasPair ? writeAnswer(null, sweep) : null;
-    const outDir = resolve(flags.out);
     mkdirSync(outDir, { recursive: true });
     const fig = await writeFigure(outDir, "weight-scale-sweep", sweepSpec(sweep));
     const json = { dataset: loaded.info, seedScheme: SEED_SCHEME, sweep, answer };

@@ -2,7 +2,7 @@
  * `bnlab train`: one fully connected net from flags; prints its histories and
  * writes a figure (loss per iteration, accuracies per epoch) and run.json.
  */
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { Command } from "commander";
 import { mkdirSync } from "node:fs";
 import { subsetData, trainNet } from "../../src/experiments/training.js";
@@ -11,6 +11,7 @@ import { encodeNonFinite } from "../../src/report/schema.js";
 import { deepNetSpec } from "../../src/report/specs.js";
 import { writeFigure, writeFileAtomic } from "../../src/report/write.js";
 import { loadData } from "../data-source.js";
+import { checkOutDir } from "../out-dir.js";
 import { intListOption, normOption, numberOption } from "../options.js";
 import { Progress } from "../progress.js";
 import { addTrainingFlags, type TrainingFlags } from "../training-flags.js";
@@ -29,6 +30,7 @@ export function register(program: Command): void {
     .option("--normalization <KIND>", "batchnorm, layernorm or none", normOption("--normalization"), "batchnorm" as NormKind)
     .option("--weight-scale <W>", "standard deviation of the initial weights", numberOption("--weight-scale", 0, 1e3), 2e-2);
   addTrainingFlags(cmd, "./bnlab-train").action(async (flags: TrainFlags) => {
+    const outDir = checkOutDir(flags.out);
     const progress = new Progress();
     const loaded = await loadData(flags, flags.seed, progress);
     const data = subsetData(loaded.data, flags.numTrain, flags.numVal);
@@ -45,7 +47,6 @@ export function register(program: Command): void {
     const run = trainNet(data, { ...settings, normalization: flags.normalization, weightScale: flags.weightScale, seed: flags.seed, onProgress: (p) => progress.update(p) });
     progress.stop();
     const result: DeepNetResult = { seed: flags.seed, settings: { ...settings, weightScale: flags.weightScale }, runs: [run] };
-    const outDir = resolve(flags.out);
     mkdirSync(outDir, { recursive: true });
     const fig = await writeFigure(outDir, "train", deepNetSpec(result, `bnlab train: ${flags.normalization}`));
     const json = { dataset: loaded.info, ...result };
