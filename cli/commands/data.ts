@@ -97,7 +97,7 @@ export function register(program: Command): void {
     .description("say which CIFAR-10 copy bnlab finds (--dir, BNLAB_DATA, then the cache) and what it holds")
     .option("--dir <DIR>", "folder to inspect instead of BNLAB_DATA and the cache")
     .action((opts: { dir?: string }) => {
-      const found = resolveDataDir({ dir: opts.dir });
+      const found = resolveDataDir({ dir: opts.dir, option: "--dir" });
       if (found === null) throw new NoDataError();
       const how = { option: "--dir", env: "BNLAB_DATA", cache: "the cache folder" }[found.from];
       const loc = found.location;

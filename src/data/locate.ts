@@ -35,6 +35,8 @@ export interface ResolveOptions {
   /** Prefer this layout when a folder holds both. */
   layout?: Cifar10Kind;
   env?: NodeJS.ProcessEnv;
+  /** How the messages name `dir` (default `--data`; `bnlab data info` says `--dir`). */
+  option?: string;
 }
 
 /**
@@ -45,7 +47,7 @@ export interface ResolveOptions {
 export function resolveDataDir(options: ResolveOptions = {}): ResolvedData | null {
   const env = options.env ?? process.env;
   const explicit: [string, ResolvedData["from"], string][] = [];
-  if (options.dir !== undefined) explicit.push([options.dir, "option", "--data"]);
+  if (options.dir !== undefined) explicit.push([options.dir, "option", options.option ?? "--data"]);
   else if (env.BNLAB_DATA !== undefined && env.BNLAB_DATA.length > 0) explicit.push([env.BNLAB_DATA, "env", "BNLAB_DATA"]);
   for (const [dir, from, name] of explicit) {
     const location = findCifar10(dir, options.layout);
