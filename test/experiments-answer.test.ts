@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { answerFacts, writeAnswer } from "../src/experiments/answer.js";
-import { classicSweep, makeDeepNet, tameSweep } from "./report-helpers.js";
+import { classicSweep, makeDeepNet, makeSweep, tameSweep } from "./report-helpers.js";
 
 describe("the written answer", () => {
   const deep = makeDeepNet([0.1, 0.3, 0.45, 0.55], [0.1, 0.15, 0.2, 0.28]);
@@ -52,6 +52,20 @@ describe("the written answer", () => {
     expect(textB).not.toMatch(/Vanishing signal|Exploding signal/);
     expect(textB).toContain("the baseline got there"); // the baseline was faster in this made-up run
     expect(textB).not.toContain("sooner, as the");
+  });
+
+  it("does not claim the baseline learned when it never did, nor repeat a single exploded scale", () => {
+    // The baseline: stuck at chance up to 0.6, blown up at the last scale only.
+    const sweep = makeSweep((w, k) => (k === "batchnorm" ? [0.3, 0.45, 1.5] : w < 0.9 ? [0.115, 0.11, 2.3026] : [0.1, 0.1, 3e8]));
+    const a = writeAnswer(null, sweep);
+    expect(a.facts.baselineGoodScales).toEqual([]);
+    expect(a.facts.baselineExplodedScales).toEqual([1]);
+    const reasons = a.reasons.join("\n");
+    expect(reasons).not.toContain("the baseline learns only near that scale");
+    expect(reasons).toContain("in this grid it reached the good range at no scale (its best: 11.5% at 1.0e-4)");
+    expect(reasons).toMatch(/Exploding signal: the same product is \S+ at w = 1\.0e\+0, so/);
+    // With a baseline that does learn somewhere, the original sentence stays.
+    expect(writeAnswer(null, classicSweep()).reasons.join("\n")).toContain("the baseline learns only near that scale");
   });
 });
 

@@ -276,14 +276,18 @@ export function writeAnswer(deep: DeepNetResult | null, sweep: SweepResult): Ans
     const w = f.baselineExplodedScales[0]!;
     const wMax = f.baselineExplodedScales[f.baselineExplodedScales.length - 1]!;
     reasons.push(
-      `Exploding signal: the same product is ${signalGain(w, sweep).toExponential(0)} at w = ${sc(w)} and ${signalGain(wMax, sweep).toExponential(0)} at ${sc(wMax)}, ` +
+      `Exploding signal: the same product is ${signalGain(w, sweep).toExponential(0)} at w = ${sc(w)}` +
+        `${wMax === w ? "" : ` and ${signalGain(wMax, sweep).toExponential(0)} at ${sc(wMax)}`}, ` +
         `so the scores are huge, the softmax saturates, the loss of a wrong prediction grows with the scores (hence the measured losses of that order) and the large gradients keep throwing the weights off.`,
     );
   }
   if (f.bestBaseline !== null) {
+    const careful = `which is what careful initialization (e.g. He's w = sqrt(2/fan-in) per layer, on normalized inputs) is for.`;
     reasons.push(
-      `The product is 1 at w = ${sc(f.unitGainScale)}; the baseline learns only near that scale (its best here was at ${sc(f.bestBaseline.weightScale)}), ` +
-        `which is what careful initialization (e.g. He's w = sqrt(2/fan-in) per layer, on normalized inputs) is for.`,
+      f.baselineGoodScales.length > 0
+        ? `The product is 1 at w = ${sc(f.unitGainScale)}; the baseline learns only near that scale (its best here was at ${sc(f.bestBaseline.weightScale)}), ${careful}`
+        : `The product is 1 at w = ${sc(f.unitGainScale)}; only near that scale can the baseline learn, ${careful.slice(0, -1)}; ` +
+            `in this grid it reached the good range at no scale (its best: ${pct(f.bestBaseline.bestValAcc)} at ${sc(f.bestBaseline.weightScale)}).`,
     );
   }
   const mechanism =
