@@ -221,6 +221,27 @@ export function createHandler(opts: Pick<ServerOptions, "webRoot" | "binDir" | "
   };
 }
 
+/** A listen error as the one line a user can act on (a BnlabError), or the error itself when it is not the user's. */
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
+  if (err.code === "EADDRINUSE") return new BnlabError(`port ${port} on ${host} is already in use: stop what uses it or choose another with --port`);
+  if (err.code === "EACCES") return new BnlabError(`not allowed to listen on ${host}:${port}: choose a port above 1023 with --port`);
+  if (err.code === "EADDRNOTAVAIL" || err.code === "ENOTFOUND") return new BnlabError(`cannot listen on host ${JSON.stringify(host)}: no such local address (--host)`);
+  return err;
+}
+
+/**
+ * Checks that `host:port` can be listened on, by listening and closing at once, so
+ * `bnlab serve` fails before a build rather than after it. Port 0 always can.
+ */
+export async function checkListenable(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  await new Promise<void>((ok, fail) => {
+    probe.once("error", (err: NodeJS.ErrnoException) => fail(listenError(err, host, port)));
+    probe.listen(port, host, () => probe.close(() => ok()));
+  });
+}
+
 /** Starts the server; rejects with a clear BnlabError when the port is taken. */
 export function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (!existsSync(join(opts.webRoot, "index.html"))) {
@@ -228,17 +249,7 @@ export function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
   const server = createServer(createHandler(opts));
   return new Promise((resolvePromise, reject) => {
-    const onError = (err: NodeJS.ErrnoException): void => {
-      if (err.code === "EADDRINUSE") {
-        reject(new BnlabError(`port ${opts.port} on ${opts.host} is already in use: stop what uses it or choose another with --port`));
-      } else if (err.code === "EACCES") {
-        reject(new BnlabError(`not allowed to listen on ${opts.host}:${opts.port}: choose a port above 1023 with --port`));
-      } else if (err.code === "EADDRNOTAVAIL" || err.code === "ENOTFOUND") {
-        reject(new BnlabError(`cannot listen on host ${JSON.stringify(opts.host)}: no such local address (--host)`));
-      } else {
-        reject(err);
-      }
-    };
+    const onError = (err: NodeJS.ErrnoException): void => reject(listenError(err, opts.host, opts.port));
     server.once("error", onError);
     server.listen(opts.port, opts.host, () => {
       server.off("error", onError);

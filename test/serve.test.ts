@@ -6,10 +6,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { BnlabError } from "../src/core/errors.js";
 import { checkRequestPath, startServer, type RunningServer } from "../cli/server.js";
 import { resolveBinDir } from "../cli/commands/serve.js";
+import { main } from "../cli/main.js";
 
 /** Sends one GET with the path exactly as given (no client-side normalization). */
 function rawGet(port: number, path: string): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
@@ -146,6 +147,23 @@ describe("bnlab serve's HTTP server", () => {
     const err = await startServer({ webRoot: web, binDir: null, port: server.port, host: "127.0.0.1" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BnlabError);
     expect((err as Error).message).toMatch(new RegExp(`port ${server.port} .*already in use.*--port`));
+  });
+
+  it("bnlab serve --rebuild on a port in use fails before building, in one line", async () => {
+    let out = "";
+    const spies = [process.stdout, process.stderr].map((s) =>
+      vi.spyOn(s, "write").mockImplementation((chunk: string | Uint8Array) => {
+        out += String(chunk);
+        return true;
+      }),
+    );
+    try {
+      expect(await main(["serve", "--synthetic", "--rebuild", "--port", String(server.port)])).toBe(1);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    expect(out).toMatch(new RegExp(`^error: port ${server.port} on 127.0.0.1 is already in use: .*--port\n$`));
+    expect(out).not.toMatch(/building/);
   });
 });
 

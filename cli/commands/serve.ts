@@ -10,7 +10,7 @@ import type { Command } from "commander";
 import pc from "picocolors";
 import { BnlabError, OptionError } from "../../src/core/errors.js";
 import { resolveDataDir } from "../../src/data/locate.js";
-import { listServedFiles, startServer, type RunningServer } from "../server.js";
+import { checkListenable, listServedFiles, startServer, type RunningServer } from "../server.js";
 
 /** The repository root: the nearest folder above this file holding web/vite.config.ts. */
 export function projectRoot(): string {
@@ -151,7 +151,10 @@ export function register(program: Command): void {
       const binDir = flags.data !== undefined ? resolveBinDir(flags.data) : flags.synthetic ? null : defaultBinDir();
       const root = projectRoot();
       const log = (line: string): void => void process.stdout.write(`${line}\n`);
-      if (flags.rebuild || (flags.build && webBuildIsStale(root))) await buildWeb(root, log);
+      if (flags.rebuild || (flags.build && webBuildIsStale(root))) {
+        await checkListenable(flags.host, port); // a taken port fails now, not after the build
+        await buildWeb(root, log);
+      }
       const server = await startServer({ webRoot: join(root, "web", "dist"), binDir, synthetic: flags.synthetic === true, port, host: flags.host });
       const files = listServedFiles(flags.synthetic ? null : binDir);
       log(`${pc.bold("bnlab playground")} at ${pc.cyan(server.url)}`);
