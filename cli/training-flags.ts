@@ -3,6 +3,7 @@
  */
 import type { Command } from "commander";
 import { OptionError } from "../src/core/errors.js";
+import type { LoadedData } from "./data-source.js";
 import { intOption, numberOption, seedOption } from "./options.js";
 
 const UPDATE_RULES = ["sgd", "sgdMomentum", "rmsprop", "adam"];
@@ -45,4 +46,19 @@ export function addTrainingFlags(cmd: Command, defaultOut: string): Command {
     .option("--seed <S>", "seed of the random stream", seedOption, 231)
     .option("--out <DIR>", "output folder", defaultOut)
     .option("--json", "print the result as JSON to stdout");
+}
+
+/**
+ * --num-train and --num-val may not ask for more rows than the data has: a
+ * silent cut would train on fewer examples than the user asked for.
+ */
+export function checkRowFlags(flags: Pick<TrainingFlags, "numTrain" | "numVal">, loaded: LoadedData): void {
+  const have: [string, number, number, string][] = [
+    ["--num-train", flags.numTrain, loaded.data.xTrain.shape[0]!, "training"],
+    ["--num-val", flags.numVal, loaded.data.xVal.shape[0]!, "validation"],
+  ];
+  const of = loaded.info.source === "synthetic" ? "the synthetic set" : `CIFAR-10 in ${loaded.info.dir ?? "?"}`;
+  for (const [flag, asked, rows, split] of have) {
+    if (asked > rows) throw new OptionError(flag, `at most ${rows}, the ${split} rows of ${of}`, asked);
+  }
 }

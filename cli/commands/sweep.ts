@@ -17,7 +17,7 @@ import { loadData } from "../data-source.js";
 import { checkOutDir } from "../out-dir.js";
 import { intListOption, intOption, jobsOption, normListOption, numberOption } from "../options.js";
 import { Progress } from "../progress.js";
-import { addTrainingFlags, type TrainingFlags } from "../training-flags.js";
+import { addTrainingFlags, checkRowFlags, type TrainingFlags } from "../training-flags.js";
 
 interface SweepFlags extends TrainingFlags {
   hidden: number[];
@@ -43,6 +43,7 @@ export function register(program: Command): void {
     const outDir = checkOutDir(flags.out);
     const progress = new Progress();
     const loaded = await loadData(flags, flags.seed, progress);
+    checkRowFlags(flags, loaded);
     const options = {
       hiddenDims: flags.hidden,
       numTrain: flags.numTrain,

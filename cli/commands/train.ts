@@ -14,7 +14,7 @@ import { loadData } from "../data-source.js";
 import { checkOutDir } from "../out-dir.js";
 import { intListOption, normOption, numberOption } from "../options.js";
 import { Progress } from "../progress.js";
-import { addTrainingFlags, type TrainingFlags } from "../training-flags.js";
+import { addTrainingFlags, checkRowFlags, type TrainingFlags } from "../training-flags.js";
 
 interface TrainFlags extends TrainingFlags {
   hidden: number[];
@@ -33,6 +33,7 @@ export function register(program: Command): void {
     const outDir = checkOutDir(flags.out);
     const progress = new Progress();
     const loaded = await loadData(flags, flags.seed, progress);
+    checkRowFlags(flags, loaded);
     const data = subsetData(loaded.data, flags.numTrain, flags.numVal);
     const settings = {
       hiddenDims: flags.hidden,
