@@ -60,7 +60,7 @@ export function summaryRows(r: ReproduceResults): [string, string][] {
   const f = c.answer.facts;
   rows.push([
     "8 answer",
-    `BN good range ${f.bnGoodRangeDecades.toFixed(1)} decades vs baseline ${f.baselineGoodRangeDecades.toFixed(1)}; baseline stuck at ${f.baselineStuckScales.length}, exploded at ${f.baselineExplodedScales.length} scales`,
+    `BN good range ${f.bnGoodRangeDecades.toFixed(1)} decades vs baseline ${f.baselineGoodRangeDecades.toFixed(1)}; baseline stuck at chance at ${f.baselineStuckScales.length} of ${c.sweep.weightScales.length} scales, exploded at ${f.baselineExplodedScales.length}`,
   ]);
   rows.push(["total time", `${(r.timings.total ?? 0).toFixed(1)} s`]);
   return rows;
