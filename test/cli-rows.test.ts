@@ -16,7 +16,7 @@ let stderr = "";
 beforeEach(() => {
   stderr = "";
   vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
+    stderr += String(chunk).replace(/\x1b\[[0-9;]*m/g, ""); // picocolors colours under CI=true
     return true;
   });
   vi.spyOn(process.stdout, "write").mockImplementation(() => true);

@@ -153,7 +153,7 @@ describe("bnlab serve's HTTP server", () => {
     let out = "";
     const spies = [process.stdout, process.stderr].map((s) =>
       vi.spyOn(s, "write").mockImplementation((chunk: string | Uint8Array) => {
-        out += String(chunk);
+        out += String(chunk).replace(/\x1b\[[0-9;]*m/g, ""); // picocolors colours under CI=true
         return true;
       }),
     );

@@ -5,6 +5,7 @@
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import pc from "picocolors";
+import { OptionError } from "../../src/core/errors.js";
 import {
   CIFAR10_BYTES,
   CIFAR10_MD5,
@@ -18,6 +19,24 @@ import {
 } from "../../src/data/index.js";
 
 const MB = 1024 * 1024;
+
+/** --md5: 32 hexadecimal digits. */
+function md5Option(value: string): string {
+  if (!/^[0-9a-fA-F]{32}$/.test(value)) throw new OptionError("--md5", "32 hexadecimal digits", value);
+  return value.toLowerCase();
+}
+
+/** --url: an http:// or https:// address (what the download can fetch). */
+function urlOption(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new OptionError("--url", "an http:// or https:// URL", value);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new OptionError("--url", "an http:// or https:// URL", value);
+  return value;
+}
 
 /** A progress bar on stderr for the download phase; plain lines for the rest. */
 function progressPrinter(): { onProgress: (p: DownloadProgress) => void; stop: () => void } {
@@ -59,8 +78,8 @@ export function register(program: Command): void {
     .command("download")
     .description(`download the official CIFAR-10 binary archive (${(CIFAR10_BYTES / 1e6).toFixed(0)} MB), verify and install it`)
     .option("--dir <DIR>", "folder to install into (default: the cache folder)")
-    .option("--url <URL>", "where to download from", CIFAR10_URL)
-    .option("--md5 <HEX>", "expected MD5 of the archive", CIFAR10_MD5)
+    .option("--url <URL>", "where to download from", urlOption, CIFAR10_URL)
+    .option("--md5 <HEX>", "expected MD5 of the archive", md5Option, CIFAR10_MD5)
     .option("--force", "replace a dataset already installed there", false)
     .action(async (opts: { dir?: string; url: string; md5: string; force: boolean }) => {
       const dir = opts.dir ?? cacheDir();
