@@ -188,14 +188,24 @@ export function sweepSpec(result: SweepResult): TopLevelSpec {
           y: {
             field: "loss",
             type: "quantitative",
-            title: logLoss ? "Final training loss (log scale)" : "Final training loss",
+            // NOTE: a y title longer than the panel is tall pushes the panel title up; keep it short.
+            title: logLoss ? "Final loss (log scale)" : "Final training loss",
             scale: logLoss ? { type: "log" } : { zero: false },
+            // One labelled tick per decade (1e+0, 1e+1, …) instead of a crowd of minor ticks.
+            ...(logLoss ? { axis: { format: "~e", values: decades(finite) } } : {}),
           },
           color,
         },
       },
     ],
   } as TopLevelSpec;
+}
+
+/** Powers of ten spanning the positive values (for a log axis). */
+function decades(values: readonly number[]): number[] {
+  const lo = Math.floor(Math.log10(Math.min(...values)));
+  const hi = Math.ceil(Math.log10(Math.max(...values)));
+  return Array.from({ length: hi - lo + 1 }, (_, i) => Number(`1e${lo + i}`));
 }
 
 /** The batch-size figure (--extended): training and validation accuracy per epoch per (method, batch size). */
