@@ -7,27 +7,19 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeEach, expect, it, vi } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import { main } from "../cli/main.js";
+import { captureCliOutput } from "./helpers/cli-capture.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "bnlab-cli-info-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-let stderr = "";
-beforeEach(() => {
-  stderr = "";
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk).replace(/\x1b\[[0-9;]*m/g, ""); // picocolors colours under CI=true
-    return true;
-  });
-  vi.spyOn(process.stdout, "write").mockImplementation(() => true);
-});
-afterEach(() => vi.restoreAllMocks());
+const io = captureCliOutput();
 
 it("data info --dir <empty folder> names --dir", async () => {
   expect(await main(["data", "info", "--dir", tmp])).toBe(1);
-  expect(stderr).toContain(`${tmp}: no CIFAR-10 here (from --dir): expected a cifar-10-batches-bin/`);
-  expect(stderr).not.toMatch(/--data|\n\s+at /);
+  expect(io.stderr).toContain(`${tmp}: no CIFAR-10 here (from --dir): expected a cifar-10-batches-bin/`);
+  expect(io.stderr).not.toMatch(/--data|\n\s+at /);
 });
 
 for (const [flag, value, expected] of [
@@ -38,7 +30,7 @@ for (const [flag, value, expected] of [
   it(`data download ${flag} ${value}: usage error, nothing created`, async () => {
     const dir = join(tmp, "install");
     expect(await main(["data", "download", "--dir", dir, flag, value])).toBe(2);
-    expect(stderr).toBe(`error: invalid ${flag}: expected ${expected}, got ${JSON.stringify(value)}\n`);
+    expect(io.stderr).toBe(`error: invalid ${flag}: expected ${expected}, got ${JSON.stringify(value)}\n`);
     expect(existsSync(dir)).toBe(false);
   });
 }

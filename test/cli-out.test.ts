@@ -6,8 +6,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../cli/main.js";
+import { captureCliOutput } from "./helpers/cli-capture.js";
 import { checkOutDir } from "../cli/out-dir.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "bnlab-cli-out-"));
@@ -15,16 +16,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const file = join(tmp, "a-file");
 writeFileSync(file, "keep me\n");
 
-let stderr = "";
-beforeEach(() => {
-  stderr = "";
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk).replace(/\x1b\[[0-9;]*m/g, ""); // picocolors colours under CI=true
-    return true;
-  });
-  vi.spyOn(process.stdout, "write").mockImplementation(() => true);
-});
-afterEach(() => vi.restoreAllMocks());
+const io = captureCliOutput();
 
 describe("--out that cannot hold the output", () => {
   const cmds: string[][] = [
@@ -35,16 +27,16 @@ describe("--out that cannot hold the output", () => {
   for (const argv of cmds) {
     it(`${argv[0]} --out <a file>: exit 2 before loading data, file untouched`, async () => {
       expect(await main([...argv, "--out", file])).toBe(2);
-      expect(stderr).toMatch(/^error: invalid --out: expected a folder bnlab can create or write into, got .*a-file \(a file, not a folder\)\n$/);
-      expect(stderr).not.toMatch(/synthetic CIFAR-shaped/); // failed before the data was made
+      expect(io.stderr).toMatch(/^error: invalid --out: expected a folder bnlab can create or write into, got .*a-file \(a file, not a folder\)\n$/);
+      expect(io.stderr).not.toMatch(/synthetic CIFAR-shaped/); // failed before the data was made
       expect(readFileSync(file, "utf8")).toBe("keep me\n");
     });
   }
 
   it("a path under a file names the file", async () => {
     expect(await main(["train", "--synthetic", "--out", join(file, "sub", "dir")])).toBe(2);
-    expect(stderr).toMatch(/invalid --out: .*a-file is a file, not a folder/);
-    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(io.stderr).toMatch(/invalid --out: .*a-file is a file, not a folder/);
+    expect(io.stderr).not.toMatch(/\n\s+at /);
   });
 
   it.skipIf(process.platform !== "linux")("an uncreatable folder (/proc) fails at once instead of hanging", () => {

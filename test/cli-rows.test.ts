@@ -6,22 +6,14 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeEach, expect, it, vi } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import { main } from "../cli/main.js";
+import { captureCliOutput } from "./helpers/cli-capture.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "bnlab-cli-rows-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-let stderr = "";
-beforeEach(() => {
-  stderr = "";
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk).replace(/\x1b\[[0-9;]*m/g, ""); // picocolors colours under CI=true
-    return true;
-  });
-  vi.spyOn(process.stdout, "write").mockImplementation(() => true);
-});
-afterEach(() => vi.restoreAllMocks());
+const io = captureCliOutput();
 
 const cases: [string[], RegExp][] = [
   [["train", "--num-train", "1001"], /error: invalid --num-train: expected at most 1000, the training rows of the synthetic set, got 1001\n$/],
@@ -32,7 +24,7 @@ for (const [argv, message] of cases) {
   it(argv.join(" "), async () => {
     const out = join(tmp, argv.join("-"));
     expect(await main([...argv, "--synthetic", "--epochs", "1", "--out", out])).toBe(2);
-    expect(stderr).toMatch(message);
+    expect(io.stderr).toMatch(message);
     expect(existsSync(out)).toBe(false);
   });
 }

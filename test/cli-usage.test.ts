@@ -6,28 +6,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../cli/main.js";
+import { captureCliOutput } from "./helpers/cli-capture.js";
 import { fromResultsJson } from "../src/report/schema.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "bnlab-cli-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-let stderr = "";
-let stdout = "";
-beforeEach(() => {
-  stderr = "";
-  stdout = "";
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
+const io = captureCliOutput();
 
 async function run(...argv: string[]): Promise<number> {
   return main(argv);
@@ -54,8 +41,8 @@ describe("usage errors exit with 2 and say what is wrong", () => {
   for (const [argv, message] of cases) {
     it(argv.join(" "), async () => {
       expect(await run(...argv)).toBe(2);
-      expect(stderr).toMatch(message);
-      expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expect(io.stderr).toMatch(message);
+      expect(io.stderr).not.toMatch(/\n\s+at /); // no stack trace
     });
   }
 
@@ -63,7 +50,7 @@ describe("usage errors exit with 2 and say what is wrong", () => {
     const file = join(tmp, "file.bin");
     writeFileSync(file, "x");
     expect(await run("reproduce", "--data", file)).toBe(2);
-    expect(stderr).toContain("invalid --data: expected a folder (not a file)");
+    expect(io.stderr).toContain("invalid --data: expected a folder (not a file)");
   });
 });
 
@@ -82,23 +69,23 @@ describe("no dataset", () => {
 
   it("a folder without CIFAR-10 fails with exit 1 naming it", async () => {
     expect(await run("reproduce", "--data", tmp)).toBe(1);
-    expect(stderr).toContain(tmp);
-    expect(stderr).toMatch(/no CIFAR-10 here/);
+    expect(io.stderr).toContain(tmp);
+    expect(io.stderr).toMatch(/no CIFAR-10 here/);
   });
 
   it("nothing found and no download: the data paragraph, exit 1", async () => {
     expect(await run("train", "--no-download", "--epochs", "1")).toBe(1);
-    expect(stderr).toContain("--data DIR");
-    expect(stderr).toContain("bnlab data download");
-    expect(stderr).toContain("--synthetic");
+    expect(io.stderr).toContain("--data DIR");
+    expect(io.stderr).toContain("bnlab data download");
+    expect(io.stderr).toContain("--synthetic");
   });
 
   it("with --fallback-synthetic: the paragraph as a warning, then synthetic data", async () => {
     const out = join(tmp, "train-out");
     const code = await run("train", "--no-download", "--fallback-synthetic", "--hidden", "10", "--epochs", "1", "--num-train", "50", "--num-val", "20", "--out", out, "--json");
     expect(code).toBe(0);
-    expect(stderr).toMatch(/warning:.*No CIFAR-10 dataset found/s);
-    const json = JSON.parse(stdout) as { dataset: { source: string; warning: string | null }; runs: unknown[] };
+    expect(io.stderr).toMatch(/warning:.*No CIFAR-10 dataset found/s);
+    const json = JSON.parse(io.stdout) as { dataset: { source: string; warning: string | null }; runs: unknown[] };
     expect(json.dataset.source).toBe("synthetic");
     expect(json.dataset.warning).toContain("bnlab data download");
     expect(json.runs).toHaveLength(1);
@@ -109,18 +96,18 @@ describe("reproduce --json", () => {
   it("prints results.json (valid against the schema) to stdout and nothing else", async () => {
     const out = join(tmp, "rep-json");
     expect(await run("reproduce", "--synthetic", "--quick", "--jobs", "1", "--out", out, "--json")).toBe(0);
-    const r = fromResultsJson(JSON.parse(stdout));
+    const r = fromResultsJson(JSON.parse(io.stdout));
     expect(r.dataset.source).toBe("synthetic");
     expect(r.title).toContain("SYNTHETIC");
     expect(r.settings.jobs).toBe(1);
-    expect(stderr).toContain(join(out, "report.html"));
+    expect(io.stderr).toContain(join(out, "report.html"));
   });
 });
 
 describe("gradcheck", () => {
   it("passes every check and prints JSON", async () => {
     expect(await run("gradcheck", "--json")).toBe(0);
-    const r = JSON.parse(stdout) as { ok: boolean; lines: { check: string; ok: boolean }[] };
+    const r = JSON.parse(io.stdout) as { ok: boolean; lines: { check: string; ok: boolean }[] };
     expect(r.ok).toBe(true);
     const checks = new Set(r.lines.map((l) => l.check));
     for (const c of ["affine", "relu", "batchnorm (staged)", "batchnorm (alt)", "layernorm", "dropout (keep 0.2)", "softmax loss", "svm loss"]) expect(checks).toContain(c);
