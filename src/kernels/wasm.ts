@@ -86,6 +86,20 @@ function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
 
 const align64 = (n: number): number => (n + 63) & ~63;
 
+/**
+ * Copies a[o, o + n) into `view` (the memory's Float32Array or Float64Array, the
+ * same element type as a) at byte offset p; the whole of a when n is its length.
+ */
+function put(view: FloatArray, p: number, a: FloatArray, n = a.length, o = 0): void {
+  view.set(n === a.length ? a : a.subarray(o, o + n), p / view.BYTES_PER_ELEMENT);
+}
+
+/** Copies n values of `view` from byte offset p into a[o, o + n). */
+function take(view: FloatArray, p: number, a: FloatArray, n: number, o = 0): void {
+  const i = p / view.BYTES_PER_ELEMENT;
+  a.set(view.subarray(i, i + n), o);
+}
+
 /** Decodes one build; null when this engine cannot validate it (e.g. relaxed SIMD on Node 20). */
 export function wasmBytes(build: "simd" | "relaxed"): Uint8Array<ArrayBuffer> | null {
   if (typeof WebAssembly === "undefined") return null;
@@ -155,15 +169,14 @@ function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
     const pPackB = align64(pPackA + Math.ceil(M / MR) * MR * kcp * es);
     ensure(pPackB + Math.ceil(N / nr) * nr * kcp * es);
     const view: FloatArray = is64 ? f64 : f32;
-    const shift = is64 ? 3 : 2;
     const lenA = M * K;
     const lenB = K * N;
     const lenC = M * N;
-    view.set(A.length === lenA ? A : A.subarray(0, lenA), pA >> shift);
-    view.set(B.length === lenB ? B : B.subarray(0, lenB), pB >> shift);
-    if (accumulate) view.set(C.length === lenC ? C : C.subarray(0, lenC), pC >> shift);
+    put(view, pA, A, lenA);
+    put(view, pB, B, lenB);
+    if (accumulate) put(view, pC, C, lenC);
     (is64 ? ex.gemm_f64 : ex.gemm_f32)(transA ? 1 : 0, transB ? 1 : 0, M, N, K, pA, pB, pC, accumulate ? 1 : 0, pPackA, pPackB, pTile);
-    C.set(view.subarray(pC >> shift, (pC >> shift) + lenC));
+    take(view, pC, C, lenC);
   };
 
   const batchnormAlt: BatchnormAltFn = function batchnormAltWasm(N, D, dout, xhat, gamma, ivar, dx, dbeta, dgamma): void {
@@ -181,15 +194,14 @@ function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
     const pSg = align64(pSb + D * 8);
     ensure(pSg + D * 8);
     const view: FloatArray = is64 ? f64 : f32;
-    const shift = is64 ? 3 : 2;
-    view.set(dout.length === ND ? dout : dout.subarray(0, ND), pDout >> shift);
-    view.set(xhat.length === ND ? xhat : xhat.subarray(0, ND), pXhat >> shift);
-    view.set(gamma, pGamma >> shift);
-    f64.set(ivar, pIvar >> 3);
+    put(view, pDout, dout, ND);
+    put(view, pXhat, xhat, ND);
+    put(view, pGamma, gamma);
+    put(f64, pIvar, ivar);
     (is64 ? ex.bn_backward_alt_f64 : ex.bn_backward_alt_f32)(N, D, pDout, pXhat, pGamma, pIvar, pDx, pDbeta, pDgamma, pSb, pSg);
-    dx.set(view.subarray(pDx >> shift, (pDx >> shift) + ND));
-    dbeta.set(view.subarray(pDbeta >> shift, (pDbeta >> shift) + D));
-    dgamma.set(view.subarray(pDgamma >> shift, (pDgamma >> shift) + D));
+    take(view, pDx, dx, ND);
+    take(view, pDbeta, dbeta, D);
+    take(view, pDgamma, dgamma, D);
   };
 
   const batchnormForward: BatchnormForwardFn = function batchnormForwardWasm(
@@ -210,24 +222,23 @@ function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
     const pIvar = align64(pSqrtvar + D * 8);
     ensure(pIvar + D * 8);
     const view: FloatArray = is64 ? f64 : f32;
-    const shift = is64 ? 3 : 2;
-    view.set(x.length === ND ? x : x.subarray(0, ND), pX >> shift);
-    view.set(gamma, pGamma >> shift);
-    view.set(beta, pBeta >> shift);
+    put(view, pX, x, ND);
+    put(view, pGamma, gamma);
+    put(view, pBeta, beta);
     if (!train) {
-      f64.set(mu, pMu >> 3);
-      f64.set(v, pVar >> 3);
+      put(f64, pMu, mu);
+      put(f64, pVar, v);
     }
     (is64 ? ex.bn_forward_f64 : ex.bn_forward_f32)(train ? 1 : 0, N, D, eps, pX, pGamma, pBeta, pMu, pVar, pSqrtvar, pIvar, pXmu, pXhat, pOut);
-    xmu.set(view.subarray(pXmu >> shift, (pXmu >> shift) + ND));
-    xhat.set(view.subarray(pXhat >> shift, (pXhat >> shift) + ND));
-    out.set(view.subarray(pOut >> shift, (pOut >> shift) + ND));
+    take(view, pXmu, xmu, ND);
+    take(view, pXhat, xhat, ND);
+    take(view, pOut, out, ND);
     if (train) {
-      mu.set(f64.subarray(pMu >> 3, (pMu >> 3) + D));
-      v.set(f64.subarray(pVar >> 3, (pVar >> 3) + D));
+      take(f64, pMu, mu, D);
+      take(f64, pVar, v, D);
     }
-    sqrtvar.set(f64.subarray(pSqrtvar >> 3, (pSqrtvar >> 3) + D));
-    ivar.set(f64.subarray(pIvar >> 3, (pIvar >> 3) + D));
+    take(f64, pSqrtvar, sqrtvar, D);
+    take(f64, pIvar, ivar, D);
   };
 
   // The update rules: chunks of w, dw and the state are copied in, updated, copied back.
@@ -236,60 +247,53 @@ function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
   const pOptS1 = pOptDw + OPTIM_CHUNK * 4;
   const pOptS2 = pOptS1 + OPTIM_CHUNK * 4;
   const optimEnd = pOptS2 + OPTIM_CHUNK * 4;
-  /** Copies a[o, o + len) to the region at byte offset p, and back. */
-  function copyIn(o: number, len: number, a: Float32Array, p: number): void {
-    f32.set(len === a.length ? a : a.subarray(o, o + len), p >> 2);
-  }
-  function copyOut(o: number, len: number, a: Float32Array, p: number): void {
-    a.set(f32.subarray(p >> 2, (p >> 2) + len), o);
-  }
   const optimF32: OptimKernelsF32 = {
     sgd(w, dw, lr) {
       ensure(optimEnd);
       for (let o = 0; o < w.length; o += OPTIM_CHUNK) {
         const len = Math.min(OPTIM_CHUNK, w.length - o);
-        copyIn(o, len, w, pOptW);
-        copyIn(o, len, dw, pOptDw);
+        put(f32, pOptW, w, len, o);
+        put(f32, pOptDw, dw, len, o);
         ex.sgd_f32(len, pOptW, pOptDw, lr);
-        copyOut(o, len, w, pOptW);
+        take(f32, pOptW, w, len, o);
       }
     },
     sgdMomentum(w, dw, v, lr, mu) {
       ensure(optimEnd);
       for (let o = 0; o < w.length; o += OPTIM_CHUNK) {
         const len = Math.min(OPTIM_CHUNK, w.length - o);
-        copyIn(o, len, w, pOptW);
-        copyIn(o, len, dw, pOptDw);
-        copyIn(o, len, v, pOptS1);
+        put(f32, pOptW, w, len, o);
+        put(f32, pOptDw, dw, len, o);
+        put(f32, pOptS1, v, len, o);
         ex.sgd_momentum_f32(len, pOptW, pOptDw, pOptS1, lr, mu);
-        copyOut(o, len, w, pOptW);
-        copyOut(o, len, v, pOptS1);
+        take(f32, pOptW, w, len, o);
+        take(f32, pOptS1, v, len, o);
       }
     },
     rmsprop(w, dw, cache, lr, rho, omr, eps) {
       ensure(optimEnd);
       for (let o = 0; o < w.length; o += OPTIM_CHUNK) {
         const len = Math.min(OPTIM_CHUNK, w.length - o);
-        copyIn(o, len, w, pOptW);
-        copyIn(o, len, dw, pOptDw);
-        copyIn(o, len, cache, pOptS1);
+        put(f32, pOptW, w, len, o);
+        put(f32, pOptDw, dw, len, o);
+        put(f32, pOptS1, cache, len, o);
         ex.rmsprop_f32(len, pOptW, pOptDw, pOptS1, lr, rho, omr, eps);
-        copyOut(o, len, w, pOptW);
-        copyOut(o, len, cache, pOptS1);
+        take(f32, pOptW, w, len, o);
+        take(f32, pOptS1, cache, len, o);
       }
     },
     adam(w, dw, m, v, lr, b1, omb1, c1, b2, omb2, c2, eps) {
       ensure(optimEnd);
       for (let o = 0; o < w.length; o += OPTIM_CHUNK) {
         const len = Math.min(OPTIM_CHUNK, w.length - o);
-        copyIn(o, len, w, pOptW);
-        copyIn(o, len, dw, pOptDw);
-        copyIn(o, len, m, pOptS1);
-        copyIn(o, len, v, pOptS2);
+        put(f32, pOptW, w, len, o);
+        put(f32, pOptDw, dw, len, o);
+        put(f32, pOptS1, m, len, o);
+        put(f32, pOptS2, v, len, o);
         ex.adam_f32(len, pOptW, pOptDw, pOptS1, pOptS2, lr, b1, omb1, c1, b2, omb2, c2, eps);
-        copyOut(o, len, w, pOptW);
-        copyOut(o, len, m, pOptS1);
-        copyOut(o, len, v, pOptS2);
+        take(f32, pOptW, w, len, o);
+        take(f32, pOptS1, m, len, o);
+        take(f32, pOptS2, v, len, o);
       }
     },
   };
@@ -303,10 +307,9 @@ function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
       const pOut = align64(pX + n * es);
       ensure(pOut + n * es);
       const view: FloatArray = is64 ? f64 : f32;
-      const shift = is64 ? 3 : 2;
-      view.set(x.length === n ? x : x.subarray(0, n), pX >> shift);
+      put(view, pX, x, n);
       (is64 ? ex.relu_forward_f64 : ex.relu_forward_f32)(n, pX, pOut);
-      out.set(view.subarray(pOut >> shift, (pOut >> shift) + n));
+      take(view, pOut, out, n);
     },
     backward(x, dout, dx) {
       const n = dx.length;
@@ -317,11 +320,10 @@ function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
       const pDx = align64(pDout + n * es);
       ensure(pDx + n * es);
       const view: FloatArray = is64 ? f64 : f32;
-      const shift = is64 ? 3 : 2;
-      view.set(x.length === n ? x : x.subarray(0, n), pX >> shift);
-      view.set(dout.length === n ? dout : dout.subarray(0, n), pDout >> shift);
+      put(view, pX, x, n);
+      put(view, pDout, dout, n);
       (is64 ? ex.relu_backward_f64 : ex.relu_backward_f32)(n, pX, pDout, pDx);
-      dx.set(view.subarray(pDx >> shift, (pDx >> shift) + n));
+      take(view, pDx, dx, n);
     },
   };
 
@@ -329,10 +331,9 @@ function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
     ensure(base + OPTIM_CHUNK * 8);
     const is64 = a instanceof Float64Array;
     const view: FloatArray = is64 ? f64 : f32;
-    const shift = is64 ? 3 : 2;
     for (let o = 0; o < a.length; o += OPTIM_CHUNK) {
       const len = Math.min(OPTIM_CHUNK, a.length - o);
-      view.set(len === a.length ? a : a.subarray(o, o + len), base >> shift);
+      put(view, base, a, len, o);
       if ((is64 ? ex.all_finite_f64 : ex.all_finite_f32)(len, base) === 0) return false;
     }
     return true;
