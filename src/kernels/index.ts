@@ -263,10 +263,10 @@ export function gemm(
   else currentGemm(transA, transB, M, N, K, A, B, C, accumulate);
 }
 
-const simd = wasmKernels("simd");
-if (simd) registerKernelPath("wasm-simd", simd.gemm, { alt: simd.batchnormAlt, forward: simd.batchnormForward }, simd.optimF32, simd.relu, simd.allFinite);
-const relaxed = wasmKernels("relaxed");
-if (relaxed) registerKernelPath("wasm-relaxed", relaxed.gemm, { alt: relaxed.batchnormAlt, forward: relaxed.batchnormForward }, relaxed.optimF32, relaxed.relu, relaxed.allFinite);
+for (const [path, build] of [["wasm-simd", "simd"], ["wasm-relaxed", "relaxed"]] as const) {
+  const k = wasmKernels(build);
+  if (k) registerKernelPath(path, k.gemm, { alt: k.batchnormAlt, forward: k.batchnormForward }, k.optimF32, k.relu, k.allFinite);
+}
 
 function requestedPath(): string | undefined {
   const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;

@@ -109,11 +109,6 @@ export function wasmBytes(build: "simd" | "relaxed"): Uint8Array<ArrayBuffer> | 
 
 const instances = new Map<"simd" | "relaxed", WasmKernels | null>();
 
-/** One build's gemm, or null when the engine rejects the build. */
-export function createWasmGemm(build: "simd" | "relaxed"): GemmFn | null {
-  return wasmKernels(build)?.gemm ?? null;
-}
-
 /**
  * Instantiates one build (once per process) and returns its kernels, or null when
  * the engine rejects it. Compilation is synchronous (the modules are ~5 KB, well
