@@ -1,7 +1,9 @@
 """numpy reference for `npm run bench`: the assignment's layers, fully connected net,
-Adam and Solver written in plain numpy as a student would (cs231n layers.py,
-fc_net.py, optim.py, solver.py, trimmed to what the benchmark runs), plus the
-timing loops. Development/benchmark only; bnlab itself never needs Python.
+update rules, Solver and numerical gradients written in plain numpy as a student would
+(cs231n layers.py, fc_net.py, optim.py, solver.py, gradient_check.py), plus the timing
+loops. The one home of the assignment's numpy code: scripts/fixtures/*.py import it by
+path to generate the committed JSON fixtures. Development/benchmark only; bnlab itself
+never needs Python.
 
 Usage: python3 bench/numpy_ref.py '<json config>'   (bench/run.ts passes the config)
 Prints one JSON object per line, the same fields bench/run.ts prints for bnlab.
@@ -91,6 +93,57 @@ def batchnorm_backward_alt(dout, cache):
     return dx, dgamma, dbeta
 
 
+def batchnorm_backward_alt_dxhat(dout, cache):
+    """The same simplified backward written through dxhat = dout * gamma (rounds differently
+    from batchnorm_backward_alt; test/fixtures/cells.json was generated with this form)."""
+    xhat, gamma, xmu, ivar, sqrtvar, var, eps = cache
+    N = dout.shape[0]
+    dbeta = dout.sum(axis=0)
+    dgamma = (dout * xhat).sum(axis=0)
+    dxhat = dout * gamma
+    dx = ivar / N * (N * dxhat - dxhat.sum(axis=0) - xhat * (dxhat * xhat).sum(axis=0))
+    return dx, dgamma, dbeta
+
+
+def layernorm_forward(x, gamma, beta, ln_param):
+    eps = ln_param.get("eps", 1e-5)
+    mu = x.mean(axis=1, keepdims=True)
+    xmu = x - mu
+    var = np.mean(xmu ** 2, axis=1, keepdims=True)
+    ivar = 1.0 / np.sqrt(var + eps)
+    xhat = xmu * ivar
+    return gamma * xhat + beta, (xhat, gamma, ivar)
+
+
+def layernorm_backward(dout, cache):
+    xhat, gamma, ivar = cache
+    D = dout.shape[1]
+    dbeta = dout.sum(axis=0)
+    dgamma = np.sum(dout * xhat, axis=0)
+    dxhat = dout * gamma
+    dx = (ivar / D) * (D * dxhat - dxhat.sum(axis=1, keepdims=True) - xhat * np.sum(dxhat * xhat, axis=1, keepdims=True))
+    return dx, dgamma, dbeta
+
+
+def dropout_forward(x, dropout_param):
+    """Inverted dropout; dropout_param["p"] is the keep probability."""
+    p, mode = dropout_param["p"], dropout_param["mode"]
+    if "seed" in dropout_param:
+        np.random.seed(dropout_param["seed"])
+    mask = None
+    if mode == "train":
+        mask = (np.random.rand(*x.shape) < p) / p
+        out = x * mask
+    else:
+        out = x
+    return out.astype(x.dtype, copy=False), (dropout_param, mask)
+
+
+def dropout_backward(dout, cache):
+    dropout_param, mask = cache
+    return dout * mask if dropout_param["mode"] == "train" else dout
+
+
 def softmax_loss(x, y):
     shifted = x - np.max(x, axis=1, keepdims=True)
     Z = np.sum(np.exp(shifted), axis=1, keepdims=True)
@@ -106,9 +159,18 @@ def softmax_loss(x, y):
 
 # ---------------------------------------------------------------- fc_net.py
 class FullyConnectedNet:
-    def __init__(self, hidden_dims, input_dim=3 * 32 * 32, num_classes=10, normalization=None,
-                 reg=0.0, weight_scale=1e-2, dtype=np.float32):
+    """{affine - [batch/layer norm] - relu - [dropout]} x (L - 1) - affine - softmax.
+
+    dropout_keep_ratio is the keep probability (1: no dropout). bn_backward is the batch
+    norm backward used by loss(); a subclass may swap in another form.
+    """
+
+    bn_backward = staticmethod(batchnorm_backward_alt)
+
+    def __init__(self, hidden_dims, input_dim=3 * 32 * 32, num_classes=10, dropout_keep_ratio=1,
+                 normalization=None, reg=0.0, weight_scale=1e-2, dtype=np.float32):
         self.normalization = normalization
+        self.use_dropout = dropout_keep_ratio != 1
         self.reg = reg
         self.num_layers = 1 + len(hidden_dims)
         self.dtype = dtype
@@ -117,30 +179,42 @@ class FullyConnectedNet:
         for i in range(self.num_layers):
             self.params["W%d" % (i + 1)] = weight_scale * np.random.randn(dims[i], dims[i + 1])
             self.params["b%d" % (i + 1)] = np.zeros(dims[i + 1])
-            if normalization == "batchnorm" and i < self.num_layers - 1:
+            if normalization in ("batchnorm", "layernorm") and i < self.num_layers - 1:
                 self.params["gamma%d" % (i + 1)] = np.ones(dims[i + 1])
                 self.params["beta%d" % (i + 1)] = np.zeros(dims[i + 1])
+        self.dropout_param = {"mode": "train", "p": dropout_keep_ratio} if self.use_dropout else {}
         self.bn_params = []
         if normalization == "batchnorm":
             self.bn_params = [{"mode": "train"} for _ in range(self.num_layers - 1)]
+        if normalization == "layernorm":
+            self.bn_params = [{} for _ in range(self.num_layers - 1)]
         for k, v in self.params.items():
             self.params[k] = v.astype(dtype)
 
     def loss(self, X, y=None):
         X = X.astype(self.dtype)
         mode = "test" if y is None else "train"
-        for bn_param in self.bn_params:
-            bn_param["mode"] = mode
+        if self.use_dropout:
+            self.dropout_param["mode"] = mode
+        if self.normalization == "batchnorm":
+            for bn_param in self.bn_params:
+                bn_param["mode"] = mode
         caches = []
         h = X
         for i in range(self.num_layers - 1):
             a, fc_cache = affine_forward(h, self.params["W%d" % (i + 1)], self.params["b%d" % (i + 1)])
-            bn_cache = None
+            norm_cache = None
             if self.normalization == "batchnorm":
-                a, bn_cache = batchnorm_forward(a, self.params["gamma%d" % (i + 1)], self.params["beta%d" % (i + 1)],
-                                                self.bn_params[i])
+                a, norm_cache = batchnorm_forward(a, self.params["gamma%d" % (i + 1)], self.params["beta%d" % (i + 1)],
+                                                  self.bn_params[i])
+            elif self.normalization == "layernorm":
+                a, norm_cache = layernorm_forward(a, self.params["gamma%d" % (i + 1)], self.params["beta%d" % (i + 1)],
+                                                  self.bn_params[i])
             h, relu_cache = relu_forward(a)
-            caches.append((fc_cache, bn_cache, relu_cache))
+            do_cache = None
+            if self.use_dropout:
+                h, do_cache = dropout_forward(h, self.dropout_param)
+            caches.append((fc_cache, norm_cache, relu_cache, do_cache))
         L = self.num_layers
         scores, last_cache = affine_forward(h, self.params["W%d" % L], self.params["b%d" % L])
         if mode == "test":
@@ -149,10 +223,14 @@ class FullyConnectedNet:
         loss, dscores = softmax_loss(scores, y)
         dh, grads["W%d" % L], grads["b%d" % L] = affine_backward(dscores, last_cache)
         for i in range(self.num_layers - 2, -1, -1):
-            fc_cache, bn_cache, relu_cache = caches[i]
+            fc_cache, norm_cache, relu_cache, do_cache = caches[i]
+            if self.use_dropout:
+                dh = dropout_backward(dh, do_cache)
             da = relu_backward(dh, relu_cache)
             if self.normalization == "batchnorm":
-                da, grads["gamma%d" % (i + 1)], grads["beta%d" % (i + 1)] = batchnorm_backward_alt(da, bn_cache)
+                da, grads["gamma%d" % (i + 1)], grads["beta%d" % (i + 1)] = self.bn_backward(da, norm_cache)
+            elif self.normalization == "layernorm":
+                da, grads["gamma%d" % (i + 1)], grads["beta%d" % (i + 1)] = layernorm_backward(da, norm_cache)
             dh, grads["W%d" % (i + 1)], grads["b%d" % (i + 1)] = affine_backward(da, fc_cache)
         for i in range(self.num_layers):
             W = self.params["W%d" % (i + 1)]
@@ -162,6 +240,35 @@ class FullyConnectedNet:
 
 
 # ---------------------------------------------------------------- optim.py
+def sgd(w, dw, config=None):
+    if config is None:
+        config = {}
+    config.setdefault("learning_rate", 1e-2)
+    return w - config["learning_rate"] * dw, config
+
+
+def sgd_momentum(w, dw, config=None):
+    if config is None:
+        config = {}
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("momentum", 0.9)
+    v = config.get("velocity", np.zeros_like(w))
+    v = config["momentum"] * v - config["learning_rate"] * dw
+    config["velocity"] = v
+    return w + v, config
+
+
+def rmsprop(w, dw, config=None):
+    if config is None:
+        config = {}
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("decay_rate", 0.99)
+    config.setdefault("epsilon", 1e-8)
+    config.setdefault("cache", np.zeros_like(w))
+    config["cache"] = config["decay_rate"] * config["cache"] + (1 - config["decay_rate"]) * dw ** 2
+    return w - config["learning_rate"] * dw / (np.sqrt(config["cache"]) + config["epsilon"]), config
+
+
 def adam(w, dw, config=None):
     if config is None:
         config = {}
@@ -181,34 +288,46 @@ def adam(w, dw, config=None):
     return next_w, config
 
 
+UPDATE_RULES = {"sgd": sgd, "sgd_momentum": sgd_momentum, "rmsprop": rmsprop, "adam": adam}
+
+
 # ---------------------------------------------------------------- solver.py
 class Solver:
-    def __init__(self, model, data, learning_rate=1e-3, batch_size=50, num_epochs=10, num_train_samples=1000):
+    """The assignment's Solver (print statements and checkpoints left out). update_rule names
+    one of UPDATE_RULES; rng is the random stream for minibatches and accuracy subsampling
+    (np.random, the global stream, as in the assignment, or a RandomState)."""
+
+    def __init__(self, model, data, update_rule="adam", optim_config=None, lr_decay=1.0, batch_size=50,
+                 num_epochs=10, num_train_samples=1000, num_val_samples=None, rng=np.random):
         self.model = model
         self.X_train, self.y_train = data["X_train"], data["y_train"]
         self.X_val, self.y_val = data["X_val"], data["y_val"]
+        self.update_rule = UPDATE_RULES[update_rule]
+        self.lr_decay = lr_decay
         self.batch_size = batch_size
         self.num_epochs = num_epochs
         self.num_train_samples = num_train_samples
-        self.optim_configs = {p: {"learning_rate": learning_rate} for p in model.params}
+        self.num_val_samples = num_val_samples
+        self.rng = rng
+        self.optim_configs = {p: dict(optim_config or {}) for p in model.params}
         self.loss_history, self.train_acc_history, self.val_acc_history = [], [], []
         self.best_val_acc = 0
         self.best_params = {}
 
     def _step(self):
         num_train = self.X_train.shape[0]
-        batch_mask = np.random.choice(num_train, self.batch_size)
+        batch_mask = self.rng.choice(num_train, self.batch_size)
         loss, grads = self.model.loss(self.X_train[batch_mask], self.y_train[batch_mask])
         self.loss_history.append(loss)
         for p, w in self.model.params.items():
-            next_w, next_config = adam(w, grads[p], self.optim_configs[p])
+            next_w, next_config = self.update_rule(w, grads[p], self.optim_configs[p])
             self.model.params[p] = next_w
             self.optim_configs[p] = next_config
 
     def check_accuracy(self, X, y, num_samples=None, batch_size=100):
         N = X.shape[0]
         if num_samples is not None and N > num_samples:
-            mask = np.random.choice(N, num_samples)
+            mask = self.rng.choice(N, num_samples)
             N = num_samples
             X, y = X[mask], y[mask]
         num_batches = N // batch_size + (1 if N % batch_size != 0 else 0)
@@ -228,15 +347,56 @@ class Solver:
             epoch_end = (t + 1) % iterations_per_epoch == 0
             if epoch_end:
                 epoch += 1
+                for k in self.optim_configs:
+                    self.optim_configs[k]["learning_rate"] *= self.lr_decay
             if t == 0 or t == num_iterations - 1 or epoch_end:
                 train_acc = self.check_accuracy(self.X_train, self.y_train, num_samples=self.num_train_samples)
-                val_acc = self.check_accuracy(self.X_val, self.y_val)
+                val_acc = self.check_accuracy(self.X_val, self.y_val, num_samples=self.num_val_samples)
                 self.train_acc_history.append(train_acc)
                 self.val_acc_history.append(val_acc)
                 if val_acc > self.best_val_acc:
                     self.best_val_acc = val_acc
                     self.best_params = {k: v.copy() for k, v in self.model.params.items()}
         self.model.params = self.best_params
+
+
+# ---------------------------------------------------------------- gradient_check.py
+def eval_numerical_gradient(f, x, h=1e-5):
+    """Centred differences of the scalar f(x) for every entry of x (x is perturbed in place)."""
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
+    while not it.finished:
+        ix = it.multi_index
+        old = x[ix]
+        x[ix] = old + h
+        fxph = f(x)
+        x[ix] = old - h
+        fxmh = f(x)
+        x[ix] = old
+        grad[ix] = (fxph - fxmh) / (2 * h)
+        it.iternext()
+    return grad
+
+
+def eval_numerical_gradient_array(f, x, df, h=1e-5):
+    """Centred differences of sum(f(x) * df) for every entry of x (x is perturbed in place)."""
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
+    while not it.finished:
+        ix = it.multi_index
+        old = x[ix]
+        x[ix] = old + h
+        pos = f(x).copy()
+        x[ix] = old - h
+        neg = f(x).copy()
+        x[ix] = old
+        grad[ix] = np.sum((pos - neg) * df) / (2 * h)
+        it.iternext()
+    return grad
+
+
+def rel_error(x, y):
+    return float(np.max(np.abs(x - y) / (np.maximum(1e-8, np.abs(x) + np.abs(y)))))
 
 
 # ---------------------------------------------------------------- timing
@@ -326,7 +486,8 @@ def main():
         for r in range(tr["repeats"]):
             np.random.seed(r)
             model = FullyConnectedNet(tr["hiddenDims"], normalization=tr["normalization"], weight_scale=tr["weightScale"])
-            solver = Solver(model, data, learning_rate=1e-3, batch_size=tr["batchSize"], num_epochs=tr["numEpochs"])
+            solver = Solver(model, data, optim_config={"learning_rate": 1e-3}, batch_size=tr["batchSize"],
+                            num_epochs=tr["numEpochs"])
             t0 = time.perf_counter()
             solver.train()
             times.append((time.perf_counter() - t0) * 1e3)
@@ -341,7 +502,8 @@ def main():
             for norm in ("batchnorm", None):
                 np.random.seed(i)
                 model = FullyConnectedNet(sw["hiddenDims"], normalization=norm, weight_scale=ws)
-                Solver(model, data, learning_rate=1e-3, batch_size=sw["batchSize"], num_epochs=sw["numEpochs"]).train()
+                Solver(model, data, optim_config={"learning_rate": 1e-3}, batch_size=sw["batchSize"],
+                       num_epochs=sw["numEpochs"]).train()
         emit(dict(case="sweep", runs=2 * len(scales), wallMs=(time.perf_counter() - t0) * 1e3, **common))
 
 
