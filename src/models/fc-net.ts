@@ -72,8 +72,8 @@ interface HiddenCache {
  * on the WebAssembly paths a SIMD pass over large arrays (the same answer).
  */
 function allFinite(w: FloatArray): boolean {
-  const k = allFiniteKernel(w.length);
-  if (k !== null) return k(w);
+  const kernel = allFiniteKernel(w.length);
+  if (kernel !== null) return kernel(w);
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;
