@@ -5,6 +5,7 @@
  * every path.
  */
 import { afterAll, describe, expect, it } from "vitest";
+import { mulberry32 } from "./helpers/seeded.js";
 import {
   FullyConnectedNet,
   RandomState,
@@ -39,20 +40,9 @@ afterAll(() => setKernelPath(initialPath));
 
 const DIMS = [1, 2, 3, 5, 8, 17, 33, 64, 100, 129, 513];
 
-/** mulberry32, for reproducible shapes. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shapes(seed: number, count: number, dims: number, cap: number): number[][] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const out: number[][] = [];
   while (out.length < count) {
     const s = Array.from({ length: dims }, () => DIMS[Math.floor(r() * DIMS.length)]!);
@@ -118,7 +108,7 @@ const paths = availableKernelPaths();
 describe.each(paths)("layers on the %s path", (path) => {
   for (const dtype of ["float32", "float64"] as const) {
     it(`affine forward/backward, 80 shapes (${dtype})`, () => {
-      const r = rng(11);
+      const r = mulberry32(11);
       for (const [N, D, M] of shapes(1, 80, 3, 300_000)) {
         const [x, x64] = pair(r, [N!, D!], dtype);
         const [w, w64] = pair(r, [D!, M!], dtype);
@@ -133,7 +123,7 @@ describe.each(paths)("layers on the %s path", (path) => {
     });
 
     it(`batchnorm forward, staged and alt backward (train and test), relu, softmax, 60 shapes (${dtype})`, () => {
-      const r = rng(12);
+      const r = mulberry32(12);
       for (const [N, D] of shapes(2, 60, 2, 100_000)) {
         const [x, x64] = pair(r, [N!, D!], dtype, 3, 2);
         const [g, g64] = pair(r, [D!], dtype);
@@ -162,7 +152,7 @@ describe.each(paths)("layers on the %s path", (path) => {
     });
 
     it(`layernorm forward/backward, 40 shapes (${dtype})`, () => {
-      const r = rng(13);
+      const r = mulberry32(13);
       for (const [N, D] of shapes(3, 40, 2, 100_000)) {
         if (D! < 2) continue;
         const [x, x64] = pair(r, [N!, D!], dtype, 3, 1);
@@ -178,7 +168,7 @@ describe.each(paths)("layers on the %s path", (path) => {
     });
 
     it(`the net's loss and every gradient, 24 nets (${dtype})`, () => {
-      const r = rng(14);
+      const r = mulberry32(14);
       const norms: Normalization[] = [null, "batchnorm", "layernorm"];
       for (let k = 0; k < 24; k++) {
         // NOTE: hidden widths of at least 3: normalizing over one or two features is
@@ -288,7 +278,7 @@ describe("the lean training step (per-model workspace)", () => {
 
 describe("batch norm's backward kernel", () => {
   it("matches the TypeScript loops on every path: dgamma, dbeta (and float64 dx) bit for bit, float32 dx within a few ulps", () => {
-    const r = rng(21);
+    const r = mulberry32(21);
     for (const dtype of ["float32", "float64"] as const) {
       for (const [N, D] of [[64, 32], [100, 500], [33, 65], [7, 513], [2048, 1], [50, 100]]) {
         const [x] = pair(r, [N!, D!], dtype, 4, 1);
@@ -318,7 +308,7 @@ describe("batch norm's backward kernel", () => {
 
 describe("batch norm's forward kernel", () => {
   it("is bit-identical to the TypeScript loops on every path (train and test mode, ragged D, both dtypes)", () => {
-    const r = rng(22);
+    const r = mulberry32(22);
     for (const dtype of ["float32", "float64"] as const) {
       for (const [N, D] of [[64, 32], [100, 500], [33, 65], [7, 513], [2048, 1], [50, 100], [2, 2047]]) {
         const [x] = pair(r, [N!, D!], dtype, 4, 1);
@@ -355,7 +345,7 @@ describe("scores of many rows at once (rowwiseScores)", () => {
   for (const path of paths) {
     it(`${path}: 1000 (and 1037) rows in one call equal batches of 100, bit for bit; so do the Solver's checks`, () => {
       setKernelPath(path);
-      const r = rng(31);
+      const r = mulberry32(31);
       const nets: [Normalization, number, DType, number[]][] = [
         ["batchnorm", 1, "float32", [100, 100, 100]],
         ["batchnorm", 1, "float64", [50, 50]],

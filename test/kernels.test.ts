@@ -18,18 +18,8 @@ import {
   type KernelPath,
 } from "../src/index.js";
 import { wasmBytes } from "../src/kernels/wasm.js";
+import { mulberry32 } from "./helpers/seeded.js";
 
-/** mulberry32: a tiny seeded generator, so the shapes are the same on every run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Case {
   M: number;
@@ -45,7 +35,7 @@ interface Case {
 const DIMS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 16, 17, 31, 33, 50, 64, 65, 100, 129, 257, 513];
 
 function makeCases(count: number): Case[] {
-  const r = rng(2024);
+  const r = mulberry32(2024);
   const pick = (): number => DIMS[Math.floor(r() * DIMS.length)]!;
   const cases: Case[] = [];
   // Every transpose and accumulate combination on a few fixed ragged shapes first.
@@ -103,7 +93,7 @@ describe("gemm kernels", () => {
       it(`${path} ${dtype}: ${cases.length} random and ragged shapes match a float64 reference`, () => {
         const g = kernelFor(path);
         const tol = dtype === "float32" ? 1e-4 : 1e-12;
-        const r = rng(7);
+        const r = mulberry32(7);
         let worst = 0;
         for (const c of cases) {
           const { M, N, K, transA, transB, accumulate, slack } = c;
@@ -147,7 +137,7 @@ describe("gemm kernels", () => {
       // The Solver scores 1000 rows per call instead of ten calls of 100 (FullyConnectedNet.rowwiseScores):
       // that is exact only when no element's arithmetic depends on M or on where its row sits.
       const g = kernelFor(path);
-      const r = rng(7);
+      const r = mulberry32(7);
       for (let c = 0; c < 24; c++) {
         const M = [7, 50, 100, 257, 1000][c % 5]!;
         const N = DIMS[Math.floor(r() * DIMS.length)]!;
@@ -181,7 +171,7 @@ describe("gemm kernels", () => {
 
     it(`${path}: repeated calls give bit-identical results (scratch reuse leaks nothing)`, () => {
       const g = kernelFor(path);
-      const r = rng(99);
+      const r = mulberry32(99);
       const A = Float32Array.from(randomArray(33 * 129, r));
       const B = Float32Array.from(randomArray(129 * 17, r));
       const first = new Float32Array(33 * 17);

@@ -8,8 +8,6 @@
  * - the relaxed-SIMD build the same way in a child node with --experimental-wasm-relaxed-simd.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   WASM_MIN_OPTIM, adam, availableKernelPaths, getKernelPath, getUpdateRule, optimF32Reference, optimKernelsFor, rmsprop,
@@ -18,19 +16,9 @@ import {
 import type { OptimConfig } from "../src/index.js";
 import { repoRoot } from "./helpers/env.js";
 import { firstBitDifference, optimDifferential } from "./optim-f32.shared.js";
+import { optimCases } from "./helpers/optim-fixture.js";
 
-interface Case {
-  rule: string;
-  dtype?: "float32";
-  config: Record<string, number>;
-  w0: number[];
-  dws: number[][];
-  ws: number[][];
-  state: Record<string, number[] | number>;
-}
-
-const fixture = JSON.parse(readFileSync(join(repoRoot, "test", "fixtures", "optim.json"), "utf8")) as { cases: Case[] };
-const cases32 = fixture.cases.filter((c) => c.dtype === "float32");
+const cases32 = optimCases.filter((c) => c.dtype === "float32");
 const initialPath = getKernelPath();
 afterAll(() => setKernelPath(initialPath));
 

@@ -3,25 +3,11 @@
  * test/fixtures/optim.json from scripts/fixtures/optim.py. Several steps per rule,
  * the config returned by one step passed to the next, as the Solver does.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { OptionError, adam, getUpdateRule, rmsprop, sgd, sgdMomentum, validateOptimConfig } from "../src/index.js";
 import type { OptimConfig } from "../src/index.js";
-import { repoRoot } from "./helpers/env.js";
+import { optimCases } from "./helpers/optim-fixture.js";
 
-interface Case {
-  rule: string;
-  /** Absent: float64 (the float32 cases are checked bit for bit in test/optim-f32.test.ts). */
-  dtype?: "float32";
-  config: Record<string, number>;
-  w0: number[];
-  dws: number[][];
-  ws: number[][];
-  state: Record<string, number[] | number>;
-}
-
-const fixture = JSON.parse(readFileSync(join(repoRoot, "test", "fixtures", "optim.json"), "utf8")) as { cases: Case[] };
 
 /** max |a-b| / max(|a|+|b|, tiny), with an absolute floor for near-zero entries. */
 function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, rel = 1e-7, abs = 1e-12): void {
@@ -34,7 +20,7 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, rel = 1e-7
 }
 
 describe("update rules match numpy (optim.py)", () => {
-  for (const c of fixture.cases.filter((k) => k.dtype === undefined)) {
+  for (const c of optimCases.filter((k) => k.dtype === undefined)) {
     it(`${c.rule} ${JSON.stringify(c.config)}: ${c.dws.length} steps`, () => {
       const rule = getUpdateRule(c.rule);
       const w = Float64Array.from(c.w0);
