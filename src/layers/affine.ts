@@ -2,7 +2,7 @@
  * The affine (fully connected) layer: out = x·w + b, with x flattened to (N, D).
  * Both products go through `gemm`, so the kernel path decides how fast they run.
  */
-import { Tensor, allocFloat, shapeSize } from "../core/tensor.js";
+import { Tensor, shapeSize } from "../core/tensor.js";
 import type { FloatArray } from "../core/tensor.js";
 import { gemm } from "../kernels/index.js";
 import { expectDtype, expectShape, outputBuffer } from "./checks.js";
@@ -50,18 +50,29 @@ export function affineForward(x: Tensor, w: Tensor, b: Tensor, outBuffer?: Float
   return { out: new Tensor(out, [N, M]), cache: { x: x2, xShape: x.shape, w } };
 }
 
+/** Preallocated parameter gradients (e.g. a model's own gradient buffers), overwritten. */
+export interface AffineParamBuffers {
+  /** dw (D·M, dtype of dout). */
+  readonly dw: FloatArray;
+  /** db (M, dtype of dout). */
+  readonly db: FloatArray;
+}
+
 /**
  * The parameter gradients of an affine layer only: dw = xᵀ·dout (D, M) and
  * db = Σ_rows dout (M). Use it for a first layer, whose input gradient nobody needs.
+ * @param paramBuffers optional preallocated dw and db; new arrays otherwise
  */
-export function affineParamBackward(dout: Tensor, cache: AffineCache): { dw: Tensor; db: Tensor } {
+export function affineParamBackward(dout: Tensor, cache: AffineCache, paramBuffers?: AffineParamBuffers): { dw: Tensor; db: Tensor } {
+  const fn = "affineBackward";
   const [N, D] = cache.x.shape as [number, number];
   const M = cache.w.shape[1]!;
-  expectShape("affineBackward", "dout", dout, [N, M]);
-  expectDtype("affineBackward", "dout", dout, cache.x.dtype);
-  const dw = allocFloat(D * M, dout.dtype);
+  expectShape(fn, "dout", dout, [N, M]);
+  expectDtype(fn, "dout", dout, cache.x.dtype);
+  const dw = outputBuffer(fn, "dw", paramBuffers?.dw, D * M, dout.data);
+  const db = outputBuffer(fn, "db", paramBuffers?.db, M, dout.data);
   gemm(true, false, D, M, N, cache.x.data, dout.data, dw);
-  const db = sumRows(dout.data, N, M, allocFloat(M, dout.dtype));
+  sumRows(dout.data, N, M, db);
   return { dw: new Tensor(dw, [D, M]), db: new Tensor(db, [M]) };
 }
 
@@ -69,11 +80,17 @@ export function affineParamBackward(dout: Tensor, cache: AffineCache): { dw: Ten
  * Backward pass of an affine layer.
  *
  * @param dout upstream gradient (N, M)
- * @param dxBuffer optional preallocated dx (N·D, dtype of dout); dw and db are always new
+ * @param dxBuffer optional preallocated dx (N·D, dtype of dout)
+ * @param paramBuffers optional preallocated dw and db; new arrays otherwise
  * @returns dx (shape of x), dw (D, M), db (M)
  */
-export function affineBackward(dout: Tensor, cache: AffineCache, dxBuffer?: FloatArray): { dx: Tensor; dw: Tensor; db: Tensor } {
-  const { dw, db } = affineParamBackward(dout, cache);
+export function affineBackward(
+  dout: Tensor,
+  cache: AffineCache,
+  dxBuffer?: FloatArray,
+  paramBuffers?: AffineParamBuffers,
+): { dx: Tensor; dw: Tensor; db: Tensor } {
+  const { dw, db } = affineParamBackward(dout, cache, paramBuffers);
   const [N, D] = cache.x.shape as [number, number];
   const M = cache.w.shape[1]!;
   const dx = outputBuffer("affineBackward", "dx", dxBuffer, N * D, dout.data);

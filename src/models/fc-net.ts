@@ -12,7 +12,7 @@ import { RandomState } from "../core/random.js";
 import { Tensor, allocFloat, shapeSize } from "../core/tensor.js";
 import type { DType, FloatArray, Labels } from "../core/tensor.js";
 import { affineBackward, affineForward, affineParamBackward } from "../layers/affine.js";
-import type { AffineCache } from "../layers/affine.js";
+import type { AffineCache, AffineParamBuffers } from "../layers/affine.js";
 import { createRunningStats } from "../layers/batchnorm.js";
 import type { RunningStats } from "../layers/batchnorm.js";
 import { dropoutBackward, dropoutForward } from "../layers/dropout.js";
@@ -23,7 +23,7 @@ import { reluBackward, reluForward } from "../layers/relu.js";
 import type { ReluCache } from "../layers/relu.js";
 import { normBackward, normForward } from "../layers/sandwich.js";
 import type { NormCache, NormSpec } from "../layers/sandwich.js";
-import type { Model, ModelSnapshot } from "./model.js";
+import type { LossOptions, Model, ModelSnapshot } from "./model.js";
 
 /** The normalization inserted before each hidden ReLU. */
 export type Normalization = "batchnorm" | "layernorm" | null;
@@ -89,6 +89,11 @@ function allFinite(w: FloatArray): boolean {
   return s0 + s1 + s2 + s3 === 0;
 }
 
+/** A layer's dw and db among the model's own gradients, or undefined (new arrays). */
+function paramBuffers(own: Map<string, Tensor> | null, layer: Layer): AffineParamBuffers | undefined {
+  return own === null ? undefined : { dw: own.get(layer.names.W)!.data, db: own.get(layer.names.b)!.data };
+}
+
 function isPositiveInteger(v: unknown): v is number {
   return typeof v === "number" && Number.isInteger(v) && v > 0;
 }
@@ -137,6 +142,8 @@ export class FullyConnectedNet implements Model {
   readonly rng: RandomState;
   private readonly layers: readonly Layer[];
   private readonly workspaces = new Map<number, Workspace>();
+  /** The gradients of `loss(X, y, { reuseGradients: true })` (created on first use), in the order of `params`. */
+  private ownGrads: Map<string, Tensor> | null = null;
 
   constructor(options: FullyConnectedNetOptions) {
     const o = options;
@@ -234,11 +241,14 @@ export class FullyConnectedNet implements Model {
    * statistics and draws dropout masks from `rng`.
    * @param X (N, d1, …, dk) with d1·…·dk = inputDim
    * @param y labels (N), each in [0, numClasses)
+   * @param options `reuseGradients: true` writes the gradients into buffers the model owns
+   *   (the same map and tensors every time, overwritten by the next such call; the same values)
    */
-  loss(X: Tensor, y: Labels): { loss: number; grads: Map<string, Tensor> } {
+  loss(X: Tensor, y: Labels, options?: LossOptions): { loss: number; grads: Map<string, Tensor> } {
     const x = this.prepareInput(X);
     const N = x.shape[0]!;
     this.checkLabels(y, N);
+    const own = options?.reuseGradients === true ? this.ownGradients() : null;
     const ws = this.workspace(N);
     const { scores, caches } = this.forward(x, "train", ws, true);
     const { loss: dataLoss, dx: dscores } = softmaxLoss(scores, y, ws.get("dscores", scores.size));
@@ -246,7 +256,7 @@ export class FullyConnectedNet implements Model {
     const grads = new Map<string, Tensor>();
     const L = this.layers.length;
     const last = this.layers[L - 1]!;
-    const top = affineBackward(dscores, caches.last, ws.get(`dh${L - 2}`, N * this.hiddenDims[L - 2]!));
+    const top = affineBackward(dscores, caches.last, ws.get(`dh${L - 2}`, N * this.hiddenDims[L - 2]!), paramBuffers(own, last));
     grads.set(last.names.W, top.dw);
     grads.set(last.names.b, top.db);
     let dh = top.dx;
@@ -258,18 +268,24 @@ export class FullyConnectedNet implements Model {
       let da = reluBackward(dh, c.relu, ws.get(`drelu${i}`, size)).dx;
       if (c.norm && layer.norm) {
         const n = normBackward(da, c.norm, ws.get(`dnorm${i}`, size));
-        grads.set(layer.names.gamma, n.dgamma);
-        grads.set(layer.names.beta, n.dbeta);
+        if (own !== null) {
+          // The norm layers return new (D-sized) arrays: copied into the model's own.
+          own.get(layer.names.gamma)!.data.set(n.dgamma.data);
+          own.get(layer.names.beta)!.data.set(n.dbeta.data);
+        } else {
+          grads.set(layer.names.gamma, n.dgamma);
+          grads.set(layer.names.beta, n.dbeta);
+        }
         da = n.dx;
       }
       // NOTE: the first layer's input is the data: nobody needs its gradient, so skip that product.
       if (i > 0) {
-        const g = affineBackward(da, c.fc, ws.get(`dh${i - 1}`, N * this.hiddenDims[i - 1]!));
+        const g = affineBackward(da, c.fc, ws.get(`dh${i - 1}`, N * this.hiddenDims[i - 1]!), paramBuffers(own, layer));
         dh = g.dx;
         grads.set(layer.names.W, g.dw);
         grads.set(layer.names.b, g.db);
       } else {
-        const g = affineParamBackward(da, c.fc);
+        const g = affineParamBackward(da, c.fc, paramBuffers(own, layer));
         grads.set(layer.names.W, g.dw);
         grads.set(layer.names.b, g.db);
       }
@@ -290,10 +306,21 @@ export class FullyConnectedNet implements Model {
       }
       regLoss += 0.5 * this.reg * s;
     }
+    if (own !== null) return { loss: dataLoss + regLoss, grads: own };
     // Return the gradients in the order of `params`.
     const ordered = new Map<string, Tensor>();
     for (const name of this.params.keys()) ordered.set(name, grads.get(name)!);
     return { loss: dataLoss + regLoss, grads: ordered };
+  }
+
+  /** The model's own gradient tensors, one per parameter, same names and order as `params`. */
+  private ownGradients(): Map<string, Tensor> {
+    if (this.ownGrads === null) {
+      const g = new Map<string, Tensor>();
+      for (const [name, t] of this.params) g.set(name, Tensor.zeros(t.shape, this.dtype));
+      this.ownGrads = g;
+    }
+    return this.ownGrads;
   }
 
   /** Deep copy of the parameters and the batch-norm running statistics. */

@@ -15,6 +15,18 @@ export interface ModelSnapshot {
   readonly buffers: ReadonlyMap<string, FloatArray>;
 }
 
+/** Options of `Model.loss`. */
+export interface LossOptions {
+  /**
+   * Write the gradients into buffers the model owns instead of new arrays: the
+   * returned map and its tensors are then the same objects on every such call, and
+   * each call overwrites them (a training step that reads the gradients before the
+   * next `loss` call allocates nothing for them). Default false: fresh arrays the
+   * caller may keep. Models without such buffers may ignore it.
+   */
+  readonly reuseGradients?: boolean;
+}
+
 /** The contract between a model and the Solver. */
 export interface Model {
   readonly dtype: DType;
@@ -24,7 +36,7 @@ export interface Model {
    */
   readonly params: ReadonlyMap<string, Tensor>;
   /** Train mode: data loss plus regularization, and the gradient of every parameter (same names). */
-  loss(X: Tensor, y: Labels): { loss: number; grads: Map<string, Tensor> };
+  loss(X: Tensor, y: Labels, options?: LossOptions): { loss: number; grads: Map<string, Tensor> };
   /** Test mode: class scores (N, C). */
   scores(X: Tensor): Tensor;
   /**
