@@ -28,6 +28,7 @@ import {
   batchnormForward,
   gemmReference,
   getKernelPath,
+  startBackgroundCheckThread,
   kernelFor,
   type AdamConfig,
   type Dataset,
@@ -232,18 +233,28 @@ function benchTrainStep(cfg: BenchConfig, emit: (l: BenchLine) => void): void {
 }
 
 function benchTraining(cfg: BenchConfig, emit: (l: BenchLine) => void): void {
+  // The background-check thread starts once per process (as in any bnlab run that trains more
+  // than once); its start-up is timed on its own line, and the trainings run both ways.
+  const t0 = performance.now();
+  const ready = startBackgroundCheckThread(true, 60_000);
+  emit({ case: "check-thread-start", ready, ms: performance.now() - t0 });
   for (const spec of cfg.training) {
     const data = fakeData(spec.numTrain, spec.numVal, 4);
-    const times: number[] = [];
-    for (let r = 0; r < spec.repeats; r++) {
-      const model = new FullyConnectedNet({ hiddenDims: spec.hiddenDims, normalization: spec.normalization, weightScale: spec.weightScale, seed: r });
-      const solver = new Solver(model, data, { updateRule: "adam", optimConfig: { learningRate: 1e-3 }, batchSize: spec.batchSize, numEpochs: spec.numEpochs, seed: r });
-      const t0 = performance.now();
-      solver.train();
-      times.push(performance.now() - t0);
+    for (const checks of ["inline", "background"] as const) {
+      const times: number[] = [];
+      for (let r = 0; r < spec.repeats; r++) {
+        const model = new FullyConnectedNet({ hiddenDims: spec.hiddenDims, normalization: spec.normalization, weightScale: spec.weightScale, seed: r });
+        const solver = new Solver(model, data, {
+          updateRule: "adam", optimConfig: { learningRate: 1e-3 }, batchSize: spec.batchSize, numEpochs: spec.numEpochs, seed: r,
+          backgroundChecks: checks === "background",
+        });
+        const t1 = performance.now();
+        solver.train();
+        times.push(performance.now() - t1);
+      }
+      times.sort((a, b) => a - b);
+      emit({ case: "training", path: getKernelPath(), name: spec.name, checks, medianMs: times[times.length >> 1]!, reps: times.length });
     }
-    times.sort((a, b) => a - b);
-    emit({ case: "training", path: getKernelPath(), name: spec.name, medianMs: times[times.length >> 1]!, reps: times.length });
   }
 }
 
@@ -314,7 +325,7 @@ function ratios(ours: BenchLine[], theirs: BenchLine[], emit: (l: BenchLine) => 
       if (b) emit({ case: "ratio", of: a.case, variant: a["variant"] ?? null, dtype: a["dtype"]!, timeRatio: num(a, "medianUs") / num(b, "medianUs"), meaning: "bnlab time / numpy time (lower is better)" });
     } else if (a.case === "train-step" || a.case === "training" || a.case === "update-rule") {
       const b = theirs.find((t) => t.case === a.case && t["name"] === a["name"]);
-      if (b) emit({ case: "ratio", of: a.case, name: a["name"]!, timeRatio: num(a, "medianMs") / num(b, "medianMs"), meaning: "bnlab time / numpy time (lower is better)" });
+      if (b) emit({ case: "ratio", of: a.case, name: a["name"]!, ...(a["checks"] === undefined ? {} : { checks: a["checks"] }), timeRatio: num(a, "medianMs") / num(b, "medianMs"), meaning: "bnlab time / numpy time (lower is better)" });
     } else if (a.case === "sweep") {
       const b = theirs.find((t) => t.case === "sweep");
       if (b) emit({ case: "ratio", of: "sweep", jobs: a["jobs"]!, runs: a["runs"]!, timeRatio: num(a, "wallMs") / num(b, "wallMs"), meaning: "bnlab wall time / numpy wall time (numpy single-threaded, sequential; lower is better)" });

@@ -37,8 +37,13 @@ export type {
   Cifar10Kind, Cifar10Location, Cifar10Raw, Cifar10Data, DataSource, GetCifar10DataOptions, SyntheticCifarOptions,
   DownloadOptions, DownloadProgress, DownloadResult, ResolvedData,
 } from "./data/index.js";
-export { Solver, skipSolverDraws } from "./train/solver.js";
-export type { Dataset, SolverDrawPlan, SolverOptions, SolverProgress } from "./train/solver.js";
+export { Solver, skipSolverDraws, setBackgroundCheckerFactory } from "./train/solver.js";
+export type {
+  Dataset, SolverDrawPlan, SolverOptions, SolverProgress, BackgroundChecker, BackgroundCheckerFactory, CheckOutcome,
+} from "./train/solver.js";
+// NOTE: importing this module registers the Node background-check thread with the Solver (`backgroundChecks`).
+export { nodeBackgroundChecker, startBackgroundCheckThread, backgroundCheckThreadReady } from "./train/background-checks.js";
+export { AccuracyCounter } from "./train/accuracy.js";
 export {
   DEFAULT_SEED, columnStats, forwardTrainCheck, forwardTestCheck, backwardCheck, backwardCompare, netGradcheck,
 } from "./experiments/checks.js";

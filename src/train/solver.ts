@@ -22,10 +22,11 @@
 import { OptionError } from "../core/errors.js";
 import { RandomState } from "../core/random.js";
 import { Tensor, allocFloat, shapeSize } from "../core/tensor.js";
-import type { FloatArray, Labels } from "../core/tensor.js";
+import type { Labels } from "../core/tensor.js";
 import type { Model, ModelSnapshot } from "../models/model.js";
 import { getUpdateRule, validateOptimConfig } from "../optim/index.js";
 import type { OptimConfig, UpdateRule } from "../optim/index.js";
+import { AccuracyCounter, gatherRows } from "./accuracy.js";
 
 /** Training and validation data. X (N, d1, …, dk); y (N) integer labels. */
 export interface Dataset {
@@ -69,8 +70,53 @@ export interface SolverOptions {
   seed?: number;
   /** The stream to draw from instead (wins over `seed`); share one with the model to replay numpy's global stream. */
   rng?: RandomState;
-  /** Called after every iteration. */
+  /** Called after every iteration, in order. */
   onProgress?: (p: SolverProgress) => void;
+  /**
+   * Measure accuracy on another thread while training goes on (see `BackgroundChecker`).
+   * "auto" (the default): when a checker is registered (Node: `import "bnlab"` registers one),
+   * this is the process's main thread and the machine has at least 2 cores. true: whenever a
+   * checker is registered. false: never. Results are identical either way; only the timing differs.
+   */
+  backgroundChecks?: boolean | "auto";
+}
+
+/** One accuracy check's result from a `BackgroundChecker`; `error` when it could not be measured there. */
+export type CheckOutcome = { trainAcc: number; valAcc: number; error?: undefined } | { error: string };
+
+/**
+ * Measures the Solver's accuracy checks on another thread, in submission order,
+ * from a snapshot of the model taken at the check (so training can go on meanwhile).
+ * The Solver draws the subsamples itself, in the same order as an inline check.
+ */
+export interface BackgroundChecker {
+  /** True once the thread can take checks (it never turns false); before that the Solver checks inline. */
+  ready(): boolean;
+  /** Queues the check of `snapshot` on `trainMask` rows of xTrain (null: all) and `valMask` rows of xVal. */
+  submit(snapshot: ModelSnapshot, trainMask: Int32Array | null, valMask: Int32Array | null): void;
+  /** The oldest outstanding result if it has arrived, else null. */
+  poll(): CheckOutcome | null;
+  /** The oldest outstanding result, waiting for it. */
+  wait(): CheckOutcome;
+  /**
+   * This `train()` call is over (also after an exception): drops any outstanding checks and
+   * lets the thread free its copy of the data; a later `submit` shares the data again.
+   */
+  end(): void;
+}
+
+/**
+ * Makes a checker for a Solver's model and data, or returns null when it cannot
+ * (a model it cannot rebuild, no thread to be had). `force` is true for
+ * `backgroundChecks: true`, false for "auto".
+ */
+export type BackgroundCheckerFactory = (model: Model, data: Dataset, force: boolean) => BackgroundChecker | null;
+
+let checkerFactory: BackgroundCheckerFactory | null = null;
+
+/** Registers (or with null removes) the factory Solvers use for `backgroundChecks`; the Node build registers its own. */
+export function setBackgroundCheckerFactory(factory: BackgroundCheckerFactory | null): void {
+  checkerFactory = factory;
 }
 
 const OPTION_KEYS = [
@@ -84,27 +130,9 @@ const OPTION_KEYS = [
   "seed",
   "rng",
   "onProgress",
+  "backgroundChecks",
 ];
 
-/** Rows per `model.scores` call when measuring accuracy (the assignment's check_accuracy batch size). */
-const SCORE_BATCH = 100;
-/**
- * Rows per `model.scores` call for a model with `rowwiseScores` (a multiple of SCORE_BATCH):
- * W1 is packed once per 500 rows instead of five times. Measured (a 1000-row check of the
- * six-layer net): chunks of 200–1000 rows alike, about 4 % faster than 100.
- */
-const SCORE_CHUNK = 500;
-
-/**
- * The end of the scoring chunk that starts at row `start` of n. Chunks tile the full
- * SCORE_BATCH blocks in runs of up to `chunk` rows; the last n mod SCORE_BATCH rows are
- * a call of their own, exactly as with batches of 100, so every row's product has the
- * same size class on the kernels' small-product fallback as in the assignment's batching.
- */
-function chunkEnd(start: number, n: number, chunk: number): number {
-  const full = n - (n % SCORE_BATCH);
-  return start < full ? Math.min(start + chunk, full) : n;
-}
 
 function positiveInteger(option: string, v: unknown): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) throw new OptionError(option, "a positive integer", v);
@@ -126,26 +154,6 @@ function checkSplit(name: "Train" | "Val", X: unknown, y: unknown): void {
   }
 }
 
-/**
- * Index of the largest entry of row `r` of a (rows, C) buffer. Ties: the first.
- * NOTE: like numpy's argmax, a NaN counts as the maximum, so the first NaN wins;
- * a diverged model (all-NaN scores) therefore predicts class 0.
- */
-function argmaxRow(s: FloatArray, r: number, C: number): number {
-  const off = r * C;
-  let best = 0;
-  let bestV = s[off]!;
-  if (Number.isNaN(bestV)) return 0;
-  for (let j = 1; j < C; j++) {
-    const v = s[off + j]!;
-    if (Number.isNaN(v)) return j;
-    if (v > bestV) {
-      bestV = v;
-      best = j;
-    }
-  }
-  return best;
-}
 
 /** The options that decide the Solver's draws, validated, with the assignment's defaults. */
 interface DrawSchedule {
@@ -219,9 +227,9 @@ export class Solver {
   // Buffers allocated once and reused by every iteration and accuracy check.
   private readonly xBatch: Tensor;
   private readonly yBatch: Int32Array;
-  /** Gathered rows for an accuracy check (created at its first use, grown to the largest chunk). */
-  private xChunk: Tensor | null = null;
-  private yChunk = new Int32Array(0);
+  private readonly counter = new AccuracyCounter();
+  /** Measures checks on another thread (null: inline). */
+  private readonly checker: BackgroundChecker | null;
 
   constructor(model: Model, data: Dataset, options: SolverOptions = {}) {
     for (const key of Object.keys(options)) {
@@ -253,6 +261,9 @@ export class Solver {
     this.onProgress = o.onProgress;
     this.model = model;
     this.data = data;
+    const bg = o.backgroundChecks ?? "auto";
+    if (bg !== true && bg !== false && bg !== "auto") throw new OptionError("backgroundChecks", 'true, false or "auto"', bg);
+    this.checker = bg === false || checkerFactory === null ? null : checkerFactory(model, data, bg === true);
 
     for (const name of model.params.keys()) this.optimConfigs.set(name, { ...optimConfig });
     this.xBatch = new Tensor(allocFloat(this.batchSize * shapeSize(rowShape), model.dtype), [this.batchSize, ...rowShape]);
@@ -290,77 +301,118 @@ export class Solver {
    * are first drawn with replacement (`rng.choice(N, numSamples)`), as the assignment does.
    */
   checkAccuracy(X: Tensor, y: Labels, numSamples: number | null = null): number {
-    const N = X.shape[0]!;
-    const mask = drawSubsample(this.rng, N, numSamples);
-    const n = mask === null ? N : mask.length;
-    const chunk = this.model.rowwiseScores === true ? SCORE_CHUNK : SCORE_BATCH;
-    let correct = 0;
-    for (let start = 0, end = 0; start < n; start = end) {
-      end = chunkEnd(start, n, chunk);
-      let xs: Tensor;
-      let ys: Labels;
-      if (mask === null && X.dtype === this.model.dtype) {
-        xs = X.rows(start, end);
-        ys = y.subarray(start, end);
-      } else {
-        const buf = this.chunkBuffer(X, Math.min(n, chunk));
-        gatherRows(X, mask, start, end, buf.data);
-        for (let i = start; i < end; i++) this.yChunk[i - start] = y[mask === null ? i : mask[i]!]!;
-        xs = buf.rows(0, end - start);
-        ys = this.yChunk.subarray(0, end - start);
-      }
-      const scores = this.model.scores(xs);
-      const C = scores.shape[1]!;
-      for (let r = 0; r < end - start; r++) if (argmaxRow(scores.data, r, C) === ys[r]) correct++;
-    }
-    return correct / n;
+    const mask = drawSubsample(this.rng, X.shape[0]!, numSamples);
+    return this.counter.count(this.model, X, y, mask) / (mask === null ? X.shape[0]! : mask.length);
   }
 
-  /** The gather buffer of an accuracy check, with room for `rows` rows of X's shape. */
-  private chunkBuffer(X: Tensor, rows: number): Tensor {
-    const rowShape = X.shape.slice(1);
-    if (this.xChunk === null || this.xChunk.shape[0]! < rows) {
-      this.xChunk = new Tensor(allocFloat(rows * shapeSize(rowShape), this.model.dtype), [rows, ...rowShape]);
-      this.yChunk = new Int32Array(rows);
-    }
-    return this.xChunk;
-  }
-
-  /** Runs numEpochs epochs, then restores the model with the best validation accuracy. */
+  /**
+   * Runs numEpochs epochs, then restores the model with the best validation accuracy.
+   *
+   * With a background checker, each check (after the checker is up) sends a snapshot of
+   * the model to the other thread and training goes on; results are taken in order as
+   * they arrive, and `onProgress` calls wait behind an outstanding check so they still
+   * come in iteration order, each check's accuracies included. The histories, the best
+   * model and every draw are what the inline checks give.
+   */
   train(): void {
     const perEpoch = this.iterationsPerEpoch;
     const numIterations = this.numIterations;
-    for (let t = 0; t < numIterations; t++) {
-      const loss = this.step();
-      this.itersDone++;
-      const epochEnd = (t + 1) % perEpoch === 0;
-      if (epochEnd) {
-        this.epoch++;
-        for (const c of this.optimConfigs.values()) {
-          if (c.learningRate !== undefined) c.learningRate *= this.lrDecay;
-        }
+    const checker = this.checker;
+    /** Checks sent to the checker, oldest first. */
+    const outstanding: PendingCheck[] = [];
+    /** Progress reports not yet given to onProgress (each waits for its check, if it has one). */
+    const outbox: { progress: SolverProgress; check: PendingCheck | null }[] = [];
+    const settle = (outcome: CheckOutcome): void => {
+      const c = outstanding.shift()!;
+      let acc: { trainAcc: number; valAcc: number };
+      if (outcome.error === undefined) acc = outcome;
+      else {
+        // The thread failed: measure this snapshot here, then put the live model back.
+        const live = this.model.snapshot();
+        this.model.restore(c.snapshot);
+        acc = {
+          trainAcc: this.counter.count(this.model, this.data.xTrain, this.data.yTrain, c.trainMask) / (c.trainMask?.length ?? this.data.xTrain.shape[0]!),
+          valAcc: this.counter.count(this.model, this.data.xVal, this.data.yVal, c.valMask) / (c.valMask?.length ?? this.data.xVal.shape[0]!),
+        };
+        this.model.restore(live);
       }
-      const progress: SolverProgress = { iteration: t + 1, numIterations, epoch: this.epoch, loss };
-      if (isCheckIteration(t, perEpoch, numIterations)) {
-        const trainAcc = this.checkAccuracy(this.data.xTrain, this.data.yTrain, this.numTrainSamples);
-        const valAcc = this.checkAccuracy(this.data.xVal, this.data.yVal, this.numValSamples);
-        this.trainAccHistory.push(trainAcc);
-        this.valAccHistory.push(valAcc);
-        this.accIterations.push(this.itersDone);
-        progress.trainAcc = trainAcc;
-        progress.valAcc = valAcc;
-        // NOTE: the first check always records a best model (the assignment's starts at 0
-        // and would restore nothing if validation accuracy never rose above it).
-        if (!this.bestSet || valAcc > this.bestValAcc) {
-          this.bestSet = true;
-          this.bestValAcc = valAcc;
-          this.best = this.model.snapshot();
-        }
+      this.recordCheck(acc.trainAcc, acc.valAcc, c.iteration, c.progress, c.snapshot);
+      c.done = true;
+    };
+    const flush = (): void => {
+      while (outbox.length > 0 && (outbox[0]!.check === null || outbox[0]!.check.done)) {
+        const { progress } = outbox.shift()!;
+        this.onProgress?.(progress);
       }
-      this.onProgress?.(progress);
+    };
+    try {
+      for (let t = 0; t < numIterations; t++) {
+        const loss = this.step();
+        this.itersDone++;
+        const epochEnd = (t + 1) % perEpoch === 0;
+        if (epochEnd) {
+          this.epoch++;
+          for (const c of this.optimConfigs.values()) {
+            if (c.learningRate !== undefined) c.learningRate *= this.lrDecay;
+          }
+        }
+        const progress: SolverProgress = { iteration: t + 1, numIterations, epoch: this.epoch, loss };
+        let check: PendingCheck | null = null;
+        if (isCheckIteration(t, perEpoch, numIterations)) {
+          const trainMask = drawSubsample(this.rng, this.data.xTrain.shape[0]!, this.numTrainSamples);
+          const valMask = drawSubsample(this.rng, this.data.xVal.shape[0]!, this.numValSamples);
+          if (checker !== null && (outstanding.length > 0 || checker.ready())) {
+            check = { snapshot: this.model.snapshot(), trainMask, valMask, iteration: this.itersDone, progress, done: false };
+            checker.submit(check.snapshot, trainMask, valMask);
+            outstanding.push(check);
+          } else {
+            const trainAcc = this.counter.count(this.model, this.data.xTrain, this.data.yTrain, trainMask) / (trainMask?.length ?? this.data.xTrain.shape[0]!);
+            const valAcc = this.counter.count(this.model, this.data.xVal, this.data.yVal, valMask) / (valMask?.length ?? this.data.xVal.shape[0]!);
+            this.recordCheck(trainAcc, valAcc, this.itersDone, progress, null);
+          }
+        }
+        outbox.push({ progress, check });
+        for (let r = checker !== null && outstanding.length > 0 ? checker.poll() : null; r !== null; r = outstanding.length > 0 ? checker!.poll() : null) {
+          settle(r);
+        }
+        flush();
+      }
+      while (outstanding.length > 0) {
+        settle(checker!.wait());
+        flush();
+      }
+      flush();
+    } finally {
+      checker?.end();
     }
     if (this.best !== null) this.model.restore(this.best);
   }
+
+  /** Records one check's result; `snapshot` is the model at the check (null: the model as it is now). */
+  private recordCheck(trainAcc: number, valAcc: number, iteration: number, progress: SolverProgress, snapshot: ModelSnapshot | null): void {
+    this.trainAccHistory.push(trainAcc);
+    this.valAccHistory.push(valAcc);
+    this.accIterations.push(iteration);
+    progress.trainAcc = trainAcc;
+    progress.valAcc = valAcc;
+    // NOTE: the first check always records a best model (the assignment's starts at 0
+    // and would restore nothing if validation accuracy never rose above it).
+    if (!this.bestSet || valAcc > this.bestValAcc) {
+      this.bestSet = true;
+      this.bestValAcc = valAcc;
+      this.best = snapshot ?? this.model.snapshot();
+    }
+  }
+}
+
+/** A check sent to the background checker and not yet recorded. */
+interface PendingCheck {
+  snapshot: ModelSnapshot;
+  trainMask: Int32Array | null;
+  valMask: Int32Array | null;
+  iteration: number;
+  progress: SolverProgress;
+  done: boolean;
 }
 
 /** What decides the draws of one `train()` call: the data's sizes and the Solver's schedule options. */
@@ -406,15 +458,3 @@ export function skipSolverDraws(rng: RandomState, plan: SolverDrawPlan): void {
   }
 }
 
-/**
- * Copies rows of X (N, …) into `dst` (converting dtype): rows mask[start..end) when
- * `mask` is given, else rows start..end.
- */
-function gatherRows(X: Tensor, mask: Int32Array | null, start: number, end: number, dst: FloatArray): void {
-  const D = X.shape[0] === 0 ? 0 : X.size / X.shape[0]!;
-  const src = X.data;
-  for (let i = start; i < end; i++) {
-    const r = mask === null ? i : mask[i]!;
-    dst.set(src.subarray(r * D, r * D + D), (i - start) * D);
-  }
-}

@@ -1,0 +1,76 @@
+/**
+ * The worker thread of src/train/background-checks.ts: scores model snapshots on the
+ * Solver's data with `AccuracyCounter`, in the order they come. Node only.
+ */
+import { workerData, type MessagePort } from "node:worker_threads";
+import { setKernelPath, type KernelPath } from "../kernels/index.js";
+import { FullyConnectedNet, type FullyConnectedNetOptions } from "../models/fc-net.js";
+import type { ModelSnapshot } from "../models/model.js";
+import { AccuracyCounter } from "./accuracy.js";
+import { datasetFromShared, type SharedDataset } from "./shared-data.js";
+import type { Dataset } from "./solver.js";
+
+/** Main thread → worker. */
+export type CheckRequest =
+  | { type: "data"; id: number; data: SharedDataset }
+  | {
+      type: "check";
+      id: number;
+      spec: FullyConnectedNetOptions;
+      kernelPath: KernelPath;
+      snapshot: ModelSnapshot;
+      trainMask: Int32Array | null;
+      valMask: Int32Array | null;
+    }
+  | { type: "drop"; id: number };
+
+/** Worker → main thread. */
+export type CheckReply =
+  | { type: "ready" }
+  | { type: "result"; id: number; trainAcc: number; valAcc: number }
+  | { type: "error"; id: number; message: string };
+
+const init = (workerData as { init?: { port: MessagePort; signal: Int32Array } } | null)?.init;
+
+if (init !== undefined) {
+  const { port, signal } = init;
+  const datasets = new Map<number, Dataset>();
+  const models = new Map<string, FullyConnectedNet>();
+  const counter = new AccuracyCounter();
+  const reply = (r: CheckReply): void => {
+    port.postMessage(r);
+    Atomics.add(signal, 0, 1);
+    Atomics.notify(signal, 0);
+  };
+  const modelFor = (spec: FullyConnectedNetOptions): FullyConnectedNet => {
+    const key = JSON.stringify(spec);
+    let m = models.get(key);
+    if (m === undefined) {
+      if (models.size >= 4) models.clear();
+      m = new FullyConnectedNet(spec);
+      models.set(key, m);
+    }
+    return m;
+  };
+  port.on("message", (m: CheckRequest) => {
+    if (m.type === "data") datasets.set(m.id, datasetFromShared(m.data));
+    else if (m.type === "drop") datasets.delete(m.id);
+    else {
+      try {
+        const d = datasets.get(m.id);
+        if (d === undefined) throw new Error(`no data for check ${m.id}`);
+        setKernelPath(m.kernelPath);
+        const model = modelFor(m.spec);
+        model.restore(m.snapshot);
+        const trainAcc = counter.count(model, d.xTrain, d.yTrain, m.trainMask) / (m.trainMask?.length ?? d.xTrain.shape[0]!);
+        const valAcc = counter.count(model, d.xVal, d.yVal, m.valMask) / (m.valMask?.length ?? d.xVal.shape[0]!);
+        reply({ type: "result", id: m.id, trainAcc, valAcc });
+      } catch (err) {
+        reply({ type: "error", id: m.id, message: err instanceof Error ? err.message : String(err) });
+      }
+    }
+  });
+  // Compile the kernels before saying ready, so the first check does not pay for it.
+  modelFor({ hiddenDims: [8], inputDim: 8, numClasses: 2, weightScale: 0, seed: 0 });
+  reply({ type: "ready" });
+}
