@@ -286,7 +286,8 @@ export class Solver {
     const mask = drawMinibatch(this.rng, numTrain, this.batchSize);
     gatherRows(this.data.xTrain, mask, 0, this.batchSize, this.xBatch.data);
     for (let i = 0; i < this.batchSize; i++) this.yBatch[i] = this.data.yTrain[mask[i]!]!;
-    const { loss, grads } = this.model.loss(this.xBatch, this.yBatch);
+    // NOTE: the gradients are consumed right away by the update rule, so the model may reuse its buffers.
+    const { loss, grads } = this.model.loss(this.xBatch, this.yBatch, { reuseGradients: true });
     this.lossHistory.push(loss);
     for (const [name, param] of this.model.params) {
       const grad = grads.get(name);
