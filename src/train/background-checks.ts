@@ -157,10 +157,11 @@ class ThreadChecker implements BackgroundChecker {
 /**
  * The factory the Solver calls for `backgroundChecks`: a checker when the model is a
  * plain FullyConnectedNet, the thread can be had and (for "auto") this is the main
- * thread of a machine with at least two cores.
+ * thread of a machine with at least two cores and BNLAB_BACKGROUND_CHECKS is not "0"
+ * (the switch for the CLI and benchmarks).
  */
 export function nodeBackgroundChecker(model: Model, data: Dataset, force: boolean): BackgroundChecker | null {
-  if (!force && (!isMainThread || availableParallelism() < 2)) return null;
+  if (!force && (!isMainThread || availableParallelism() < 2 || process.env["BNLAB_BACKGROUND_CHECKS"] === "0")) return null;
   const spec = netSpec(model);
   if (spec === null) return null;
   if (thread === null) thread = startThread();
