@@ -455,3 +455,101 @@ export function gemm_f64(
 export function heapBase(): usize {
   return __heap_base;
 }
+
+// The affine layer's two passes around gemm, while the operands are in this module's
+// memory (src/kernels/wasm.ts), bit for bit the TypeScript loops of src/layers/affine.ts
+// and src/layers/reductions.ts:
+//   add_bias:  C[i, j] = C[i, j] + b[j]                      (one rounding, as the loop's)
+//   col_sums:  out[j] = Σ_i B[i, j], summed in float64 from i = 0 up, then rounded once
+//              to the dtype of out (sumRows: a Float64Array accumulator copied out)
+
+/** C (M×N float32) += b (N) row by row. */
+export function add_bias_f32(M: i32, N: i32, pC: usize, pBias: usize): void {
+  const n4 = N & ~3;
+  for (let i = 0; i < M; i++) {
+    const row = pC + <usize>i * <usize>N * 4;
+    let j = 0;
+    for (; j < n4; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(row + o, f32x4.add(v128.load(row + o), v128.load(pBias + o)));
+    }
+    for (; j < N; j++) {
+      const o = <usize>j << 2;
+      store<f32>(row + o, load<f32>(row + o) + load<f32>(pBias + o));
+    }
+  }
+}
+
+/** C (M×N float64) += b (N) row by row. */
+export function add_bias_f64(M: i32, N: i32, pC: usize, pBias: usize): void {
+  const n2 = N & ~1;
+  for (let i = 0; i < M; i++) {
+    const row = pC + <usize>i * <usize>N * 8;
+    let j = 0;
+    for (; j < n2; j += 2) {
+      const o = <usize>j << 3;
+      v128.store(row + o, f64x2.add(v128.load(row + o), v128.load(pBias + o)));
+    }
+    if (j < N) {
+      const o = <usize>j << 3;
+      store<f64>(row + o, load<f64>(row + o) + load<f64>(pBias + o));
+    }
+  }
+}
+
+/** out (N float32) = column sums of B (K×N float32), accumulated in float64. */
+export function col_sums_f32(K: i32, N: i32, pB: usize, pOut: usize): void {
+  const ld = <usize>N * 4;
+  const n4 = N & ~3;
+  let j = 0;
+  for (; j < n4; j += 4) {
+    let s = pB + (<usize>j << 2);
+    let a0 = f64x2.splat(0);
+    let a1 = f64x2.splat(0);
+    for (let i = 0; i < K; i++) {
+      const v = v128.load(s);
+      a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
+      a1 = f64x2.add(a1, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)));
+      s += ld;
+    }
+    const o = pOut + (<usize>j << 2);
+    store<f32>(o, <f32>f64x2.extract_lane(a0, 0));
+    store<f32>(o, <f32>f64x2.extract_lane(a0, 1), 4);
+    store<f32>(o, <f32>f64x2.extract_lane(a1, 0), 8);
+    store<f32>(o, <f32>f64x2.extract_lane(a1, 1), 12);
+  }
+  for (; j < N; j++) {
+    let s = pB + (<usize>j << 2);
+    let a: f64 = 0;
+    for (let i = 0; i < K; i++) {
+      a += <f64>load<f32>(s);
+      s += ld;
+    }
+    store<f32>(pOut + (<usize>j << 2), <f32>a);
+  }
+}
+
+/** out (N float64) = column sums of B (K×N float64). */
+export function col_sums_f64(K: i32, N: i32, pB: usize, pOut: usize): void {
+  const ld = <usize>N * 8;
+  const n2 = N & ~1;
+  let j = 0;
+  for (; j < n2; j += 2) {
+    let s = pB + (<usize>j << 3);
+    let a = f64x2.splat(0);
+    for (let i = 0; i < K; i++) {
+      a = f64x2.add(a, v128.load(s));
+      s += ld;
+    }
+    v128.store(pOut + (<usize>j << 3), a);
+  }
+  if (j < N) {
+    let s = pB + (<usize>j << 3);
+    let a: f64 = 0;
+    for (let i = 0; i < K; i++) {
+      a += load<f64>(s);
+      s += ld;
+    }
+    store<f64>(pOut + (<usize>j << 3), a);
+  }
+}

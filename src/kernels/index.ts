@@ -17,7 +17,7 @@
  *
  * On the WebAssembly paths, products with M·N·K < WASM_MIN_MNK run on the
  * reference: for those the copies into wasm memory cost more than the arithmetic.
- * The other kernels (batch norm, the float32 update rules, ReLU, a finiteness check) are handed out per
+ * The other kernels (the affine layer's fused passes, batch norm, the float32 update rules, ReLU, a finiteness check) are handed out per
  * call with a size threshold, null meaning "run your TypeScript loops".
  */
 import { OptionError } from "../core/errors.js";
@@ -106,6 +106,19 @@ export interface ReluKernels {
   backward(x: FloatArray, dout: FloatArray, dx: FloatArray): void;
 }
 
+/**
+ * The affine layer's products with their bias passes in the same round trip through
+ * WebAssembly memory, bit-identical to the selected path's `gemm` followed by the
+ * TypeScript loops of src/layers/affine.ts (bias add) and src/layers/reductions.ts
+ * (sumRows, float64 accumulation). All arrays share one dtype.
+ */
+export interface AffineKernels {
+  /** out (N×M) = x (N×D)·w (D×M), then out[i, j] += b[j]. */
+  forward(N: number, M: number, D: number, x: FloatArray, w: FloatArray, b: FloatArray, out: FloatArray): void;
+  /** dw (D×M) = xᵀ·dout with x stored N×D and dout N×M; db (M) = Σ_rows dout. */
+  paramBackward(N: number, D: number, M: number, x: FloatArray, dout: FloatArray, dw: FloatArray, db: FloatArray): void;
+}
+
 /** Whether every element of `a` is finite (no ±Infinity, no NaN). */
 export type AllFiniteFn = (a: FloatArray) => boolean;
 
@@ -140,6 +153,8 @@ const reluKernels = new Map<KernelPath, ReluKernels>();
 let currentRelu: ReluKernels | null = null;
 const finiteKernels = new Map<KernelPath, AllFiniteFn>();
 let currentFinite: AllFiniteFn | null = null;
+const affineKernels = new Map<KernelPath, AffineKernels>();
+let currentAffine: AffineKernels | null = null;
 
 /** Registers an implementation for a path (used by the WebAssembly loader below). */
 export function registerKernelPath(
@@ -149,8 +164,10 @@ export function registerKernelPath(
   optimF32?: OptimKernelsF32,
   relu?: ReluKernels,
   allFinite?: AllFiniteFn,
+  affine?: AffineKernels,
 ): void {
   paths.set(path, gemm);
+  if (affine) affineKernels.set(path, affine);
   if (batchnorm) batchnormKernels.set(path, batchnorm);
   if (optimF32) optimKernels.set(path, optimF32);
   if (relu) reluKernels.set(path, relu);
@@ -203,6 +220,20 @@ export function allFiniteKernelFor(path: KernelPath): AllFiniteFn | null {
   return finiteKernels.get(path) ?? null;
 }
 
+/**
+ * The selected path's affine kernels for a product of M·N·K multiply-adds, or null when
+ * the layer should call `gemm` and run its own loops (the "ts" path, or below WASM_MIN_MNK,
+ * where `gemm` itself defers to the reference).
+ */
+export function affineKernel(mnk: number): AffineKernels | null {
+  return mnk >= WASM_MIN_MNK ? currentAffine : null;
+}
+
+/** A path's affine kernels without the size threshold (tests, benchmarks); null for "ts". */
+export function affineKernelsFor(path: KernelPath): AffineKernels | null {
+  return affineKernels.get(path) ?? null;
+}
+
 /** The paths usable in this process, reference first. */
 export function availableKernelPaths(): KernelPath[] {
   return KERNEL_PATHS.filter((p) => paths.has(p));
@@ -227,6 +258,7 @@ export function setKernelPath(path: KernelPath | "auto"): void {
   currentOptim = optimKernels.get(resolved) ?? null;
   currentRelu = reluKernels.get(resolved) ?? null;
   currentFinite = finiteKernels.get(resolved) ?? null;
+  currentAffine = affineKernels.get(resolved) ?? null;
 }
 
 /** The selected path. */
@@ -265,7 +297,7 @@ export function gemm(
 
 for (const [path, build] of [["wasm-simd", "simd"], ["wasm-relaxed", "relaxed"]] as const) {
   const k = wasmKernels(build);
-  if (k) registerKernelPath(path, k.gemm, { alt: k.batchnormAlt, forward: k.batchnormForward }, k.optimF32, k.relu, k.allFinite);
+  if (k) registerKernelPath(path, k.gemm, { alt: k.batchnormAlt, forward: k.batchnormForward }, k.optimF32, k.relu, k.allFinite, k.affine);
 }
 
 function requestedPath(): string | undefined {

@@ -7,6 +7,7 @@
  *
  * Memory layout (bytes, from the module's heap base, each region 64-byte aligned):
  *   gemm:       tile (MR·NR scratch) | A | B | C | packed A tiles | packed B panels
+ *               (| bias or column sums, for the affine kernels)
  *   batch norm backward: dout | xhat | dx | gamma | ivar | dbeta | dgamma | two float64 scratch rows
  *   batch norm forward:  x | xmu | xhat | out | gamma | beta | mu | var | sqrtvar | ivar
  *   update rules:        w | dw | state 1 | state 2, OPTIM_CHUNK floats each (longer arrays go
@@ -17,7 +18,7 @@
  * its operands (two subarray views are the only objects created).
  */
 import type { FloatArray } from "../core/tensor.js";
-import type { AllFiniteFn, BatchnormAltFn, BatchnormForwardFn, GemmFn, OptimKernelsF32, ReluKernels } from "./index.js";
+import type { AffineKernels, AllFiniteFn, BatchnormAltFn, BatchnormForwardFn, GemmFn, OptimKernelsF32, ReluKernels } from "./index.js";
 import { WASM_RELAXED_SIMD, WASM_SIMD } from "./wasm-bytes.generated.js";
 
 /** The exports of asm/gemm.ts. */
@@ -26,6 +27,10 @@ interface GemmExports {
   heapBase(): number;
   gemm_f32: RawGemm;
   gemm_f64: RawGemm;
+  add_bias_f32(M: number, N: number, pC: number, pBias: number): void;
+  add_bias_f64(M: number, N: number, pC: number, pBias: number): void;
+  col_sums_f32(K: number, N: number, pB: number, pOut: number): void;
+  col_sums_f64(K: number, N: number, pB: number, pOut: number): void;
   bn_backward_alt_f32: RawBnAlt;
   bn_backward_alt_f64: RawBnAlt;
   bn_forward_f32: RawBnForward;
@@ -56,6 +61,7 @@ type RawBnAlt = (
 /** The kernels of one build, sharing one instance and its memory. */
 export interface WasmKernels {
   gemm: GemmFn;
+  affine: AffineKernels;
   batchnormAlt: BatchnormAltFn;
   batchnormForward: BatchnormForwardFn;
   optimF32: OptimKernelsF32;
@@ -146,12 +152,15 @@ function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
     }
   }
 
-  const gemm: GemmFn = function gemmWasm(transA, transB, M, N, K, A, B, C, accumulate): void {
-    if (M === 0 || N === 0) return;
-    if (K === 0) {
-      if (!accumulate) C.fill(0, 0, M * N);
-      return;
-    }
+  /**
+   * Lays out and runs one product with C left in memory (at the returned byte offset;
+   * B at pB): the gemm wrapper and the affine kernels copy out what they need.
+   * M, N, K >= 1.
+   */
+  function gemmInMemory(
+    transA: boolean, transB: boolean, M: number, N: number, K: number, A: FloatArray, B: FloatArray, C: FloatArray, accumulate: boolean,
+    extraBytes: number,
+  ): { view: FloatArray; pB: number; pC: number; pExtra: number } {
     const is64 = C instanceof Float64Array;
     const es = is64 ? 8 : 4;
     const nr = is64 ? NR64 : NR32;
@@ -162,16 +171,41 @@ function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
     const kcp = (Math.min(K, KC) + 1) & ~1;
     const pPackA = align64(pC + M * N * es);
     const pPackB = align64(pPackA + Math.ceil(M / MR) * MR * kcp * es);
-    ensure(pPackB + Math.ceil(N / nr) * nr * kcp * es);
+    const pExtra = align64(pPackB + Math.ceil(N / nr) * nr * kcp * es);
+    ensure(pExtra + extraBytes);
     const view: FloatArray = is64 ? f64 : f32;
-    const lenA = M * K;
-    const lenB = K * N;
-    const lenC = M * N;
-    put(view, pA, A, lenA);
-    put(view, pB, B, lenB);
-    if (accumulate) put(view, pC, C, lenC);
+    put(view, pA, A, M * K);
+    put(view, pB, B, K * N);
+    if (accumulate) put(view, pC, C, M * N);
     (is64 ? ex.gemm_f64 : ex.gemm_f32)(transA ? 1 : 0, transB ? 1 : 0, M, N, K, pA, pB, pC, accumulate ? 1 : 0, pPackA, pPackB, pTile);
-    take(view, pC, C, lenC);
+    return { view, pB, pC, pExtra };
+  }
+
+  const gemm: GemmFn = function gemmWasm(transA, transB, M, N, K, A, B, C, accumulate): void {
+    if (M === 0 || N === 0) return;
+    if (K === 0) {
+      if (!accumulate) C.fill(0, 0, M * N);
+      return;
+    }
+    const { view, pC } = gemmInMemory(transA, transB, M, N, K, A, B, C, accumulate, 0);
+    take(view, pC, C, M * N);
+  };
+
+  const affine: AffineKernels = {
+    forward(N, M, D, x, w, b, out) {
+      const es = out.BYTES_PER_ELEMENT;
+      const { view, pC, pExtra } = gemmInMemory(false, false, N, M, D, x, w, out, false, M * es);
+      put(view, pExtra, b, M);
+      (es === 8 ? ex.add_bias_f64 : ex.add_bias_f32)(N, M, pC, pExtra);
+      take(view, pC, out, N * M);
+    },
+    paramBackward(N, D, M, x, dout, dw, db) {
+      const es = dw.BYTES_PER_ELEMENT;
+      const { view, pB, pC, pExtra } = gemmInMemory(true, false, D, M, N, x, dout, dw, false, M * es);
+      (es === 8 ? ex.col_sums_f64 : ex.col_sums_f32)(N, M, pB, pExtra);
+      take(view, pC, dw, D * M);
+      take(view, pExtra, db, M);
+    },
   };
 
   const batchnormAlt: BatchnormAltFn = function batchnormAltWasm(N, D, dout, xhat, gamma, ivar, dx, dbeta, dgamma): void {
@@ -334,5 +368,5 @@ function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
     return true;
   };
 
-  return { gemm, batchnormAlt, batchnormForward, optimF32, relu, allFinite };
+  return { gemm, affine, batchnormAlt, batchnormForward, optimF32, relu, allFinite };
 }

@@ -4,7 +4,7 @@
  */
 import { Tensor, shapeSize } from "../core/tensor.js";
 import type { FloatArray } from "../core/tensor.js";
-import { gemm } from "../kernels/index.js";
+import { affineKernel, gemm } from "../kernels/index.js";
 import { expectDtype, expectShape, outputBuffer } from "./checks.js";
 import { sumRows } from "./reductions.js";
 
@@ -41,11 +41,18 @@ export function affineForward(x: Tensor, w: Tensor, b: Tensor, outBuffer?: Float
   expectDtype(fn, "b", b, x.dtype);
   const x2 = x.reshape([N, D]);
   const out = outputBuffer(fn, "out", outBuffer, N * M, x.data);
-  gemm(false, false, N, M, D, x2.data, w.data, out);
-  const bd = b.data;
-  for (let i = 0; i < N; i++) {
-    const r = i * M;
-    for (let j = 0; j < M; j++) out[r + j] = out[r + j]! + bd[j]!;
+  // NOTE: on the WebAssembly paths the bias is added before the product leaves wasm
+  // memory (the same single rounding per element as this loop).
+  const k = affineKernel(N * M * D);
+  if (k !== null) {
+    k.forward(N, M, D, x2.data, w.data, b.data, out);
+  } else {
+    gemm(false, false, N, M, D, x2.data, w.data, out);
+    const bd = b.data;
+    for (let i = 0; i < N; i++) {
+      const r = i * M;
+      for (let j = 0; j < M; j++) out[r + j] = out[r + j]! + bd[j]!;
+    }
   }
   return { out: new Tensor(out, [N, M]), cache: { x: x2, xShape: x.shape, w } };
 }
@@ -71,8 +78,13 @@ export function affineParamBackward(dout: Tensor, cache: AffineCache, paramBuffe
   expectDtype(fn, "dout", dout, cache.x.dtype);
   const dw = outputBuffer(fn, "dw", paramBuffers?.dw, D * M, dout.data);
   const db = outputBuffer(fn, "db", paramBuffers?.db, M, dout.data);
-  gemm(true, false, D, M, N, cache.x.data, dout.data, dw);
-  sumRows(dout.data, N, M, db);
+  const k = affineKernel(D * M * N);
+  if (k !== null) {
+    k.paramBackward(N, D, M, cache.x.data, dout.data, dw, db);
+  } else {
+    gemm(true, false, D, M, N, cache.x.data, dout.data, dw);
+    sumRows(dout.data, N, M, db);
+  }
   return { dw: new Tensor(dw, [D, M]), db: new Tensor(db, [M]) };
 }
 
