@@ -12,6 +12,7 @@ import {
   Solver,
   Tensor,
   nodeBackgroundChecker,
+  MAX_SHARED_BYTES,
   setBackgroundCheckerFactory,
   startBackgroundCheckThread,
   type BackgroundChecker,
@@ -174,6 +175,12 @@ describe("background accuracy checks", () => {
     class Custom extends FullyConnectedNet {}
     const m = new Custom({ hiddenDims: [10], inputDim: 64, seed: 1 });
     expect(nodeBackgroundChecker(m, d, true)).toBeNull();
+    // Data over MAX_SHARED_BYTES is not copied to the thread (checked without allocating it: a view's byteLength).
+    const big = new Tensor(new Float32Array(1), [1, 1]);
+    Object.defineProperty(big.data, "byteLength", { value: MAX_SHARED_BYTES + 1 });
+    const plainNet = new FullyConnectedNet({ hiddenDims: [10], inputDim: 64, seed: 1 });
+    expect(nodeBackgroundChecker(plainNet, { ...d, xTrain: big }, true)).toBeNull();
+    expect(nodeBackgroundChecker(plainNet, d, true)).not.toBeNull();
     const plain = new FullyConnectedNet({ hiddenDims: [10], inputDim: 64, seed: 1 });
     expect(() => new Solver(plain, d, { backgroundChecks: "yes" as unknown as boolean })).toThrow(OptionError);
     expect(() => new Solver(plain, d, { backgroundChecks: "yes" as unknown as boolean })).toThrow(/backgroundChecks/);

@@ -28,6 +28,8 @@ import type { CheckReply, CheckRequest } from "./check-worker.js";
 
 /** How long `wait` lets one check take before it gives up on the thread (the Solver then checks inline). */
 const WAIT_LIMIT_MS = 120_000;
+/** Larger datasets are not copied to the thread: their checks run inline. */
+export const MAX_SHARED_BYTES = 256 * 2 ** 20;
 
 interface CheckThread {
   worker: Worker;
@@ -158,12 +160,16 @@ class ThreadChecker implements BackgroundChecker {
  * The factory the Solver calls for `backgroundChecks`: a checker when the model is a
  * plain FullyConnectedNet, the thread can be had and (for "auto") this is the main
  * thread of a machine with at least two cores and BNLAB_BACKGROUND_CHECKS is not "0"
- * (the switch for the CLI and benchmarks).
+ * (the switch for the CLI and benchmarks), and the data (copied to the thread) is at
+ * most MAX_SHARED_BYTES.
  */
 export function nodeBackgroundChecker(model: Model, data: Dataset, force: boolean): BackgroundChecker | null {
   if (!force && (!isMainThread || availableParallelism() < 2 || process.env["BNLAB_BACKGROUND_CHECKS"] === "0")) return null;
   const spec = netSpec(model);
   if (spec === null) return null;
+  // NOTE: the thread gets a copy of the data per train() call: worth it for the notebook's
+  // 1000-row sets (24 MB), not for the whole training set (600 MB), whose checks then run inline.
+  if (data.xTrain.data.byteLength + data.xVal.data.byteLength > MAX_SHARED_BYTES) return null;
   if (thread === null) thread = startThread();
   if (thread.broken) return null;
   return new ThreadChecker(thread, spec, data);
