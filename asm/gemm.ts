@@ -40,9 +40,9 @@ const KC: i32 = 256;
 /**
  * float32 6×8 micro-kernel over packed panels: a holds 6 values per k, b holds 8 per k;
  * kc is even (the packers pad an odd block with a zero row). Writes the
- * 6×8 tile to the scratch tile at c (rows of 32 bytes).
+ * 6×8 tile at c, rows ldc bytes apart: the scratch tile (ldc = 32) or C itself.
  */
-function micro32(kc: i32, a: usize, b: usize, c: usize): void {
+function micro32(kc: i32, a: usize, b: usize, c: usize, ldc: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   let c40 = f32x4.splat(0), c41 = f32x4.splat(0), c50 = f32x4.splat(0), c51 = f32x4.splat(0);
@@ -81,11 +81,16 @@ function micro32(kc: i32, a: usize, b: usize, c: usize): void {
     b += 64;
   }
   v128.store(c, c00); v128.store(c, c01, 16);
-  v128.store(c + 32, c10); v128.store(c + 32, c11, 16);
-  v128.store(c + 64, c20); v128.store(c + 64, c21, 16);
-  v128.store(c + 96, c30); v128.store(c + 96, c31, 16);
-  v128.store(c + 128, c40); v128.store(c + 128, c41, 16);
-  v128.store(c + 160, c50); v128.store(c + 160, c51, 16);
+  c += ldc;
+  v128.store(c, c10); v128.store(c, c11, 16);
+  c += ldc;
+  v128.store(c, c20); v128.store(c, c21, 16);
+  c += ldc;
+  v128.store(c, c30); v128.store(c, c31, 16);
+  c += ldc;
+  v128.store(c, c40); v128.store(c, c41, 16);
+  c += ldc;
+  v128.store(c, c50); v128.store(c, c51, 16);
 }
 
 /** The 6×8 float32 kernel for an edge panel of at most 4 columns (packed 4 wide: 16 bytes per k). */
@@ -394,7 +399,14 @@ function gemmImpl<T>(
           if (nr <= 4) micro32n4(kcp, a, b, pTile);
           else if (mr <= 2) micro32m2(kcp, a, b, pTile);
           else if (mr <= 4) micro32m4(kcp, a, b, pTile);
-          else micro32(kcp, a, b, pTile);
+          else if (!add && mr == MR && nr == NR) {
+            // NOTE: a full tile whose C is not added to goes straight into C: the scratch
+            // round trip cost ~6% of a short-k product such as dW1 = Xᵀ·dout (k = 50).
+            // (A variant that also loads and adds C was much slower: binaryen interleaved
+            // the two k steps of its loop and V8 spilled vector registers.)
+            micro32(kcp, a, b, c, ldc);
+            continue;
+          } else micro32(kcp, a, b, pTile, 32);
         } else micro64(kcp, a, b, pTile);
         if (mr == MR && nr == NR) {
           // Each tile row is 32 bytes: two vectors.
