@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FullyConnectedNet, RandomState, Tensor } from "../src/index.js";
+import { FullyConnectedNet, RandomState, Tensor, availableKernelPaths, getKernelPath, setKernelPath } from "../src/index.js";
 import type { DType, FullyConnectedNetOptions, Normalization } from "../src/index.js";
 
 /** Two models built from the same options and seed: same weights, same statistics, same mask stream. */
@@ -73,4 +73,34 @@ describe("FullyConnectedNet.loss with reuseGradients", () => {
     model.loss(other.X, other.y, { reuseGradients: true });
     for (const [name, t] of kept) expect(Array.from(t.data), name).toEqual(copy.get(name));
   });
+});
+
+describe("FullyConnectedNet.loss with reg = 0 and a non-finite weight", () => {
+  // The regularization then adds 0·Inf or 0·NaN: loss and that weight's gradient are NaN,
+  // as in numpy. On the WebAssembly paths the model proves the weights finite from the
+  // layer's output; an Infinity that only zero inputs meet (0·Inf = NaN there, skipped by
+  // the reference gemm) must not slip through on any path.
+  const D = 300;
+  for (const path of availableKernelPaths()) {
+    for (const [what, value, zeroColumn] of [["Infinity met only by zero inputs", Infinity, true], ["NaN", Number.NaN, false], ["-Infinity", -Infinity, false]] as const) {
+      it(`${path}: ${what} in W1 makes the loss and dW1 there NaN`, () => {
+        const previous = getKernelPath();
+        setKernelPath(path);
+        try {
+          for (const normalization of ["batchnorm", null] as Normalization[]) {
+            const model = new FullyConnectedNet({ hiddenDims: [64, 48], inputDim: D, numClasses: 7, normalization, weightScale: 5e-2, seed: 5 });
+            const rng = new RandomState(6);
+            const { X, y } = batch(rng, 50, D, 7, "float32");
+            if (zeroColumn) for (let i = 0; i < 50; i++) X.data[i * D + 7] = 0;
+            model.params.get("W1")!.data[7 * 64 + 5] = value;
+            const { loss, grads } = model.loss(X, y, { reuseGradients: true });
+            expect(loss, `${normalization}`).toBeNaN();
+            expect(grads.get("W1")!.data[7 * 64 + 5], `${normalization}`).toBeNaN();
+          }
+        } finally {
+          setKernelPath(previous);
+        }
+      });
+    }
+  }
 });

@@ -234,6 +234,17 @@ export function affineKernelsFor(path: KernelPath): AffineKernels | null {
   return affineKernels.get(path) ?? null;
 }
 
+/**
+ * Whether `gemm` of this size (M·N·K) on the selected path computes every product
+ * a·b, so that a NaN or ±Infinity in B reaches every element of C in its column
+ * (x·Inf and 0·Inf are non-finite, and a non-finite term keeps a sum non-finite).
+ * True on the WebAssembly paths from WASM_MIN_MNK on (test/kernels-gemm-bits.test.ts
+ * pins their arithmetic); false on the reference, which skips a = 0.
+ */
+export function gemmComputesEveryProduct(mnk: number): boolean {
+  return currentIsWasm && mnk >= WASM_MIN_MNK;
+}
+
 /** The paths usable in this process, reference first. */
 export function availableKernelPaths(): KernelPath[] {
   return KERNEL_PATHS.filter((p) => paths.has(p));

@@ -16,7 +16,7 @@ import type { AffineCache, AffineParamBuffers } from "../layers/affine.js";
 import { createRunningStats } from "../layers/batchnorm.js";
 import type { RunningStats } from "../layers/batchnorm.js";
 import { dropoutBackward, dropoutForward } from "../layers/dropout.js";
-import { allFiniteKernel } from "../kernels/index.js";
+import { allFiniteKernel, gemmComputesEveryProduct } from "../kernels/index.js";
 import type { DropoutCache } from "../layers/dropout.js";
 import { softmaxLoss } from "../layers/losses.js";
 import { reluBackward, reluForward } from "../layers/relu.js";
@@ -62,6 +62,8 @@ interface Layer {
 
 interface HiddenCache {
   fc: AffineCache;
+  /** The affine output x·W + b (a workspace buffer, untouched until the next forward). */
+  a: FloatArray;
   norm: NormCache | null;
   relu: ReluCache;
   dropout: DropoutCache | null;
@@ -292,13 +294,22 @@ export class FullyConnectedNet implements Model {
     }
 
     let regLoss = 0;
-    for (const layer of this.layers) {
+    for (let i = 0; i < L; i++) {
+      const layer = this.layers[i]!;
       const w = layer.W.data;
       const dw = grads.get(layer.names.W)!.data;
       // NOTE: with reg = 0 the regularization adds 0·ΣW² and 0·W, which is a no-op
       // exactly when every weight is finite (0·Inf and 0·NaN are NaN, as in numpy).
       // One read-only pass with four partial sums decides; the exact loop runs otherwise.
-      if (this.reg === 0 && allFinite(w)) continue;
+      // Where the forward product computed every x·w (the WebAssembly paths), a
+      // non-finite weight made its whole output column non-finite, so a finite output
+      // (N·M values, not D·M) already proves the weights finite; W is unchanged since.
+      if (this.reg === 0) {
+        const [D, M] = layer.W.shape as [number, number];
+        const out = i < L - 1 ? caches.hidden[i]!.a : scores.data;
+        if (gemmComputesEveryProduct(N * M * D) && allFinite(out)) continue;
+        if (allFinite(w)) continue;
+      }
       let s = 0;
       for (let k = 0; k < w.length; k++) {
         s += w[k]! * w[k]!;
@@ -392,7 +403,7 @@ export class FullyConnectedNet implements Model {
         h = d.out;
         dropout = d.cache;
       }
-      hidden.push({ fc: a.cache, norm, relu: r.cache, dropout });
+      hidden.push({ fc: a.cache, a: a.out.data, norm, relu: r.cache, dropout });
     }
     const last = this.layers[L - 1]!;
     const top = affineForward(h, last.W, last.b, scoresInWorkspace ? ws.get("scores", N * this.numClasses) : undefined);
