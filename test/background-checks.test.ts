@@ -77,9 +77,9 @@ function countingFactory(): { submitted: number } {
     if (inner === null) return null;
     return {
       ready: () => inner.ready(),
-      submit: (s, t, v) => {
+      submit: (s, t, v, w) => {
         counts.submitted++;
-        inner.submit(s, t, v);
+        inner.submit(s, t, v, w);
       },
       poll: () => inner.poll(),
       wait: () => inner.wait(),
@@ -142,7 +142,7 @@ describe("background accuracy checks", () => {
       const inner = nodeBackgroundChecker(model, dd, force)!;
       return {
         ready: () => inner.ready(),
-        submit: (s, t, v) => inner.submit(s, t, v),
+        submit: (s, t, v, w) => inner.submit(s, t, v, w),
         // Never a result before the end: every progress report after a check must wait.
         poll: () => null,
         wait: () => {

@@ -103,13 +103,13 @@ class ThreadChecker implements BackgroundChecker {
     return this.t.ready;
   }
 
-  submit(snapshot: ModelSnapshot, trainMask: Int32Array | null, valMask: Int32Array | null): void {
+  submit(snapshot: ModelSnapshot, trainMask: Int32Array | null, valMask: Int32Array | null, withVal = true): void {
     if (!this.shared) {
       // NOTE: copied per train() call, not kept: the caller may change its arrays between calls.
       this.post({ type: "data", id: this.id, data: toSharedDataset(this.data) });
       this.shared = true;
     }
-    this.post({ type: "check", id: this.id, spec: this.spec, kernelPath: getKernelPath(), snapshot, trainMask, valMask });
+    this.post({ type: "check", id: this.id, spec: this.spec, kernelPath: getKernelPath(), snapshot, trainMask, valMask, withVal });
     this.outstanding++;
   }
 

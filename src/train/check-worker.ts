@@ -21,6 +21,8 @@ export type CheckRequest =
       snapshot: ModelSnapshot;
       trainMask: Int32Array | null;
       valMask: Int32Array | null;
+      /** False: only the training rows (valAcc NaN). */
+      withVal: boolean;
     }
   | { type: "drop"; id: number };
 
@@ -63,7 +65,7 @@ if (init !== undefined) {
         const model = modelFor(m.spec);
         model.restore(m.snapshot);
         const trainAcc = counter.count(model, d.xTrain, d.yTrain, m.trainMask) / (m.trainMask?.length ?? d.xTrain.shape[0]!);
-        const valAcc = counter.count(model, d.xVal, d.yVal, m.valMask) / (m.valMask?.length ?? d.xVal.shape[0]!);
+        const valAcc = m.withVal ? counter.count(model, d.xVal, d.yVal, m.valMask) / (m.valMask?.length ?? d.xVal.shape[0]!) : NaN;
         reply({ type: "result", id: m.id, trainAcc, valAcc });
       } catch (err) {
         reply({ type: "error", id: m.id, message: err instanceof Error ? err.message : String(err) });

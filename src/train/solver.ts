@@ -92,8 +92,11 @@ export type CheckOutcome = { trainAcc: number; valAcc: number; error?: undefined
 export interface BackgroundChecker {
   /** True once the thread can take checks (it never turns false); before that the Solver checks inline. */
   ready(): boolean;
-  /** Queues the check of `snapshot` on `trainMask` rows of xTrain (null: all) and `valMask` rows of xVal. */
-  submit(snapshot: ModelSnapshot, trainMask: Int32Array | null, valMask: Int32Array | null): void;
+  /**
+   * Queues the check of `snapshot` on `trainMask` rows of xTrain (null: all) and `valMask` rows of
+   * xVal; with `withVal` false only the training rows (the outcome's valAcc is then NaN).
+   */
+  submit(snapshot: ModelSnapshot, trainMask: Int32Array | null, valMask: Int32Array | null, withVal?: boolean): void;
   /** The oldest outstanding result if it has arrived, else null. */
   poll(): CheckOutcome | null;
   /** The oldest outstanding result, waiting for it. */
@@ -302,8 +305,7 @@ export class Solver {
    * are first drawn with replacement (`rng.choice(N, numSamples)`), as the assignment does.
    */
   checkAccuracy(X: Tensor, y: Labels, numSamples: number | null = null): number {
-    const mask = drawSubsample(this.rng, X.shape[0]!, numSamples);
-    return this.counter.count(this.model, X, y, mask) / (mask === null ? X.shape[0]! : mask.length);
+    return this.accuracy(X, y, drawSubsample(this.rng, X.shape[0]!, numSamples));
   }
 
   /**
@@ -326,14 +328,14 @@ export class Solver {
     const settle = (outcome: CheckOutcome): void => {
       const c = outstanding.shift()!;
       let acc: { trainAcc: number; valAcc: number };
-      if (outcome.error === undefined) acc = outcome;
+      if (outcome.error === undefined) acc = { trainAcc: outcome.trainAcc, valAcc: c.valAcc ?? outcome.valAcc };
       else {
         // The thread failed: measure this snapshot here, then put the live model back.
         const live = this.model.snapshot();
         this.model.restore(c.snapshot);
         acc = {
-          trainAcc: this.counter.count(this.model, this.data.xTrain, this.data.yTrain, c.trainMask) / (c.trainMask?.length ?? this.data.xTrain.shape[0]!),
-          valAcc: this.counter.count(this.model, this.data.xVal, this.data.yVal, c.valMask) / (c.valMask?.length ?? this.data.xVal.shape[0]!),
+          trainAcc: this.accuracy(this.data.xTrain, this.data.yTrain, c.trainMask),
+          valAcc: c.valAcc ?? this.accuracy(this.data.xVal, this.data.yVal, c.valMask),
         };
         this.model.restore(live);
       }
@@ -363,12 +365,16 @@ export class Solver {
           const trainMask = drawSubsample(this.rng, this.data.xTrain.shape[0]!, this.numTrainSamples);
           const valMask = drawSubsample(this.rng, this.data.xVal.shape[0]!, this.numValSamples);
           if (checker !== null && (outstanding.length > 0 || checker.ready())) {
-            check = { snapshot: this.model.snapshot(), trainMask, valMask, iteration: this.itersDone, progress, done: false };
-            checker.submit(check.snapshot, trainMask, valMask);
+            // NOTE: after the last step this thread would only wait, so it measures the validation
+            // rows itself (the model is still the snapshot) while the checker does the training rows.
+            const last = t === numIterations - 1;
+            check = { snapshot: this.model.snapshot(), trainMask, valMask, valAcc: null, iteration: this.itersDone, progress, done: false };
+            checker.submit(check.snapshot, trainMask, valMask, !last);
             outstanding.push(check);
+            if (last) check.valAcc = this.accuracy(this.data.xVal, this.data.yVal, valMask);
           } else {
-            const trainAcc = this.counter.count(this.model, this.data.xTrain, this.data.yTrain, trainMask) / (trainMask?.length ?? this.data.xTrain.shape[0]!);
-            const valAcc = this.counter.count(this.model, this.data.xVal, this.data.yVal, valMask) / (valMask?.length ?? this.data.xVal.shape[0]!);
+            const trainAcc = this.accuracy(this.data.xTrain, this.data.yTrain, trainMask);
+            const valAcc = this.accuracy(this.data.xVal, this.data.yVal, valMask);
             this.recordCheck(trainAcc, valAcc, this.itersDone, progress, null);
           }
         }
@@ -387,6 +393,11 @@ export class Solver {
       checker?.end();
     }
     if (this.best !== null) this.model.restore(this.best);
+  }
+
+  /** The model's accuracy on rows `mask` of X (null: all rows). */
+  private accuracy(X: Tensor, y: Labels, mask: Int32Array | null): number {
+    return this.counter.count(this.model, X, y, mask) / (mask === null ? X.shape[0]! : mask.length);
   }
 
   /** Records one check's result; `snapshot` is the model at the check (null: the model as it is now). */
@@ -411,6 +422,8 @@ interface PendingCheck {
   snapshot: ModelSnapshot;
   trainMask: Int32Array | null;
   valMask: Int32Array | null;
+  /** The validation accuracy when this thread measured it (the last check), else null. */
+  valAcc: number | null;
   iteration: number;
   progress: SolverProgress;
   done: boolean;
