@@ -42,7 +42,7 @@ export type {
   Dataset, SolverDrawPlan, SolverOptions, SolverProgress, BackgroundChecker, BackgroundCheckerFactory, CheckOutcome,
 } from "./train/solver.js";
 // NOTE: importing this module registers the Node background-check thread with the Solver (`backgroundChecks`).
-export { nodeBackgroundChecker, startBackgroundCheckThread, backgroundCheckThreadReady, MAX_SHARED_BYTES } from "./train/background-checks.js";
+export { nodeBackgroundChecker, startBackgroundCheckThread, prestartBackgroundChecks, backgroundCheckThreadReady, MAX_SHARED_BYTES } from "./train/background-checks.js";
 export { AccuracyCounter } from "./train/accuracy.js";
 export {
   DEFAULT_SEED, columnStats, forwardTrainCheck, forwardTestCheck, backwardCheck, backwardCompare, netGradcheck,

@@ -164,7 +164,7 @@ class ThreadChecker implements BackgroundChecker {
  * most MAX_SHARED_BYTES.
  */
 export function nodeBackgroundChecker(model: Model, data: Dataset, force: boolean): BackgroundChecker | null {
-  if (!force && (!isMainThread || availableParallelism() < 2 || process.env["BNLAB_BACKGROUND_CHECKS"] === "0")) return null;
+  if (!force && !autoAllowed()) return null;
   const spec = netSpec(model);
   if (spec === null) return null;
   // NOTE: the thread gets a copy of the data per train() call: worth it for the notebook's
@@ -173,6 +173,19 @@ export function nodeBackgroundChecker(model: Model, data: Dataset, force: boolea
   if (thread === null) thread = startThread();
   if (thread.broken) return null;
   return new ThreadChecker(thread, spec, data);
+}
+
+/** What "auto" asks of the process: the main thread, two cores or more, BNLAB_BACKGROUND_CHECKS not "0". */
+function autoAllowed(): boolean {
+  return isMainThread && availableParallelism() >= 2 && process.env["BNLAB_BACKGROUND_CHECKS"] !== "0";
+}
+
+/**
+ * Starts the thread now when "auto" would use it, without waiting, so that it is ready by
+ * the first check (for programs about to load data and train: the CLI calls it first).
+ */
+export function prestartBackgroundChecks(): void {
+  if (thread === null && autoAllowed()) thread = startThread();
 }
 
 /** Whether the background thread has been started and said it is ready (for tests and benchmarks). */
