@@ -100,7 +100,7 @@ function fullConfig(): BenchConfig {
       ...nets.map((n) => ({ ...n, batchSize: 50 })),
       { name: "eight-layer-bn", hiddenDims: [50, 50, 50, 50, 50, 50, 50], normalization: "batchnorm", weightScale: 1e-2, batchSize: 50 },
     ],
-    training: nets.map((n) => ({ ...n, numTrain: 1000, numVal: 1000, numEpochs: 10, batchSize: 50, repeats: 3 })),
+    training: nets.map((n) => ({ ...n, numTrain: 1000, numVal: 1000, numEpochs: 10, batchSize: 50, repeats: 5 })),
     sweep: { hiddenDims: [...SWEEP_DEFAULTS.hiddenDims], numScales: 4, numTrain: 1000, numVal: 1000, numEpochs: 10, batchSize: 50 },
   };
 }
