@@ -4,7 +4,12 @@
  * progress reports in order, the best model restored, the stream's state — and
  * fall back to inline checks when the checker is not ready or fails.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { main } from "../cli/main.js";
+import { captureCliOutput } from "./helpers/cli-capture.js";
 import {
   FullyConnectedNet,
   OptionError,
@@ -90,6 +95,7 @@ function countingFactory(): { submitted: number } {
 }
 
 afterEach(() => setBackgroundCheckerFactory(nodeBackgroundChecker));
+const io = captureCliOutput();
 
 describe("background accuracy checks", () => {
   const d = data(5, 300, 120, 64);
@@ -185,4 +191,30 @@ describe("background accuracy checks", () => {
     expect(() => new Solver(plain, d, { backgroundChecks: "yes" as unknown as boolean })).toThrow(OptionError);
     expect(() => new Solver(plain, d, { backgroundChecks: "yes" as unknown as boolean })).toThrow(/backgroundChecks/);
   });
+
+  it("bnlab train uses the thread and prints what BNLAB_BACKGROUND_CHECKS=0 prints", async () => {
+    expect(startBackgroundCheckThread(true, 60_000)).toBe(true);
+    const out = mkdtempSync(join(tmpdir(), "bnlab-bg-cli-"));
+    const argv = ["train", "--synthetic", "--json", "--out", out, "--hidden", "30,20", "--epochs", "3", "--num-train", "200", "--num-val", "100", "--batch-size", "20"];
+    const withoutTime = (text: string): unknown => JSON.parse(text, (k, v: unknown) => (k === "seconds" ? 0 : v));
+    const saved = process.env["BNLAB_BACKGROUND_CHECKS"];
+    try {
+      process.env["BNLAB_BACKGROUND_CHECKS"] = "0";
+      let counts = countingFactory();
+      expect(await main(argv)).toBe(0);
+      expect(counts.submitted).toBe(0);
+      const inline = withoutTime(io.stdout);
+      const before = io.stdout.length;
+      delete process.env["BNLAB_BACKGROUND_CHECKS"];
+      counts = countingFactory();
+      expect(await main(argv)).toBe(0);
+      // 3 epochs: the first iteration and each epoch end.
+      expect(counts.submitted).toBe(4);
+      expect(withoutTime(io.stdout.slice(before))).toEqual(inline);
+    } finally {
+      if (saved === undefined) delete process.env["BNLAB_BACKGROUND_CHECKS"];
+      else process.env["BNLAB_BACKGROUND_CHECKS"] = saved;
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
