@@ -87,7 +87,6 @@ function netSpec(model: Model): FullyConnectedNetOptions | null {
 class ThreadChecker implements BackgroundChecker {
   private readonly id = nextId++;
   private shared = false;
-  private outstanding = 0;
 
   constructor(
     private readonly t: CheckThread,
@@ -110,7 +109,6 @@ class ThreadChecker implements BackgroundChecker {
       this.shared = true;
     }
     this.post({ type: "check", id: this.id, spec: this.spec, kernelPath: getKernelPath(), snapshot, trainMask, valMask, withVal });
-    this.outstanding++;
   }
 
   poll(): CheckOutcome | null {
@@ -128,7 +126,6 @@ class ThreadChecker implements BackgroundChecker {
       if (this.t.broken || performance.now() - start > WAIT_LIMIT_MS) {
         const why = this.t.broken ? "the background check thread failed" : `no result from the background check thread in ${WAIT_LIMIT_MS / 1000} s`;
         this.t.broken = true;
-        this.outstanding--;
         return { error: why };
       }
       Atomics.wait(this.t.signal, 0, seen, 100);
@@ -138,7 +135,6 @@ class ThreadChecker implements BackgroundChecker {
   end(): void {
     if (this.shared) this.post({ type: "drop", id: this.id });
     this.shared = false;
-    this.outstanding = 0;
     this.t.inbox.set(this.id, []);
   }
 
@@ -146,7 +142,6 @@ class ThreadChecker implements BackgroundChecker {
     const box = this.t.inbox.get(this.id)!;
     const reply = box.shift();
     if (reply === undefined) return null;
-    this.outstanding--;
     if (reply.type === "error") return { error: reply.message };
     return { trainAcc: reply.trainAcc, valAcc: reply.valAcc };
   }

@@ -379,7 +379,9 @@ export class Solver {
           }
         }
         outbox.push({ progress, check });
-        for (let r = checker !== null && outstanding.length > 0 ? checker.poll() : null; r !== null; r = outstanding.length > 0 ? checker!.poll() : null) {
+        while (outstanding.length > 0) {
+          const r = checker!.poll();
+          if (r === null) break;
           settle(r);
         }
         flush();
