@@ -156,7 +156,10 @@ function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
   // for themselves rather than through one shared helper: measured in one process
   // against the previous wrapper (interleaved runs), a helper (returning the offsets, or
   // setting them in an object) made the (50, 3072, 100) product ~4% and dW1 = Xᵀ·dout
-  // ~5% slower on Node 20, reproducibly, for no reason we could pin down.
+  // ~5% slower on Node 20, reproducibly, for no reason we could pin down. Tried again with the
+  // offsets written into a preallocated Float64Array (no allocation): the raw product got ~5%
+  // faster but Solver.step() ~3.5% slower (3 interleaved rounds of bench/gemm-probe.ts and
+  // bench/step-profile.ts), so the step's path keeps the copies.
   const gemm: GemmFn = function gemmWasm(transA, transB, M, N, K, A, B, C, accumulate): void {
     if (M === 0 || N === 0) return;
     if (K === 0) {
