@@ -378,7 +378,9 @@ export class Solver {
             this.recordCheck(trainAcc, valAcc, this.itersDone, progress, null);
           }
         }
-        outbox.push({ progress, check });
+        // Nothing waiting (always so with inline checks): report now, without the queue.
+        if (outbox.length === 0 && check === null) this.onProgress?.(progress);
+        else outbox.push({ progress, check });
         while (outstanding.length > 0) {
           const r = checker!.poll();
           if (r === null) break;
