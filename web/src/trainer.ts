@@ -4,6 +4,7 @@
  * run's seed), with progress batched for postMessage and per-layer statistics
  * measured on a fixed probe batch every `probeEvery` iterations.
  */
+import type { TrainingRun } from "../../src/experiments/types.js";
 import { RandomState } from "../../src/core/random.js";
 import { Tensor } from "../../src/core/tensor.js";
 import { FullyConnectedNet } from "../../src/models/fc-net.js";
@@ -33,13 +34,9 @@ export class StopRun extends Error {
   }
 }
 
-export interface TrainOutcome {
-  lossHistory: number[];
-  trainAccHistory: number[];
-  valAccHistory: number[];
-  bestValAcc: number;
-  iterationsPerEpoch: number;
-  seconds: number;
+/** A run's histories as the library reports them (TrainingRun), plus the page's own figures. */
+export interface TrainOutcome
+  extends Pick<TrainingRun, "lossHistory" | "trainAccHistory" | "valAccHistory" | "bestValAcc" | "iterationsPerEpoch" | "seconds"> {
   itPerSec: number;
   stopped: boolean;
 }
