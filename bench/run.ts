@@ -30,6 +30,7 @@ import {
   getKernelPath,
   startBackgroundCheckThread,
   kernelFor,
+  normRelError,
   type AdamConfig,
   type Dataset,
   type DType,
@@ -171,13 +172,7 @@ function benchMatmul(cfg: BenchConfig, emit: (l: BenchLine) => void): void {
         const ref = new Float64Array(M * N);
         gemmReference(false, false, M, N, K, Float64Array.from(A), Float64Array.from(B), ref, false);
         g(false, false, M, N, K, A, B, C, false);
-        let err = 0;
-        let scale = 0;
-        for (let i = 0; i < M * N; i++) {
-          err = Math.max(err, Math.abs(C[i]! - ref[i]!));
-          scale = Math.max(scale, Math.abs(ref[i]!));
-        }
-        const relErr = scale === 0 ? err : err / scale;
+        const relErr = normRelError(C, ref);
         if (!(relErr <= (dtype === "float32" ? 1e-4 : 1e-12))) throw new Error(`matmul ${path} ${dtype} (${M},${K},${N}) is wrong: relative error ${relErr}`);
         const { medianMs, reps } = measure(() => g(false, false, M, N, K, A, B, C, false), cfg.timing);
         emit({ case: "matmul", path, dtype, M, K, N, medianMs, reps, gflops: (2 * M * N * K) / medianMs / 1e6, relErr });

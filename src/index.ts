@@ -16,6 +16,7 @@ export {
   evalNumericalGradient,
   evalNumericalGradientArray,
   relError,
+  normRelError,
   maxAbsError,
   gradcheckReport,
   numericalModelGradients,

@@ -6,6 +6,7 @@ import {
   evalNumericalGradientArray,
   gradcheckReport,
   maxAbsError,
+  normRelError,
   relError,
 } from "../src/index.js";
 
@@ -77,5 +78,16 @@ describe("gradcheckReport", () => {
     expect(byName.get("gamma1")!.maxAbsError).toBeCloseTo(maxAbsError([1.1], [1]), 12);
     expect(report.ok).toBe(false);
     expect(() => gradcheckReport(new Map([["W9", t([1])]]), numeric)).toThrow('no numerical gradient for "W9"');
+  });
+});
+
+describe("normRelError", () => {
+  it("is max |x − ref| / max |ref|, the absolute error for an all-zero ref, NaN for a NaN", () => {
+    // relError would give 1 here (the entry near 0); the norm-wise error stays small.
+    expect(normRelError([1, 2e-12], [1, 1e-12])).toBeCloseTo(1e-12, 24);
+    expect(normRelError(new Float32Array([4, -2]), new Float64Array([2, -2]))).toBe(1);
+    expect(normRelError([0.5, 0], [0, 0])).toBe(0.5);
+    expect(normRelError([1, Number.NaN], [1, 1])).toBeNaN();
+    expect(() => normRelError([1], [1, 2])).toThrow("normRelError: x has 1 values, ref has 2");
   });
 });

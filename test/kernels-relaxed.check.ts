@@ -3,7 +3,7 @@
  * the relaxed-SIMD build against the float64 reference on random ragged shapes.
  * Prints one JSON line { paths, cases, worst32, worst64 }.
  */
-import { availableKernelPaths, gemmReference, kernelFor } from "../src/index.js";
+import { availableKernelPaths, gemmReference, kernelFor, normRelError } from "../src/index.js";
 
 let s = 12345;
 const rand = (): number => {
@@ -32,13 +32,7 @@ if (paths.includes("wasm-relaxed")) {
       const ref = Float64Array.from(C);
       gemmReference(tA, tB, M, N, K, Float64Array.from(A), Float64Array.from(B), ref, acc);
       g(tA, tB, M, N, K, A, B, C, acc);
-      let e = 0;
-      let m = 0;
-      for (let i = 0; i < M * N; i++) {
-        e = Math.max(e, Math.abs(C[i]! - ref[i]!));
-        m = Math.max(m, Math.abs(ref[i]!));
-      }
-      worst[dtype] = Math.max(worst[dtype], m === 0 ? e : e / m);
+      worst[dtype] = Math.max(worst[dtype], normRelError(C, ref));
     }
     cases++;
   }

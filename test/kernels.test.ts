@@ -13,6 +13,7 @@ import {
   gemmReference,
   getKernelPath,
   kernelFor,
+  normRelError,
   setKernelPath,
   type FloatArray,
   type KernelPath,
@@ -65,16 +66,8 @@ function randomArray(n: number, r: () => number): Float64Array {
   return a;
 }
 
-/** max |x − ref| / max |ref| over the first n elements (the norm-wise relative error). */
-function relErr(x: FloatArray, ref: Float64Array, n: number): number {
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < n; i++) {
-    err = Math.max(err, Math.abs(x[i]! - ref[i]!));
-    scale = Math.max(scale, Math.abs(ref[i]!));
-  }
-  return scale === 0 ? err : err / scale;
-}
+/** The norm-wise relative error over the first n elements (operands may be longer). */
+const relErr = (x: FloatArray, ref: Float64Array, n: number): number => normRelError(x.subarray(0, n), ref.subarray(0, n));
 
 const cases = makeCases(240);
 const paths = availableKernelPaths();

@@ -82,6 +82,24 @@ export function relError(x: Numbers, y: Numbers): number {
   return m;
 }
 
+/**
+ * max_i |x_i − ref_i| / max_i |ref_i|: the norm-wise relative error, which stays meaningful when
+ * some entries are near 0 (where `relError` explodes); the absolute error when ref is all zeros.
+ * NaN anywhere gives NaN.
+ */
+export function normRelError(x: Numbers, ref: Numbers): number {
+  const a = values(x);
+  const b = values(ref);
+  if (a.length !== b.length) throw new RangeError(`normRelError: x has ${a.length} values, ref has ${b.length}`);
+  let err = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    err = Math.max(err, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return scale === 0 ? err : err / scale;
+}
+
 /** max_i |x_i − y_i|. */
 export function maxAbsError(x: Numbers, y: Numbers): number {
   const a = values(x);
