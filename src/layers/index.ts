@@ -7,6 +7,8 @@ export { batchnormForward, batchnormBackward, batchnormBackwardAlt, createRunnin
 export type {
   BatchnormBuffers, BatchnormCache, BatchnormParam, RunningStats, MomentumWeights, RunningVariance, RunningUpdate,
 } from "./batchnorm.js";
+export { BATCHNORM_CONVENTIONS, batchnormConvention } from "./conventions.js";
+export type { BatchnormConvention, BatchnormFramework } from "./conventions.js";
 export { batchrenormForward, batchrenormBackward } from "./batchrenorm.js";
 export type { BatchrenormCache, BatchrenormParam } from "./batchrenorm.js";
 export { layernormForward, layernormBackward } from "./layernorm.js";
