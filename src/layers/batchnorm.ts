@@ -166,34 +166,6 @@ export function checkRunningStats(fn: string, running: RunningStats, D: number, 
 }
 
 /**
- * Steps 1-4 of the train-mode forward pass: the batch's column means mu and biased
- * variances v (D each, float64; overwritten) of x (N, D), and x − mu stored in xmu
- * (N·D, x's dtype). Whatever needs "the batch's statistics as batch norm computes
- * them" (precise statistics, say) calls this, so they agree bit for bit.
- */
-export function batchMoments(xd: FloatArray, N: number, D: number, mu: Float64Array, v: Float64Array, xmu: FloatArray): void {
-  mu.fill(0);
-  v.fill(0);
-  // step 1: mu = mean over the batch (column sums in row order, as sumRows)
-  for (let i = 0; i < N; i++) {
-    const r = i * D;
-    for (let j = 0; j < D; j++) mu[j] = mu[j]! + xd[r + j]!;
-  }
-  for (let j = 0; j < D; j++) mu[j] = mu[j]! / N;
-  // steps 2-4: xmu = x - mu, stored in x's dtype; var = mean of xmu² (biased),
-  // from the stored values as numpy squares the rounded xmu.
-  for (let i = 0; i < N; i++) {
-    const r = i * D;
-    for (let j = 0; j < D; j++) {
-      xmu[r + j] = xd[r + j]! - mu[j]!;
-      const e = xmu[r + j]!;
-      v[j] = v[j]! + e * e;
-    }
-  }
-  for (let j = 0; j < D; j++) v[j] = v[j]! / N;
-}
-
-/**
  * Optional preallocated outputs of `batchnormForward` (a model's workspace reuses
  * them across calls): each N·D elements of x's dtype. The returned `out` and the
  * cache then view these buffers, so they stay valid until the next call that
@@ -261,7 +233,23 @@ export function batchnormForward(
     return { out: new Tensor(out, [N, D]), cache };
   }
   if (bnParam.mode === "train") {
-    batchMoments(xd, N, D, mu, v, xmu);
+    // step 1: mu = mean over the batch (column sums in row order, as sumRows)
+    for (let i = 0; i < N; i++) {
+      const r = i * D;
+      for (let j = 0; j < D; j++) mu[j] = mu[j]! + xd[r + j]!;
+    }
+    for (let j = 0; j < D; j++) mu[j] = mu[j]! / N;
+    // steps 2-4: xmu = x - mu, stored in x's dtype; var = mean of xmu² (biased),
+    // from the stored values as numpy squares the rounded xmu.
+    for (let i = 0; i < N; i++) {
+      const r = i * D;
+      for (let j = 0; j < D; j++) {
+        xmu[r + j] = xd[r + j]! - mu[j]!;
+        const e = xmu[r + j]!;
+        v[j] = v[j]! + e * e;
+      }
+    }
+    for (let j = 0; j < D; j++) v[j] = v[j]! / N;
     const running = bnParam.running;
     if (running !== undefined) updateRunningStats(running, mu, v, N, update);
   } else {
