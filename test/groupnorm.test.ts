@@ -8,12 +8,15 @@ import {
   OptionError,
   RandomState,
   Tensor,
+  affineNormReluBackward,
+  affineNormReluForward,
   evalNumericalGradientArray,
   gradcheckReport,
   groupnormBackward,
   groupnormForward,
   layernormBackward,
   layernormForward,
+  relError,
 } from "../src/index.js";
 import type { DType } from "../src/index.js";
 import { firstBitDifference } from "./helpers/bits.js";
@@ -156,5 +159,25 @@ describe("groupnorm argument errors", () => {
     );
     const { cache } = groupnormForward(x, g, b, { groups: 2 });
     expect(() => groupnormBackward(Tensor.zeros([6, 2], "float64"), cache)).toThrow("groupnormBackward: dout must have shape (2, 6)");
+  });
+});
+
+describe("groupnorm in the affine–norm–relu sandwich", () => {
+  it("gradient-checks (float64, rel error < 1e-6 for x, w, b; < 1e-7 for gamma, beta)", () => {
+    const rng = new RandomState(9);
+    const x = rng.randn(4, 3, 2);
+    const w = rng.randn(6, 8);
+    const b = rng.randn(8);
+    const gamma = rng.randn(8);
+    const beta = rng.randn(8);
+    const dout = rng.randn(4, 8);
+    const spec = { kind: "groupnorm" as const, param: { groups: 2 } };
+    const f = (): Tensor => affineNormReluForward(x, w, b, gamma, beta, spec).out;
+    const g = affineNormReluBackward(dout, affineNormReluForward(x, w, b, gamma, beta, spec).cache);
+    expect(relError(evalNumericalGradientArray(f, x, dout), g.dx)).toBeLessThan(1e-6);
+    expect(relError(evalNumericalGradientArray(f, w, dout), g.dw)).toBeLessThan(1e-6);
+    expect(relError(evalNumericalGradientArray(f, b, dout), g.db)).toBeLessThan(1e-6);
+    expect(relError(evalNumericalGradientArray(f, gamma, dout), g.dgamma)).toBeLessThan(1e-7);
+    expect(relError(evalNumericalGradientArray(f, beta, dout), g.dbeta)).toBeLessThan(1e-7);
   });
 });
