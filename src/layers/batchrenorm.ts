@@ -29,7 +29,7 @@ import type { FloatArray } from "../core/tensor.js";
 import { batchnormBackwardAlt, batchnormForward, checkRunningStats, runningUpdateOptions, updateRunningStats } from "./batchnorm.js";
 import type { BatchnormBuffers, BatchnormCache, MomentumWeights, RunningStats, RunningVariance } from "./batchnorm.js";
 import { expect2d } from "./checks.js";
-import { sumRows } from "./reductions.js";
+import { columnMeans } from "./reductions.js";
 
 /** How a batch-renorm forward pass runs. */
 export interface BatchrenormParam {
@@ -100,9 +100,7 @@ export function batchrenormForward(
   const bn = batchnormForward(x, gamma, beta, { mode: "train", eps }, buffers);
   // μ_B in batch norm's order (column sums in row order, then / N), so the running
   // update below sees the very mean batch norm's would.
-  const muB = new Float64Array(D);
-  sumRows(x.data, N, D, muB);
-  for (let j = 0; j < D; j++) muB[j] = muB[j]! / N;
+  const muB = columnMeans(x.data, N, D);
   const r = new Float64Array(D);
   const d = new Float64Array(D);
   const g = gamma.data;
