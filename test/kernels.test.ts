@@ -14,9 +14,14 @@ import {
   OptionError,
   setKernelPath,
   type FloatArray,
+  type GemmFn,
   type KernelPath,
 } from "../src/index.js";
-import { WASM_MIN_MNK, autoKernelPath, backendFor } from "../src/kernels/index.js";
+import { WASM_MIN_MNK, allFiniteReference, autoKernelPath, backendFor } from "../src/kernels/index.js";
+import { affineReference } from "../src/layers/affine.js";
+import { batchnormReference } from "../src/layers/batchnorm.js";
+import { reluReference } from "../src/layers/relu.js";
+import { optimF32Reference } from "../src/optim/float32.js";
 import { wasmBytes } from "../src/kernels/wasm.js";
 import { mulberry32 } from "./helpers/seeded.js";
 
@@ -261,12 +266,36 @@ describe("gemm dispatcher", () => {
     }
   });
 
-  it("the ts backend is complete and made of the references; the others are registered Backend objects", async () => {
-    const { affineReference } = await import("../src/layers/affine.js");
-    const { batchnormReference } = await import("../src/layers/batchnorm.js");
-    const { reluReference } = await import("../src/layers/relu.js");
-    const { optimF32Reference } = await import("../src/optim/float32.js");
-    const { allFiniteReference } = await import("../src/kernels/reference.js");
+  it("registerBackend adds a Backend object; its thresholds and missing kernels fall back to the reference", async () => {
+    vi.resetModules();
+    try {
+      const fresh = await import("../src/kernels/index.js");
+      let calls = 0;
+      const counting: GemmFn = (...args) => {
+        calls++;
+        gemmReference(...args);
+      };
+      // A stand-in for a new backend (a WebGPU one would plug in the same way).
+      fresh.registerBackend({ name: "wasm-relaxed", gemm: counting, computesEveryProduct: true, minSizes: { gemm: 27 } });
+      expect(fresh.availableKernelPaths()).toContain("wasm-relaxed");
+      fresh.setKernelPath("wasm-relaxed");
+      const C = new Float64Array(9);
+      fresh.gemm(false, false, 2, 2, 2, new Float64Array(4).fill(1), new Float64Array(4).fill(1), C);
+      expect(calls).toBe(0);
+      fresh.gemm(false, false, 3, 3, 3, new Float64Array(9).fill(1), new Float64Array(9).fill(2), C);
+      expect(calls).toBe(1);
+      expect([...C]).toEqual(new Array<number>(9).fill(6));
+      expect(fresh.activeKernel("relu", 1e6)).toBeNull();
+      expect(fresh.activeKernel("allFinite", 1e6)).toBeNull();
+      expect(fresh.gemmComputesEveryProduct(26)).toBe(false);
+      expect(fresh.gemmComputesEveryProduct(27)).toBe(true);
+      expect(() => fresh.registerBackend({ name: "ts", gemm: counting, computesEveryProduct: false })).toThrow(/backend\.name/);
+    } finally {
+      vi.resetModules();
+    }
+  });
+
+  it("the ts backend is complete and made of the references; the others are registered Backend objects", () => {
     const ts = backendFor("ts");
     expect(ts).toMatchObject({
       name: "ts", gemm: gemmReference, affine: affineReference, batchnorm: batchnormReference,
