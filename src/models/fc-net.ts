@@ -16,7 +16,7 @@ import type { AffineCache, AffineParamBuffers } from "../layers/affine.js";
 import { createRunningStats } from "../layers/batchnorm.js";
 import type { RunningStats } from "../layers/batchnorm.js";
 import { dropoutBackward, dropoutForward } from "../layers/dropout.js";
-import { allFiniteKernel, gemmComputesEveryProduct } from "../kernels/index.js";
+import { activeKernel, allFiniteReference, gemmComputesEveryProduct } from "../kernels/index.js";
 import type { DropoutCache } from "../layers/dropout.js";
 import { softmaxLoss } from "../layers/losses.js";
 import { reluBackward, reluForward } from "../layers/relu.js";
@@ -69,26 +69,9 @@ interface HiddenCache {
   dropout: DropoutCache | null;
 }
 
-/**
- * Whether every element is finite (a sum of w·0 is NaN exactly when some w is ±Inf or NaN);
- * on the WebAssembly paths a SIMD pass over large arrays (the same answer).
- */
+/** Whether every element is finite: the active backend's check (SIMD on the wasm paths), else the reference. */
 function allFinite(w: FloatArray): boolean {
-  const kernel = allFiniteKernel(w.length);
-  if (kernel !== null) return kernel(w);
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  const n4 = w.length & ~3;
-  for (let k = 0; k < n4; k += 4) {
-    s0 += w[k]! * 0;
-    s1 += w[k + 1]! * 0;
-    s2 += w[k + 2]! * 0;
-    s3 += w[k + 3]! * 0;
-  }
-  for (let k = n4; k < w.length; k++) s0 += w[k]! * 0;
-  return s0 + s1 + s2 + s3 === 0;
+  return (activeKernel("allFinite", w.length) ?? allFiniteReference)(w);
 }
 
 /** A layer's dw and db among the model's own gradients, or undefined (new arrays). */
