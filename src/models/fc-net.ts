@@ -12,10 +12,8 @@ import { OptionError } from "../core/errors.js";
 import { RandomState } from "../core/random.js";
 import { Tensor, allocFloat, shapeSize } from "../core/tensor.js";
 import type { DType, FloatArray, Labels } from "../core/tensor.js";
-import { sigmoidBackward, sigmoidForward, tanhBackward, tanhForward } from "../layers/activations.js";
-import type { SmoothActivationCache } from "../layers/activations.js";
 import { affineBackward, affineForward, affineParamBackward } from "../layers/affine.js";
-import type { AffineCache, AffineParamBuffers } from "../layers/affine.js";
+import type { AffineParamBuffers } from "../layers/affine.js";
 import { batchnormBackwardAlt, batchnormForward, createRunningStats } from "../layers/batchnorm.js";
 import type { BatchnormParam, RunningStats } from "../layers/batchnorm.js";
 import { dropoutBackward, dropoutForward } from "../layers/dropout.js";
@@ -23,13 +21,14 @@ import { allFiniteKernel, gemmComputesEveryProduct } from "../kernels/index.js";
 import type { DropoutCache } from "../layers/dropout.js";
 import { layernormBackward, layernormForward } from "../layers/layernorm.js";
 import { softmaxLoss } from "../layers/losses.js";
-import { reluBackward, reluForward } from "../layers/relu.js";
-import type { ReluCache } from "../layers/relu.js";
 import type { NormCache } from "../layers/sandwich.js";
 import { applyNoise, checkBnNoise, drawNoise, noiseBackward } from "./bn-noise.js";
 import type { BnNoise, LayerNoise } from "./bn-noise.js";
+import type { Activation } from "./fc-net-pass.js";
 import type { LossOptions, Model, ModelSnapshot } from "./model.js";
-import type { LayerTrace, ModelTrace, TraceOptions } from "./trace.js";
+import { activationBackward, activationForward, tracePass } from "./fc-net-pass.js";
+import type { ForwardCaches, HiddenCache, HiddenGrads, Pass } from "./fc-net-pass.js";
+import type { ModelTrace, TraceOptions } from "./trace.js";
 import { Workspaces } from "./workspace.js";
 import type { Workspace } from "./workspace.js";
 
@@ -39,8 +38,7 @@ export type { LayerTrace, ModelTrace, TraceOptions } from "./trace.js";
 /** The normalization inserted before each hidden activation. */
 export type Normalization = "batchnorm" | "layernorm" | null;
 
-/** The nonlinearity of the hidden layers. */
-export type Activation = "relu" | "sigmoid" | "tanh";
+export type { Activation } from "./fc-net-pass.js";
 
 /** Options of `FullyConnectedNet` (defaults as in the assignment). */
 export interface FullyConnectedNetOptions {
@@ -83,64 +81,6 @@ interface Layer {
   readonly norm: { readonly gamma: Tensor; readonly beta: Tensor; readonly running: RunningStats | null } | null;
   readonly names: { readonly W: string; readonly b: string; readonly gamma: string; readonly beta: string };
 }
-
-/** An activation's cache, tagged with its kind. */
-type ActivationCache = { kind: "relu"; cache: ReluCache } | { kind: "sigmoid" | "tanh"; cache: SmoothActivationCache };
-
-/** One hidden layer's forward values (workspace buffers, untouched until the next forward) and caches. */
-interface HiddenCache {
-  input: Tensor;
-  fc: AffineCache;
-  /** The affine output x·W + b. */
-  a: Tensor;
-  norm: NormCache | null;
-  noise: LayerNoise | null;
-  /** The value entering the activation when there is a normalization. */
-  normalized: Tensor | null;
-  act: ActivationCache;
-  /** The activation's output, before dropout. */
-  activated: Tensor;
-  dropout: DropoutCache | null;
-}
-
-/** One hidden layer's backward values (workspace buffers or new arrays). */
-interface HiddenGrads {
-  /** Null for the first layer unless asked for (nobody else needs the data's gradient). */
-  dInput: Tensor | null;
-  dAffine: Tensor;
-  dNormalized: Tensor | null;
-  dActivated: Tensor;
-}
-
-/** What a forward pass leaves for the backward pass. */
-interface ForwardCaches {
-  hidden: HiddenCache[];
-  last: AffineCache;
-}
-
-/** A forward and backward pass: the loss, the gradients (in the order of `params`), the scores and every layer. */
-interface Pass {
-  loss: number;
-  grads: Map<string, Tensor>;
-  scores: Tensor;
-  caches: ForwardCaches;
-  hiddenGrads: HiddenGrads[];
-}
-
-function activationForward(kind: Activation, x: Tensor, out: FloatArray): { out: Tensor; cache: ActivationCache } {
-  if (kind === "relu") {
-    const r = reluForward(x, out);
-    return { out: r.out, cache: { kind, cache: r.cache } };
-  }
-  const r = kind === "sigmoid" ? sigmoidForward(x, out) : tanhForward(x, out);
-  return { out: r.out, cache: { kind, cache: r.cache } };
-}
-
-function activationBackward(dout: Tensor, c: ActivationCache, dx: FloatArray): Tensor {
-  if (c.kind === "relu") return reluBackward(dout, c.cache, dx).dx;
-  return (c.kind === "sigmoid" ? sigmoidBackward(dout, c.cache, dx) : tanhBackward(dout, c.cache, dx)).dx;
-}
-
 
 /**
  * Whether every element is finite (a sum of w·0 is NaN exactly when some w is ±Inf or NaN);
@@ -344,26 +284,7 @@ export class FullyConnectedNet implements Model {
     const x = this.prepareInput(X);
     this.checkLabels(y, x.shape[0]!);
     const p = this.pass(x, y, mode, mode === "train" && update, null, true);
-    const layers: LayerTrace[] = p.caches.hidden.map((c, i) => {
-      const g = p.hiddenGrads[i]!;
-      const names = this.layers[i]!.names;
-      const param = (name: string): Tensor | null => p.grads.get(name) ?? null;
-      return {
-        input: c.input.clone(),
-        affine: c.a.clone(),
-        normalized: c.normalized === null ? null : c.normalized.clone(),
-        activated: c.activated.clone(),
-        dInput: g.dInput!.clone(),
-        dAffine: g.dAffine.clone(),
-        dNormalized: g.dNormalized === null ? null : g.dNormalized.clone(),
-        dActivated: g.dActivated.clone(),
-        dW: p.grads.get(names.W)!,
-        db: p.grads.get(names.b)!,
-        dgamma: param(names.gamma),
-        dbeta: param(names.beta),
-      };
-    });
-    return { loss: p.loss, scores: p.scores.clone(), layers, grads: p.grads };
+    return tracePass(p, this.layers.map((l) => l.names));
   }
 
   /**
