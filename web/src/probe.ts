@@ -10,7 +10,7 @@
  */
 import type { Labels, Tensor } from "../../src/core/tensor.js";
 import type { FullyConnectedNet } from "../../src/models/fc-net.js";
-import type { LayerStats, MeanStd } from "./protocol.js";
+import type { LayerStats, MeanStd, Percentiles } from "./protocol.js";
 
 /** Raw probe output: the loss and, per hidden layer, the activation's input and its gradient, each (N, H). */
 export interface ProbeResult {
@@ -45,7 +45,31 @@ export function meanStd(a: ArrayLike<number>, absolute = false): MeanStd {
   return { mean, std: Math.sqrt(v / a.length) };
 }
 
-/** The probe summarized per hidden layer: activation input mean/std, |gradient| mean/std. */
+/** The q-th quantile (q in [0, 1]) of ascending values: numpy's default linear interpolation. */
+function quantile(sorted: Float64Array, q: number): number {
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo]! + (pos - lo) * (sorted[hi]! - sorted[lo]!);
+}
+
+/** The 15th, 50th and 85th percentiles of column j of a row-major (N, H) array. */
+export function columnPercentiles(a: ArrayLike<number>, H: number, j: number): Percentiles {
+  const N = Math.floor(a.length / H);
+  const col = new Float64Array(N);
+  for (let n = 0; n < N; n++) col[n] = a[n * H + j]!;
+  col.sort();
+  return { p15: quantile(col, 0.15), p50: quantile(col, 0.5), p85: quantile(col, 0.85) };
+}
+
+/**
+ * The probe summarized per hidden layer: activation input mean/std, |gradient| mean/std,
+ * and the percentiles of the first unit's activation input.
+ */
 export function layerStats(net: FullyConnectedNet, X: Tensor, y: Labels): LayerStats[] {
-  return probeNet(net, X, y).layers.map((l) => ({ pre: meanStd(l.pre.data), grad: meanStd(l.grad.data, true) }));
+  return probeNet(net, X, y).layers.map((l) => ({
+    pre: meanStd(l.pre.data),
+    grad: meanStd(l.grad.data, true),
+    unit: columnPercentiles(l.pre.data, l.pre.shape[1]!, 0),
+  }));
 }
