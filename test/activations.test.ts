@@ -13,6 +13,8 @@ import {
   gradcheckReport,
   numericalModelGradients,
   relError,
+  Solver,
+  startBackgroundCheckThread,
   sigmoidBackward,
   sigmoidForward,
   tanhBackward,
@@ -106,5 +108,24 @@ describe("FullyConnectedNet with activation sigmoid / tanh (float64 gradient che
   it("an activation of another name is an OptionError", () => {
     expect(() => new FullyConnectedNet({ hiddenDims: [3], activation: "gelu" as Activation })).toThrow(OptionError);
     expect(() => new FullyConnectedNet({ hiddenDims: [3], activation: "gelu" as Activation })).toThrow(/activation/);
+  });
+});
+
+describe("a tanh net's accuracy checks on the background thread", () => {
+  it("give the inline checks' results exactly (the worker rebuilds the net with its activation)", () => {
+    expect(startBackgroundCheckThread(true, 60_000)).toBe(true);
+    const rs = new RandomState(5);
+    const d = { xTrain: rs.randn(200, 16), yTrain: rs.randint(0, 10, 200), xVal: rs.randn(80, 16), yVal: rs.randint(0, 10, 80) };
+    const run = (backgroundChecks: boolean): Solver => {
+      const model = new FullyConnectedNet({ hiddenDims: [30], inputDim: 16, activation: "tanh", weightScale: 0.3, dtype: "float64", seed: 3 });
+      const s = new Solver(model, d, { updateRule: "adam", optimConfig: { learningRate: 5e-3 }, batchSize: 25, numEpochs: 3, seed: 11, backgroundChecks });
+      s.train();
+      return s;
+    };
+    const inline = run(false);
+    const bg = run(true);
+    expect(bg.valAccHistory).toEqual(inline.valAccHistory);
+    expect(bg.trainAccHistory).toEqual(inline.trainAccHistory);
+    expect(inline.valAccHistory).toHaveLength(4);
   });
 });
