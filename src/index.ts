@@ -7,8 +7,8 @@
 export { Tensor, allocFloat, dtypeOf, shapeSize } from "./core/tensor.js";
 export type { DType, FloatArray, Labels, NestedNumbers } from "./core/tensor.js";
 export { BnlabError, OptionError, DataFormatError } from "./core/errors.js";
-export { gemm, gemmReference, setKernelPath, getKernelPath, availableKernelPaths, registerKernelPath, autoKernelPath, kernelFor, batchnormAltKernel, batchnormForwardKernel, WASM_MIN_MNK, WASM_MIN_BATCHNORM } from "./kernels/index.js";
-export type { KernelPath, GemmFn, BatchnormAltFn, BatchnormForwardFn } from "./kernels/index.js";
+export { gemm, gemmReference, setKernelPath, getKernelPath, availableKernelPaths, KERNEL_PATHS } from "./kernels/index.js";
+export type { KernelPath, Backend, GemmFn } from "./kernels/index.js";
 export { RandomState } from "./core/random.js";
 export type { RandomStateSnapshot } from "./core/random.js";
 export * from "./layers/index.js";
@@ -23,12 +23,10 @@ export {
 } from "./gradcheck/index.js";
 export type { GradcheckEntry, GradcheckTolerance } from "./gradcheck/index.js";
 export { FullyConnectedNet } from "./models/fc-net.js";
-export type { FullyConnectedNetOptions, Normalization } from "./models/fc-net.js";
+export type { Activation, BnNoise, FullyConnectedNetOptions, LayerTrace, ModelTrace, Normalization, TraceOptions } from "./models/fc-net.js";
 export type { Model, ModelSnapshot } from "./models/model.js";
 export { sgd, sgdMomentum, rmsprop, adam, getUpdateRule, validateOptimConfig, UPDATE_RULE_DEFAULTS, UPDATE_RULE_NAMES } from "./optim/index.js";
 export { optimF32Reference } from "./optim/float32.js";
-export { optimKernelF32, optimKernelsFor, WASM_MIN_OPTIM, reluKernel, reluKernelsFor, WASM_MIN_RELU, allFiniteKernel, allFiniteKernelFor, WASM_MIN_FINITE } from "./kernels/index.js";
-export type { OptimKernelsF32, ReluKernels, AllFiniteFn } from "./kernels/index.js";
 export type { UpdateRule, UpdateRuleName, OptimConfig, SgdConfig, SgdMomentumConfig, RmspropConfig, AdamConfig } from "./optim/index.js";
 export {
   loadCifar10, findCifar10, getCifar10Data, syntheticCifar, downloadCifar10, resolveDataDir, noDataMessage, cacheDir,
