@@ -23,6 +23,9 @@ export {
 } from "./gradcheck/index.js";
 export type { GradcheckEntry, GradcheckTolerance } from "./gradcheck/index.js";
 export { FullyConnectedNet } from "./models/fc-net.js";
+export { preciseBatchnormStats } from "./models/precise-stats.js";
+export type { PreciseStatsOptions } from "./models/precise-stats.js";
+export { PopulationStats } from "./models/population-stats.js";
 export type { Activation, BnNoise, FullyConnectedNetOptions, LayerTrace, ModelTrace, Normalization, TraceOptions } from "./models/fc-net.js";
 export type { Model, ModelSnapshot } from "./models/model.js";
 export { sgd, sgdMomentum, rmsprop, adam, getUpdateRule, validateOptimConfig, UPDATE_RULE_DEFAULTS, UPDATE_RULE_NAMES } from "./optim/index.js";
