@@ -20,6 +20,8 @@ export interface ReproduceConfig {
   sweep: SweepOptions;
   batchSize: BatchSizeOptions | null;
   timing: { warmupReps: number; reps: number };
+  /** With `extended`: options by study name (validated by the study; default: its quick or full preset). */
+  studies?: Record<string, unknown>;
 }
 
 /**
@@ -96,7 +98,18 @@ export async function runReproduce(o: ReproduceOptions): Promise<ReproduceResult
   const studies: StudyRecord[] = [];
   if (extended) {
     for (const study of STUDIES) {
-      const run = { data: o.data, dataset: o.dataset, seed, quick, jobs, version: o.version, kernelPath: getKernelPath(), ...(o.onProgress ? { onProgress: o.onProgress } : {}) };
+      const given = config.studies?.[study.name];
+      const run = {
+        data: o.data,
+        dataset: o.dataset,
+        seed,
+        quick,
+        jobs,
+        version: o.version,
+        kernelPath: getKernelPath(),
+        ...(given !== undefined ? { options: given } : {}),
+        ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      };
       studies.push(await timed(`study:${study.name}`, () => runStudyParallel(study, run)));
     }
   }
