@@ -44,7 +44,7 @@ function icsSpec(r: CovariateShiftResult): TopLevelSpec {
     data: { values: rows },
     facet: { column: { field: "net", type: "nominal", title: null, sort: r.arms.map((a) => ARM_LABELS[a.arm]) } },
     spec: {
-      width: Math.floor(WIDTH / Math.max(1, r.arms.length)) - 20,
+      width: r.arms.length <= 2 ? 330 : 250,
       height: 170,
       mark: { type: "line", point: { size: 12 } },
       encoding: { x: iterationX, y: { field, type: "quantitative", title: yTitle, scale: log ? { type: "log" } : { zero: false } }, color: layerColor },
@@ -73,7 +73,11 @@ function bandSpec(r: CovariateShiftResult, title: string, subtitle: string, yTit
     }
   }
   const color = armColor(r);
-  const y = { field: "lo", type: "quantitative", title: yTitle, scale: log ? { type: "log" } : { zero: false } };
+  // NOTE: a baseline's loss along the gradient can reach 1e4 while batch norm's stays near 2: then a log axis.
+  const his = rows.map((q) => q.hi as number);
+  const los = rows.map((q) => q.lo as number);
+  const logY = log || (los.length > 0 && Math.min(...los) > 0 && Math.max(...his) / Math.min(...los) > 50);
+  const y = { field: "lo", type: "quantitative", title: logY && !log ? `${yTitle} (log)` : yTitle, scale: logY ? { type: "log" } : { zero: false } };
   return {
     $schema: SCHEMA,
     title: { text: title, subtitle: dropped > 0 ? `${subtitle}; ${dropped} non-finite probes not drawn` : subtitle },
