@@ -33,9 +33,10 @@ export type StudyWorkerReply =
 export async function runStudyParallel(study: AnyStudy, o: RunStudyOptions & { jobs?: number }): Promise<StudyRecord> {
   const jobs = o.jobs ?? defaultJobs();
   if (!Number.isInteger(jobs) || jobs < 1) throw new OptionError("--jobs", "a positive integer", jobs);
+  if (jobs === 1) return runStudy(study, o);
   const t0 = performance.now();
   const prepared = prepareStudy(study, o);
-  if (jobs === 1 || prepared.jobs.length <= 1) return { ...runStudy(study, o), settings: { seed: o.seed, quick: o.quick ?? false, jobs } };
+  if (prepared.jobs.length <= 1) return { ...runStudy(study, o), settings: { seed: o.seed, quick: o.quick ?? false, jobs } };
   const report = progressReporter(study, prepared.jobs, o.onProgress);
   const queue: StudyJob[] = [...prepared.jobs];
   const parts: unknown[] = new Array(queue.length);
