@@ -66,3 +66,14 @@ export { renderReportHtml } from "./report/html.js";
 export { resultsSchema, toResultsJson, fromResultsJson, resultsJsonText, encodeNonFinite, RESULTS_SCHEMA_ID } from "./report/schema.js";
 export type { ResultsJson } from "./report/schema.js";
 export { writeReport, writeFigure, writeFileAtomic } from "./report/write.js";
+// Studies of why batch norm works (docs/studies.md); pool.ts and study-write.ts are Node only.
+export { runStudy, studyOptions, dataShape } from "./studies/study.js";
+export type { Study, AnyStudy, StudyJob, StudyRecord, StudyFigure, Finding, Citation, DataShape, RunStudyOptions } from "./studies/study.js";
+export { STUDIES, STUDY_NAMES, getStudy } from "./studies/registry.js";
+export { toStudyJson, studyJsonText, fromStudyJson, checkStudyResult } from "./studies/json.js";
+export { studyRecordSchema, STUDY_SCHEMA_ID, jsonNum, jsonNums, jsonInt } from "./studies/record-schema.js";
+export { runStudyParallel } from "./studies/pool.js";
+export { covariateShiftStudy, icsProbe, landscapeProbe, trainArm, COVARIATE_SHIFT_FULL, COVARIATE_SHIFT_QUICK } from "./studies/covariate-shift/index.js";
+export type { CovariateShiftOptions, CovariateShiftResult, ArmName, ArmResult, ProbeRecord, IcsLayer, LandscapeProbe } from "./studies/covariate-shift/index.js";
+export { writeStudyReport } from "./report/study-write.js";
+export { renderStudyHtml, studySectionHtml, citationText } from "./report/study-html.js";
