@@ -23,8 +23,9 @@ export {
 } from "./gradcheck/index.js";
 export type { GradcheckEntry, GradcheckTolerance } from "./gradcheck/index.js";
 export { FullyConnectedNet } from "./models/fc-net.js";
-export type { FullyConnectedNetOptions, Normalization } from "./models/fc-net.js";
-export type { Model, ModelSnapshot } from "./models/model.js";
+export type { FullyConnectedNetOptions, FullyConnectedNetSpec, Normalization } from "./models/fc-net.js";
+export type { Model, ModelSnapshot, ModelSpec } from "./models/model.js";
+export { modelFromSpec } from "./models/spec.js";
 export { sgd, sgdMomentum, rmsprop, adam, getUpdateRule, validateOptimConfig, UPDATE_RULE_DEFAULTS, UPDATE_RULE_NAMES } from "./optim/index.js";
 export { optimF32Reference } from "./optim/float32.js";
 export { optimKernelF32, optimKernelsFor, WASM_MIN_OPTIM, reluKernel, reluKernelsFor, WASM_MIN_RELU, allFiniteKernel, allFiniteKernelFor, WASM_MIN_FINITE } from "./kernels/index.js";
@@ -42,8 +43,8 @@ export { Solver, skipSolverDraws, setBackgroundCheckerFactory } from "./train/so
 export type {
   Dataset, SolverDrawPlan, SolverOptions, SolverProgress, BackgroundChecker, BackgroundCheckerFactory, CheckOutcome,
 } from "./train/solver.js";
-// NOTE: importing this module registers the Node background-check thread with the Solver (`backgroundChecks`).
-export { nodeBackgroundChecker, startBackgroundCheckThread, prestartBackgroundChecks, backgroundCheckThreadReady, MAX_SHARED_BYTES } from "./train/background-checks.js";
+// Node only: nothing is registered on import; `enableBackgroundChecks()` does it.
+export { enableBackgroundChecks, nodeBackgroundChecker, startBackgroundCheckThread, prestartBackgroundChecks, backgroundCheckThreadReady, MAX_SHARED_BYTES } from "./train/background-checks.js";
 export { AccuracyCounter } from "./train/accuracy.js";
 export {
   DEFAULT_SEED, columnStats, forwardTrainCheck, forwardTestCheck, backwardCheck, backwardCompare, netGradcheck,

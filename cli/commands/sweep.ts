@@ -13,6 +13,7 @@ import type { NormKind } from "../../src/experiments/types.js";
 import { encodeNonFinite } from "../../src/report/schema.js";
 import { NORM_LABELS, sweepSpec } from "../../src/report/specs.js";
 import { writeFigure, writeFileAtomic } from "../../src/report/write.js";
+import { enableBackgroundChecks } from "../../src/train/background-checks.js";
 import { loadData } from "../data-source.js";
 import { checkOutDir } from "../out-dir.js";
 import { intListOption, intOption, jobsOption, normListOption, numberOption } from "../options.js";
@@ -41,6 +42,8 @@ export function register(program: Command): void {
   addTrainingFlags(cmd, "./bnlab-sweep").action(async (flags: SweepFlags) => {
     if (flags.minExp > flags.maxExp) throw new OptionError("--min-exp", `at most --max-exp (${flags.maxExp})`, flags.minExp);
     const outDir = checkOutDir(flags.out);
+    // The job on this thread checks on a second one (the worker jobs check inline: they fill the cores).
+    enableBackgroundChecks();
     const progress = new Progress();
     const loaded = await loadData(flags, flags.seed, progress);
     checkRowFlags(flags, loaded);

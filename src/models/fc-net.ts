@@ -23,7 +23,7 @@ import { reluBackward, reluForward } from "../layers/relu.js";
 import type { ReluCache } from "../layers/relu.js";
 import { normBackward, normForward } from "../layers/sandwich.js";
 import type { NormCache, NormSpec } from "../layers/sandwich.js";
-import type { LossOptions, Model, ModelSnapshot } from "./model.js";
+import type { LossOptions, Model, ModelSnapshot, ModelSpec } from "./model.js";
 
 /** The normalization inserted before each hidden ReLU. */
 export type Normalization = "batchnorm" | "layernorm" | null;
@@ -50,6 +50,16 @@ export interface FullyConnectedNetOptions {
   seed?: number;
   /** The stream to draw from instead (wins over `seed`). */
   rng?: RandomState;
+}
+
+/**
+ * The spec of a FullyConnectedNet. NOTE: every option except the initialization ones
+ * (seed, rng, weightScale: the weights come from a snapshot) must be listed, so a new
+ * option fails to compile here until `spec()` carries it (or returns null for it).
+ */
+export interface FullyConnectedNetSpec extends ModelSpec {
+  readonly kind: "fc-net";
+  readonly options: { readonly [K in Exclude<keyof FullyConnectedNetOptions, "seed" | "rng" | "weightScale">]: FullyConnectedNetOptions[K] };
 }
 
 /** One affine layer and, for a hidden layer with normalization, its scale, shift and statistics. */
@@ -335,6 +345,23 @@ export class FullyConnectedNet implements Model {
   }
 
   /** Deep copy of the parameters and the batch-norm running statistics. */
+  /** The options that rebuild this net (not its weights); null for a subclass (its overrides are not data). */
+  spec(): FullyConnectedNetSpec | null {
+    if (Object.getPrototypeOf(this) !== FullyConnectedNet.prototype) return null;
+    return {
+      kind: "fc-net",
+      options: {
+        hiddenDims: [...this.hiddenDims],
+        inputDim: this.inputDim,
+        numClasses: this.numClasses,
+        normalization: this.normalization,
+        dropoutKeepRatio: this.dropoutKeepRatio,
+        reg: this.reg,
+        dtype: this.dtype,
+      },
+    };
+  }
+
   snapshot(): ModelSnapshot {
     const params = new Map<string, FloatArray>();
     for (const [name, t] of this.params) params.set(name, t.data.slice());
