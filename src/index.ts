@@ -9,6 +9,11 @@ export type { DType, FloatArray, Labels, NestedNumbers } from "./core/tensor.js"
 export { BnlabError, OptionError, DataFormatError } from "./core/errors.js";
 export { gemm, gemmReference, setKernelPath, getKernelPath, availableKernelPaths, registerKernelPath, autoKernelPath, kernelFor, batchnormAltKernel, batchnormForwardKernel, WASM_MIN_MNK, WASM_MIN_BATCHNORM } from "./kernels/index.js";
 export type { KernelPath, GemmFn, BatchnormAltFn, BatchnormForwardFn } from "./kernels/index.js";
+export {
+  NORMALIZATIONS, NORM_KINDS, NET_NORMALIZATIONS, NORMALIZATION_EXPECTED, UPDATE_RULES,
+  isNormKind, isNormalization, isUpdateRuleName, netNormalization, normKindOf,
+} from "./core/names.js";
+export type { NormInfo } from "./core/names.js";
 export { RandomState } from "./core/random.js";
 export type { RandomStateSnapshot } from "./core/random.js";
 export * from "./layers/index.js";

@@ -16,7 +16,7 @@ import { writeFigure, writeFileAtomic } from "../../src/report/write.js";
 import { enableBackgroundChecks } from "../../src/train/background-checks.js";
 import { loadData } from "../data-source.js";
 import { checkOutDir } from "../out-dir.js";
-import { intListOption, intOption, jobsOption, normListOption, numberOption } from "../options.js";
+import { NORM_CHOICES, intListOption, intOption, jobsOption, normListOption, numberOption } from "../options.js";
 import { Progress } from "../progress.js";
 import { addTrainingFlags, checkRowFlags, type TrainingFlags } from "../training-flags.js";
 
@@ -34,7 +34,7 @@ export function register(program: Command): void {
     .command("sweep")
     .description("train deep nets at many weight-initialization scales, with and without normalization (cell 7)")
     .option("--hidden <DIMS>", "hidden layer sizes, comma-separated", intListOption("--hidden"), [50, 50, 50, 50, 50, 50, 50])
-    .option("--normalizations <LIST>", "comma-separated: batchnorm, layernorm, none", normListOption("--normalizations"), ["batchnorm", "none"] as NormKind[])
+    .option("--normalizations <LIST>", `comma-separated: ${NORM_CHOICES.join(", ")}`, normListOption("--normalizations"), ["batchnorm", "none"] as NormKind[])
     .option("--min-exp <E>", "smallest scale 10^E", numberOption("--min-exp", -12, 3, true), -4)
     .option("--max-exp <E>", "largest scale 10^E", numberOption("--max-exp", -12, 3, true), 0)
     .option("--num-scales <N>", "scales, log-spaced", intOption("--num-scales", 1, 1000), 20)

@@ -8,6 +8,7 @@
  * gamma1, beta1, …) is a view of the same tensors, built once.
  */
 import { OptionError } from "../core/errors.js";
+import { NORMALIZATION_EXPECTED, isNormalization, type Normalization } from "../core/names.js";
 import { RandomState } from "../core/random.js";
 import { Tensor, allocFloat, shapeSize } from "../core/tensor.js";
 import type { DType, FloatArray, Labels } from "../core/tensor.js";
@@ -25,8 +26,8 @@ import { normBackward, normForward } from "../layers/sandwich.js";
 import type { NormCache, NormSpec } from "../layers/sandwich.js";
 import type { LossOptions, Model, ModelSnapshot, ModelSpec } from "./model.js";
 
-/** The normalization inserted before each hidden ReLU. */
-export type Normalization = "batchnorm" | "layernorm" | null;
+/** The normalization inserted before each hidden ReLU (the kinds are listed in src/core/names.ts). */
+export type { Normalization };
 
 /** Options of `FullyConnectedNet` (defaults as in the assignment). */
 export interface FullyConnectedNetOptions {
@@ -168,9 +169,7 @@ export class FullyConnectedNet implements Model {
     if (!isPositiveInteger(inputDim)) throw new OptionError("inputDim", "a positive integer", inputDim);
     if (!isPositiveInteger(numClasses)) throw new OptionError("numClasses", "a positive integer", numClasses);
     const normalization = o.normalization ?? null;
-    if (normalization !== null && normalization !== "batchnorm" && normalization !== "layernorm") {
-      throw new OptionError("normalization", 'null, "batchnorm" or "layernorm"', normalization);
-    }
+    if (!isNormalization(normalization)) throw new OptionError("normalization", NORMALIZATION_EXPECTED, normalization);
     const dtype = o.dtype ?? "float32";
     if (dtype !== "float32" && dtype !== "float64") throw new OptionError("dtype", '"float32" or "float64"', dtype);
     const reg = o.reg ?? 0;
