@@ -234,6 +234,10 @@ export class ProgressInOrder {
   }
 
   private flush(): void {
-    while (this.held.length > 0 && this.held[0]!.checks <= this.recorded) this.onProgress?.(this.held.shift()!.progress);
+    while (this.held.length > 0 && this.held[0]!.checks <= this.recorded) {
+      // NOTE: shift first: `onProgress?.(held.shift())` would not shift without an onProgress.
+      const { progress } = this.held.shift()!;
+      this.onProgress?.(progress);
+    }
   }
 }
