@@ -4,12 +4,13 @@
  * the URL until the slider is moved.
  */
 import { NORMALIZATIONS, UPDATE_RULES } from "../../src/core/names.js";
-import { DATA_SOURCES, FIELDS, KERNELS, NORMS, OPTIMIZERS, scaleToSlider, sliderToScale, type Settings } from "./state.js";
+import { DATA_SOURCES, FIELDS, KERNELS, NORMS, OPTIMIZERS, scaleToSlider, sliderToScale, type KernelChoice, type Settings } from "./state.js";
 
 const NORM_TEXT: Record<string, string> = Object.fromEntries(Object.entries(NORMALIZATIONS).map(([k, v]) => [k, v.menu]));
 const OPT_TEXT: Record<string, string> = Object.fromEntries(Object.entries(UPDATE_RULES).map(([k, v]) => [k, v.label]));
 const DATA_TEXT: Record<string, string> = { served: "served CIFAR-10", synthetic: "synthetic set", file: "chosen file" };
-const KERNEL_TEXT: Record<string, string> = {
+// Typed by KernelChoice: a new kernel path does not compile without its label.
+const KERNEL_TEXT: Record<KernelChoice, string> = {
   auto: "fastest",
   ts: "TypeScript",
   "wasm-simd": "wasm SIMD",
