@@ -138,8 +138,12 @@ describe("option errors of the new normalizations", () => {
     });
   }
 
-  it("group norm's default of 5 groups fits the notebook's hidden sizes (100 and 50)", () => {
-    expect(new FullyConnectedNet({ hiddenDims: [100, 100, 100, 100, 100], normalization: "groupnorm" }).normSettings.groups).toBe(5);
-    expect(new FullyConnectedNet({ hiddenDims: [50, 50, 50, 50, 50, 50, 50], normalization: "groupnorm" }).normSettings.groups).toBe(5);
+  it("group norm's default is the largest G ≤ 5 dividing every hidden size: 5 for the notebook's nets (100 and 50 units)", () => {
+    const G = (hiddenDims: number[]): number | null => new FullyConnectedNet({ hiddenDims, inputDim: 3, normalization: "groupnorm" }).normSettings.groups;
+    expect(G([100, 100, 100, 100, 100])).toBe(5);
+    expect(G([50, 50, 50, 50, 50, 50, 50])).toBe(5);
+    expect(G([64, 32])).toBe(4);
+    expect(G([6, 9])).toBe(3);
+    expect(G([7])).toBe(1);
   });
 });

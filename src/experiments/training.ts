@@ -4,12 +4,14 @@
  * RandomState like the notebook's global numpy stream: all models are built
  * first, in the notebook's order, then each Solver trains from the same stream.
  */
+import { netNormalization } from "../core/names.js";
 import { RandomState } from "../core/random.js";
 import type { DType, Tensor } from "../core/tensor.js";
 import { FullyConnectedNet } from "../models/fc-net.js";
 import { Solver, type Dataset } from "../train/solver.js";
 import { DEFAULT_SEED } from "./checks.js";
 import type { BatchSizeResult, DeepNetResult, NormKind, TrainSettings, TrainingRun } from "./types.js";
+import { netNormOptionsFor } from "../models/net-norm.js";
 
 /** Progress of a long experiment: `done` of `total` units (iterations) of the named step. */
 export interface ExperimentProgress {
@@ -47,7 +49,8 @@ export function createNet(s: TrainSettings, inputDim: number, normalization: Nor
     inputDim,
     numClasses: 10,
     weightScale,
-    normalization: normalization === "none" ? null : normalization,
+    normalization: netNormalization(normalization),
+    ...netNormOptionsFor(netNormalization(normalization), s.normOptions ?? {}),
     dtype,
     rng,
   });

@@ -7,8 +7,10 @@
  * results.json encodes those as the strings "NaN", "Infinity" and "-Infinity".
  */
 
-/** The normalization a fully connected net uses; "none" is the notebook's baseline. */
-export type NormKind = "none" | "batchnorm" | "layernorm";
+import type { NormKind } from "../core/names.js";
+
+/** The normalization a fully connected net uses; "none" is the notebook's baseline (the kinds: src/core/names.ts). */
+export type { NormKind };
 
 /** Per-column statistics of an (N, D) activation matrix: D means and D (biased) standard deviations. */
 export interface ColumnStats {
@@ -104,6 +106,8 @@ export interface TrainingRun {
 /** Shared solver settings of cells 6, 7 and the batch-size experiment. */
 export interface TrainSettings {
   hiddenDims: number[];
+  /** Group norm's `groups`, batch renorm's `rMax`, `dMax`: each net takes those of its kind (absent: the net's defaults). */
+  normOptions?: NetNormOptions;
   numTrain: number;
   numVal: number;
   numEpochs: number;
@@ -214,6 +218,7 @@ export interface DatasetInfo {
 }
 
 import type { StudyRecord } from "../studies/study.js";
+import type { NetNormOptions } from "../models/net-norm.js";
 
 /** Everything `bnlab reproduce` measured: the content of results.json. */
 export interface ReproduceResults {

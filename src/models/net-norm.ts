@@ -4,24 +4,33 @@
  * `normForward`/`normBackward` dispatch on it). No math here.
  */
 import { OptionError } from "../core/errors.js";
+import type { Normalization } from "../core/names.js";
 import type { RunningStats } from "../layers/batchnorm.js";
 import type { NormSpec } from "../layers/sandwich.js";
 
-/** The kinds of normalization a net inserts before each hidden activation. */
-export type NetNormKind = "batchnorm" | "layernorm" | "groupnorm" | "batchrenorm";
+/** The kinds of normalization a net inserts before each hidden activation (listed once, in src/core/names.ts). */
+export type NetNormKind = Exclude<Normalization, null>;
 
 /**
- * Group norm's default number of groups: 5 divides the notebook's hidden sizes
- * (100 in cell 6, 50 in the weight-scale sweep), giving groups of 20 and 10 units.
+ * Group norm's default number of groups is the largest G ≤ 5 that divides every hidden
+ * size: 5 for the notebook's nets (100 units in cell 6, 50 in the weight-scale sweep:
+ * groups of 20 and 10 units), 4 for 64-unit layers, 1 (layer norm) when the sizes share
+ * no divisor up to 5.
  */
-export const DEFAULT_GROUPS = 5;
+export const MAX_DEFAULT_GROUPS = 5;
+
+/** The default `groups` for these hidden sizes (see `MAX_DEFAULT_GROUPS`). */
+export function defaultGroups(hiddenDims: readonly number[]): number {
+  for (let G = MAX_DEFAULT_GROUPS; G > 1; G--) if (hiddenDims.every((d) => d % G === 0)) return G;
+  return 1;
+}
 /** Batch renorm's default clipping bounds: the paper's final values (Ioffe 2017, §4). */
 export const DEFAULT_R_MAX = 3;
 export const DEFAULT_D_MAX = 5;
 
 /** The net-level options of the normalization kinds that have any. */
 export interface NetNormOptions {
-  /** Group norm (normalization "groupnorm"): groups per hidden layer; divides every hidden size. Default 5. */
+  /** Group norm (normalization "groupnorm"): groups per hidden layer; divides every hidden size. Default: the largest G ≤ 5 that does (5 for the notebook's nets). */
   groups?: number;
   /** Batch renorm (normalization "batchrenorm"): r is clipped to [1/rMax, rMax]; ≥ 1. Default 3. */
   rMax?: number;
@@ -34,6 +43,16 @@ export interface NetNormSettings {
   readonly groups: number | null;
   readonly rMax: number | null;
   readonly dMax: number | null;
+}
+
+/**
+ * The options of `o` that belong to `kind` (the others dropped): one set of flags can
+ * then configure a list of nets of different kinds (a sweep over normalizations).
+ */
+export function netNormOptionsFor(kind: Normalization, o: NetNormOptions): NetNormOptions {
+  if (kind === "groupnorm") return o.groups === undefined ? {} : { groups: o.groups };
+  if (kind === "batchrenorm") return { ...(o.rMax === undefined ? {} : { rMax: o.rMax }), ...(o.dMax === undefined ? {} : { dMax: o.dMax }) };
+  return {};
 }
 
 /** Whether a kind keeps running statistics (batch norm and batch renorm). */
@@ -51,7 +70,7 @@ export function resolveNetNorm(kind: NetNormKind | null, o: NetNormOptions, hidd
     if (o[k] !== undefined && kind !== "batchrenorm") throw new OptionError(k, 'normalization "batchrenorm"', kind);
   }
   if (kind === "groupnorm") {
-    const G = o.groups ?? DEFAULT_GROUPS;
+    const G = o.groups ?? defaultGroups(hiddenDims);
     if (!Number.isInteger(G) || G < 1) throw new OptionError("groups", "a positive integer", G);
     if (!hiddenDims.every((d) => d % G === 0)) {
       throw new OptionError("groups", `a divisor of every hidden size (${hiddenDims.join(", ")})`, G);
