@@ -4,7 +4,7 @@
  * batch-norm net, through training), running statistics in snapshots, option errors.
  */
 import { describe, expect, it } from "vitest";
-import { FullyConnectedNet, OptionError, RandomState, Solver, Tensor, gradcheckReport, numericalModelGradients } from "../src/index.js";
+import { FullyConnectedNet, OptionError, RandomState, Solver, Tensor, gradcheckReport, modelFromSpec, numericalModelGradients } from "../src/index.js";
 import type { FullyConnectedNetOptions, ModelSnapshot } from "../src/index.js";
 import { firstBitDifference } from "./helpers/bits.js";
 
@@ -146,4 +146,20 @@ describe("option errors of the new normalizations", () => {
     expect(G([6, 9])).toBe(3);
     expect(G([7])).toBe(1);
   });
+});
+
+describe("spec() carries the new options", () => {
+  for (const opts of [{ normalization: "groupnorm", groups: 2 }, { normalization: "batchrenorm", rMax: 1.5, dMax: 0.5 }] as Partial<FullyConnectedNetOptions>[]) {
+    it(`${opts.normalization}: modelFromSpec(spec()) restored from a snapshot scores bit for bit the same`, () => {
+      const net = new FullyConnectedNet({ hiddenDims: [6, 4], inputDim: 5, numClasses: 3, seed: 2, weightScale: 0.3, ...opts });
+      const rng = new RandomState(6);
+      const X = rng.randn(7, 5).astype("float32");
+      net.loss(X, rng.randint(0, 3, 7)); // moves batch renorm's running statistics
+      const spec = net.spec()!;
+      expect(spec.options).toMatchObject(opts);
+      const copy = modelFromSpec(JSON.parse(JSON.stringify(spec)) as typeof spec);
+      copy.restore(net.snapshot());
+      expect(firstBitDifference(copy.scores(X), net.scores(X))).toBeNull();
+    });
+  }
 });

@@ -81,9 +81,9 @@ describe("preciseBatchnormStats", () => {
     return { net, X };
   }
 
-  for (const dtype of ["float32", "float64"] as DType[]) {
-    it(`${dtype}: a net whose every batch is the same gets exactly that batch's statistics`, () => {
-      const { net, X } = trainedNet(dtype, 3);
+  for (const [dtype, normalization] of [["float32", "batchnorm"], ["float64", "batchnorm"], ["float32", "batchrenorm"]] as const) {
+    it(`${dtype}, ${normalization}: a net whose every batch is the same gets exactly that batch's statistics`, () => {
+      const { net, X } = trainedNet(dtype, 3, { normalization });
       const batch = X.rows(0, 10);
       // That batch's statistics, layer by layer, as a train-mode pass computes them: batch
       // norm's own update with momentum 0 writes them into fresh running statistics.
