@@ -15,8 +15,8 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { SWEEP_DEFAULTS, logspace, sweepExperiment } from "../src/experiments/sweep.js";
-import { sweepExperimentParallel } from "../src/experiments/parallel.js";
+import { SWEEP_DEFAULTS, logspace, sweepExperiment } from "../src/node.js";
+import { sweepExperimentParallel } from "../src/node.js";
 import {
   FullyConnectedNet,
   Solver,
@@ -36,7 +36,7 @@ import {
   type DType,
   type FloatArray,
   type Normalization,
-} from "../src/index.js";
+} from "../src/node.js";
 
 /** The cases, in the order they run. */
 export const BENCH_CASES = ["matmul", "batchnorm", "train-step", "training", "sweep"] as const;

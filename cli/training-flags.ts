@@ -2,7 +2,7 @@
  * Flags shared by `bnlab train` and `bnlab sweep`: data, solver and output.
  */
 import type { Command } from "commander";
-import { OptionError } from "../src/core/errors.js";
+import { OptionError } from "../src/node.js";
 import type { LoadedData } from "./data-source.js";
 import { intOption, numberOption, seedOption } from "./options.js";
 

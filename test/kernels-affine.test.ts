@@ -7,8 +7,8 @@
  * and through affineForward/affineParamBackward/affineBackward on every path.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { Tensor, affineBackward, affineForward, affineParamBackward, availableKernelPaths, getKernelPath, kernelFor, setKernelPath } from "../src/index.js";
-import type { FloatArray, KernelPath } from "../src/index.js";
+import { Tensor, affineBackward, affineForward, affineParamBackward, availableKernelPaths, getKernelPath, kernelFor, setKernelPath } from "../src/node.js";
+import type { FloatArray, KernelPath } from "../src/node.js";
 import { WASM_MIN_MNK, affineKernel, affineKernelsFor } from "../src/kernels/index.js";
 import { sumRows } from "../src/layers/reductions.js";
 import { mulberry32 } from "./helpers/seeded.js";

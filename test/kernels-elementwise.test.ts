@@ -8,8 +8,8 @@
 import { afterAll, describe, expect, it } from "vitest";
 import {
   Tensor, WASM_MIN_RELU, allFiniteKernelFor, availableKernelPaths, getKernelPath, reluBackward, reluForward, reluKernel, reluKernelsFor, setKernelPath,
-} from "../src/index.js";
-import type { FloatArray } from "../src/index.js";
+} from "../src/node.js";
+import type { FloatArray } from "../src/node.js";
 
 const initialPath = getKernelPath();
 afterAll(() => setKernelPath(initialPath));

@@ -10,8 +10,8 @@
  * not covered here.
  */
 import { describe, expect, it } from "vitest";
-import { availableKernelPaths, kernelFor } from "../src/index.js";
-import type { FloatArray } from "../src/index.js";
+import { availableKernelPaths, kernelFor } from "../src/node.js";
+import type { FloatArray } from "../src/node.js";
 import { mulberry32 } from "./helpers/seeded.js";
 
 const KC = 256;

@@ -3,7 +3,7 @@
  * the relaxed-SIMD build against the float64 reference on random ragged shapes.
  * Prints one JSON line { paths, cases, worst32, worst64 }.
  */
-import { availableKernelPaths, gemmReference, kernelFor, normRelError } from "../src/index.js";
+import { availableKernelPaths, gemmReference, kernelFor, normRelError } from "../src/node.js";
 
 let s = 12345;
 const rand = (): number => {

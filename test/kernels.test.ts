@@ -17,7 +17,7 @@ import {
   setKernelPath,
   type FloatArray,
   type KernelPath,
-} from "../src/index.js";
+} from "../src/node.js";
 import { wasmBytes } from "../src/kernels/wasm.js";
 import { mulberry32 } from "./helpers/seeded.js";
 

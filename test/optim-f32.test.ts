@@ -12,8 +12,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import {
   WASM_MIN_OPTIM, adam, availableKernelPaths, getKernelPath, getUpdateRule, optimF32Reference, optimKernelsFor, rmsprop,
   setKernelPath, sgdMomentum,
-} from "../src/index.js";
-import type { OptimConfig } from "../src/index.js";
+} from "../src/node.js";
+import type { OptimConfig } from "../src/node.js";
 import { repoRoot } from "./helpers/env.js";
 import { firstBitDifference, optimDifferential } from "./optim-f32.shared.js";
 import { optimCases } from "./helpers/optim-fixture.js";

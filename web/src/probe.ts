@@ -7,13 +7,13 @@
  * For hidden layer l the probe records the value entering its ReLU (after
  * normalization, if any) and the loss gradient with respect to that value.
  */
-import type { Labels } from "../../src/core/tensor.js";
-import { Tensor } from "../../src/core/tensor.js";
-import { affineBackward, affineForward, type AffineCache } from "../../src/layers/affine.js";
-import { softmaxLoss } from "../../src/layers/losses.js";
-import { reluBackward, reluForward, type ReluCache } from "../../src/layers/relu.js";
-import { normBackward, normForward, type NormCache, type NormSpec } from "../../src/layers/sandwich.js";
-import type { FullyConnectedNet } from "../../src/models/fc-net.js";
+import type { Labels } from "../../src/index.js";
+import { Tensor } from "../../src/index.js";
+import { affineBackward, affineForward, type AffineCache } from "../../src/index.js";
+import { softmaxLoss } from "../../src/index.js";
+import { reluBackward, reluForward, type ReluCache } from "../../src/index.js";
+import { normBackward, normForward, type NormCache, type NormSpec } from "../../src/index.js";
+import type { FullyConnectedNet } from "../../src/index.js";
 import type { LayerStats, MeanStd } from "./protocol.js";
 
 /** Raw probe output: the data loss and, per hidden layer, the ReLU input and its gradient, each (N, H). */
