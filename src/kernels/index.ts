@@ -28,6 +28,7 @@ import { wasmKernels } from "./wasm.js";
 /** Names of the kernel paths. */
 export type KernelPath = "ts" | "wasm-simd" | "wasm-relaxed";
 
+/** A matrix product with `gemm`'s signature (one per kernel path). */
 export type GemmFn = (
   transA: boolean,
   transB: boolean,
@@ -313,7 +314,13 @@ for (const [path, build] of [["wasm-simd", "simd"], ["wasm-relaxed", "relaxed"]]
 
 function requestedPath(): string | undefined {
   const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
-  const v = proc?.env?.["BNLAB_KERNELS"];
+  let v: string | undefined;
+  try {
+    v = proc?.env?.["BNLAB_KERNELS"];
+  } catch {
+    // NOTE: Deno without --allow-env throws on reading the environment: treat it as unset.
+    v = undefined;
+  }
   return v === undefined || v === "" ? undefined : v;
 }
 
