@@ -11,21 +11,22 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildLib, buildWeb } from "./build.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const env = process.env;
 
-const libBuilt = ["dist/src/index.js", "dist/src/node.js", "dist/cli/main.js"].every((p) => existsSync(join(root, p)));
-const webBuilt = existsSync(join(root, "web", "dist", "index.html"));
-const asDependency = env._PACOTE_NO_PREPARE_ !== undefined || env.npm_package_resolved !== undefined;
-const ownClone = !asDependency && env.INIT_CWD !== undefined && resolve(env.INIT_CWD) === root;
+/** What prepare builds in `dir` under `env`: { lib, web } (true = build it). */
+export function preparePlan(dir, env, exists = existsSync) {
+  const libBuilt = ["dist/src/index.js", "dist/src/node.js", "dist/cli/main.js"].every((p) => exists(join(dir, p)));
+  const webBuilt = exists(join(dir, "web", "dist", "index.html"));
+  const asDependency = env._PACOTE_NO_PREPARE_ !== undefined || env.npm_package_resolved !== undefined;
+  const ownClone = !asDependency && env.INIT_CWD !== undefined && resolve(env.INIT_CWD) === resolve(dir);
+  return { web: !webBuilt, lib: !libBuilt && (!ownClone || env.BNLAB_BUILD === "1"), libSkipped: !libBuilt && ownClone && env.BNLAB_BUILD !== "1" };
+}
 
-if (!webBuilt) buildWeb();
-if (!libBuilt) {
-  if (ownClone && env.BNLAB_BUILD !== "1") {
-    console.log("bnlab: dist/ not built (a clone runs its TypeScript sources; `npm run build` compiles them)");
-  } else {
-    buildLib();
-  }
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const plan = preparePlan(root, process.env);
+  const { buildLib, buildWeb } = await import("./build.mjs");
+  if (plan.web) buildWeb();
+  if (plan.lib) buildLib();
+  if (plan.libSkipped) console.log("bnlab: dist/ not built (a clone runs its TypeScript sources; `npm run build` compiles them)");
 }

@@ -165,3 +165,29 @@ describe("package entry points", () => {
     expect(undocumented).toEqual([]);
   });
 });
+
+describe("prepare (scripts/prepare.mjs)", () => {
+  type Plan = { lib: boolean; web: boolean; libSkipped: boolean };
+  const load = async (): Promise<(dir: string, env: Record<string, string>, exists: (p: string) => boolean) => Plan> =>
+    ((await import(join(root, "scripts", "prepare.mjs"))) as { preparePlan: (dir: string, env: Record<string, string>, exists: (p: string) => boolean) => Plan }).preparePlan;
+  const none = (): boolean => false;
+  const all = (): boolean => true;
+
+  it("in a developer's own clone builds only the playground, unless BNLAB_BUILD=1", async () => {
+    const plan = await load();
+    expect(plan("/x/bnlab", { INIT_CWD: "/x/bnlab" }, none)).toEqual({ lib: false, web: true, libSkipped: true });
+    expect(plan("/x/bnlab", { INIT_CWD: "/x/bnlab", BNLAB_BUILD: "1" }, none)).toEqual({ lib: true, web: true, libSkipped: false });
+  });
+
+  it("as a git or folder dependency builds what is missing", async () => {
+    const plan = await load();
+    expect(plan("/cache/git-clone", { INIT_CWD: "/home/me/app", npm_package_resolved: "git+https://h/bnlab.git#abc" }, none)).toEqual({ lib: true, web: true, libSkipped: false });
+    expect(plan("/cache/git-clone", { INIT_CWD: "/cache/git-clone", _PACOTE_NO_PREPARE_: "git+https://h/bnlab.git" }, none)).toEqual({ lib: true, web: true, libSkipped: false });
+    expect(plan("/x/bnlab", { INIT_CWD: "/home/me/app" }, none)).toEqual({ lib: true, web: true, libSkipped: false });
+  });
+
+  it("builds nothing when both builds are there", async () => {
+    const plan = await load();
+    expect(plan("/cache/git-clone", { npm_package_resolved: "x" }, all)).toEqual({ lib: false, web: false, libSkipped: false });
+  });
+});
