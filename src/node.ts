@@ -30,3 +30,6 @@ export { specToSvg, svgToPng, renderFigure } from "./report/render.js";
 export type { RenderedFigure } from "./report/render.js";
 export { writeReport, writeFigure, writeFileAtomic } from "./report/write.js";
 export type { WrittenReport } from "./report/write.js";
+
+export { runStudyParallel } from "./studies/pool.js";
+export { writeStudyReport } from "./report/study-write.js";
