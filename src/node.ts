@@ -22,9 +22,9 @@ export { sweepExperimentParallel, defaultJobs } from "./experiments/parallel.js"
 export { runReproduce, reproduceConfig } from "./experiments/reproduce.js";
 export type { ReproduceConfig, ReproduceOptions } from "./experiments/reproduce.js";
 
-// NOTE: importing this module registers the Node background-check thread with the Solver
-// (`backgroundChecks`); the `bnlab` entry alone checks inline.
-export { startBackgroundCheckThread, prestartBackgroundChecks, backgroundCheckThreadReady } from "./train/background-checks.js";
+// Nothing is registered on import: `enableBackgroundChecks()` lets Solvers in this process
+// (backgroundChecks "auto" or true) check accuracies on a second core; without it they check inline.
+export { enableBackgroundChecks, startBackgroundCheckThread, prestartBackgroundChecks, backgroundCheckThreadReady } from "./train/background-checks.js";
 
 export { specToSvg, svgToPng, renderFigure } from "./report/render.js";
 export type { RenderedFigure } from "./report/render.js";

@@ -8,7 +8,7 @@ import { reproduceConfig, runReproduce } from "../../src/node.js";
 import { defaultJobs } from "../../src/node.js";
 import { resultsJsonText } from "../../src/node.js";
 import { writeReport } from "../../src/node.js";
-import { prestartBackgroundChecks } from "../../src/node.js";
+import { enableBackgroundChecks } from "../../src/node.js";
 import { loadData } from "../data-source.js";
 import { checkOutDir } from "../out-dir.js";
 import { jobsOption, seedOption } from "../options.js";
@@ -57,8 +57,8 @@ export function register(program: Command): void {
     .option("--json", "print results.json to stdout instead of the summary")
     .action(async (flags: ReproduceFlags) => {
       const outDir = checkOutDir(flags.out);
-      // The accuracy-check thread starts while the data loads (BNLAB_BACKGROUND_CHECKS=0: none).
-      prestartBackgroundChecks();
+      // Accuracy checks on a second thread, which starts while the data loads (BNLAB_BACKGROUND_CHECKS=0: none).
+      enableBackgroundChecks();
       const progress = new Progress();
       const loaded = await loadData(flags, flags.seed, progress);
       const jobs = flags.jobs ?? defaultJobs();

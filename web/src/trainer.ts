@@ -5,6 +5,7 @@
  * measured on a fixed probe batch every `probeEvery` iterations.
  */
 import type { TrainingRun } from "../../src/index.js";
+import { netNormalization } from "../../src/index.js";
 import { RandomState } from "../../src/index.js";
 import { Tensor } from "../../src/index.js";
 import { FullyConnectedNet } from "../../src/index.js";
@@ -46,7 +47,7 @@ export function buildRun(data: Dataset, run: RunConfig, onProgress?: (p: SolverP
   const rng = new RandomState(run.seed);
   const net = new FullyConnectedNet({
     hiddenDims: run.hiddenDims,
-    normalization: run.normalization === "none" ? null : run.normalization,
+    normalization: netNormalization(run.normalization),
     weightScale: run.weightScale,
     rng,
   });
