@@ -92,7 +92,7 @@ describe.skipIf(!reachable)("the packed package installed into an empty project"
     for (const f of [
       "package.json", "README.md", "bin/bnlab.js",
       "dist/src/index.js", "dist/src/index.d.ts", "dist/src/index.js.map", "dist/src/node.js", "dist/src/node.d.ts",
-      "dist/src/kernels/wasm-bytes.generated.js", "dist/src/train/check-worker.js", "dist/src/experiments/sweep-worker.js",
+      "dist/src/kernels/wasm-bytes.generated.js", "dist/src/node/check-worker.js", "dist/src/experiments/sweep-worker.js",
       "dist/cli/main.js", "assets/fonts/DejaVuSans.ttf", "assets/fonts/LICENSE-DejaVu.txt", "web/dist/index.html",
     ]) {
       expect(files).toContain(f);
