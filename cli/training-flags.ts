@@ -2,9 +2,8 @@
  * Flags shared by `bnlab train` and `bnlab sweep`: data, solver and output.
  */
 import type { Command } from "commander";
-import { OptionError } from "../src/core/errors.js";
-import { UPDATE_RULE_NAMES, type NormKind } from "../src/core/names.js";
-import type { NetNormOptions } from "../src/models/net-norm.js";
+import { OptionError, UPDATE_RULE_NAMES } from "../src/node.js";
+import type { NetNormOptions, NormKind } from "../src/node.js";
 import type { LoadedData } from "./data-source.js";
 import { intOption, numberOption, seedOption } from "./options.js";
 

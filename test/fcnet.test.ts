@@ -8,8 +8,8 @@ import {
   gradcheckReport,
   numericalModelGradients,
   relError,
-} from "../src/index.js";
-import type { FullyConnectedNetOptions, Normalization } from "../src/index.js";
+} from "../src/node.js";
+import type { FullyConnectedNetOptions, Normalization } from "../src/node.js";
 
 const [N, D, H1, H2, C] = [2, 15, 20, 30, 10];
 

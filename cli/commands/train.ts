@@ -5,12 +5,12 @@
 import { join } from "node:path";
 import type { Command } from "commander";
 import { mkdirSync } from "node:fs";
-import { subsetData, trainNet } from "../../src/experiments/training.js";
-import type { DeepNetResult, NormKind } from "../../src/experiments/types.js";
-import { encodeNonFinite } from "../../src/report/schema.js";
-import { deepNetSpec } from "../../src/report/specs.js";
-import { writeFigure, writeFileAtomic } from "../../src/report/write.js";
-import { enableBackgroundChecks } from "../../src/train/background-checks.js";
+import { subsetData, trainNet } from "../../src/node.js";
+import type { DeepNetResult, NormKind } from "../../src/node.js";
+import { encodeNonFinite } from "../../src/node.js";
+import { deepNetSpec } from "../../src/node.js";
+import { writeFigure, writeFileAtomic } from "../../src/node.js";
+import { enableBackgroundChecks } from "../../src/node.js";
 import { loadData } from "../data-source.js";
 import { checkOutDir } from "../out-dir.js";
 import { NORM_CHOICES, intListOption, normOption, numberOption } from "../options.js";

@@ -21,6 +21,7 @@ export interface ExperimentProgress {
   detail?: string;
 }
 
+/** The progress callback of the experiments (every training iteration of every run). */
 export type ProgressFn = (p: ExperimentProgress) => void;
 
 /** The first `numTrain` training rows and the first `numVal` validation rows (views, no copy). */

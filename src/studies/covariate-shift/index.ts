@@ -48,6 +48,7 @@ export const COVARIATE_SHIFT_QUICK: CovariateShiftOptions = {
   stepSizes: [0.01, 0.1, 1],
 };
 
+/** The "covariate-shift" study (see this module's comment): its options, jobs, measurement and figures. */
 export const covariateShiftStudy: Study<CovariateShiftOptions, ArmJob, ArmResult, CovariateShiftResult> = {
   name: "covariate-shift",
   title: "Internal covariate shift and the loss landscape",
