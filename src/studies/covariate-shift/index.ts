@@ -32,7 +32,7 @@ const { normalizations: _n, ...cell6 } = DEEP_NET_DEFAULTS;
 export const COVARIATE_SHIFT_FULL: CovariateShiftOptions = {
   ...cell6,
   hiddenDims: [...cell6.hiddenDims],
-  arms: ["baseline", "batchnorm"],
+  arms: ["baseline", "batchnorm", "noisy"],
   probeEvery: 5,
   stepSizes: [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1],
   noise: { shift: 0.5, scale: 0.5 },
