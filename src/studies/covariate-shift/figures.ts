@@ -84,7 +84,7 @@ function bandSpec(r: CovariateShiftResult, title: string, subtitle: string, yTit
   const y = { field: "lo", type: "quantitative", title: logY && !log ? `${yTitle} (log)` : yTitle, scale: logY ? { type: "log" } : { zero: false } };
   return {
     $schema: SCHEMA,
-    title: { text: title, subtitle: dropped > 0 ? `${subtitle}; ${dropped} non-finite probes not drawn` : subtitle },
+    title: { text: title, subtitle: [...subtitle.split("; "), ...(dropped > 0 ? [`${dropped} non-finite probes not drawn`] : [])] },
     config: FIGURE_CONFIG,
     width: WIDTH,
     height: 260,

@@ -124,8 +124,9 @@ export function covariateShiftFindings(r: CovariateShiftResult): Finding[] {
         `Noisy batch norm (per-unit shift U(−${r.settings.noise.shift}, ${r.settings.noise.shift}) and scale U(1, ${1 + r.settings.noise.scale}) after each batch-norm layer, drawn afresh at every step) ` +
         `trained ${verdict} batch norm ${despite} ${more} shift of its activations' distributions (a unit's mean moved ${f3(noisy.distShift)} vs ${f3(bn.distShift)} standard deviations between probes, ${times(distRatio)}; ` +
         `the gradient measure ‖G − G′‖/‖G‖ was ${f3(noisy.relShift)} vs ${f3(bn.relShift)}, ${times(shiftRatio)}): ` +
-        `best validation accuracy ${pct(noisy.bestValAcc)} vs ${pct(bn.bestValAcc)} (${Math.abs(gap) <= 0.02 ? "within" : "more than"} 2 points; final ${pct(noisy.finalValAcc)} vs ${pct(bn.finalValAcc)}, final training accuracy ${pct(noisy.finalTrainAcc)} vs ${pct(bn.finalTrainAcc)})${vsBase}.`,
-      values: { distRatio, noisyDistShift: noisy.distShift, bnDistShift: bn.distShift, shiftRatio, noisyRelShift: noisy.relShift, bnRelShift: bn.relShift, noisyBestValAcc: noisy.bestValAcc, bnBestValAcc: bn.bestValAcc, noisyFinalValAcc: noisy.finalValAcc, bnFinalValAcc: bn.finalValAcc },
+        `best validation accuracy ${pct(noisy.bestValAcc)} vs ${pct(bn.bestValAcc)} (${Math.abs(gap) <= 0.02 ? "within" : "more than"} 2 points; final ${pct(noisy.finalValAcc)} vs ${pct(bn.finalValAcc)}, final training accuracy ${pct(noisy.finalTrainAcc)} vs ${pct(bn.finalTrainAcc)})${vsBase}. ` +
+        `Its landscape's median effective β-smoothness was ${f3(noisy.beta)} (batch norm ${f3(bn.beta)}${base ? `, baseline ${f3(base.beta)}` : ""}).`,
+      values: { distRatio, noisyDistShift: noisy.distShift, bnDistShift: bn.distShift, shiftRatio, noisyRelShift: noisy.relShift, bnRelShift: bn.relShift, noisyBeta: noisy.beta, bnBeta: bn.beta, noisyBestValAcc: noisy.bestValAcc, bnBestValAcc: bn.bestValAcc, noisyFinalValAcc: noisy.finalValAcc, bnFinalValAcc: bn.finalValAcc },
     });
   }
 
