@@ -161,6 +161,9 @@ for (const study of STUDIES) {
           expect(await figures.nth(i).locator("path").count()).toBeGreaterThan(3);
         }
         expect(await page.locator("p.finding").count()).toBe(record!.findings.length);
+        const tables = study.tables?.(record!.result) ?? [];
+        expect(await page.locator("section.study table caption").count()).toBe(tables.length);
+        for (const t of tables) expect(await page.locator("section.study tbody").first().innerText()).toContain(t.rows[0]![0]!);
         expect(await page.locator("p.citation").innerText()).toContain(study.citation.title);
         expect(errors).toEqual([]);
         expect(requests).toEqual([]);

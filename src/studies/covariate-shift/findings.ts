@@ -3,7 +3,7 @@
  * sentence's verdict (reduced / increased, smoother / rougher, as well as / worse)
  * follows from the numbers it quotes.
  */
-import type { Finding } from "../study.js";
+import type { Finding, StudyTable } from "../study.js";
 import type { ArmName, ArmResult, CovariateShiftResult } from "./types.js";
 
 /** Display names of the arms. */
@@ -160,4 +160,19 @@ export function covariateShiftFindings(r: CovariateShiftResult): Finding[] {
     out.push({ id: "arms", text: `Measured (no batch-norm/baseline pair to compare): ${lines.join("; ")}.`, values: {} });
   }
   return out;
+}
+
+/** One row per net: the accuracies and the medians the findings quote. */
+export function covariateShiftTables(r: CovariateShiftResult): StudyTable[] {
+  const rows = r.arms.map((a) => {
+    const s = summarizeArm(a);
+    return [ARM_LABELS[a.arm], pct(s.bestValAcc), pct(s.finalValAcc), pct(s.finalTrainAcc), f3(s.relShift), f3(s.cos), f3(s.distShift), f3(s.lossRange), f3(s.gradChange), f3(s.beta)];
+  });
+  return [
+    {
+      caption: `Per net: accuracies, and medians over ${r.arms[0]?.probes.length ?? 0} probes (the gradient measures over layers 2–${r.settings.hiddenDims.length + 1}, the distribution shift over the hidden layers).`,
+      head: ["net", "best val acc", "final val acc", "final train acc", "‖G − G′‖/‖G‖", "cos(G, G′)", "distribution shift (std)", "loss range", "largest ‖Δ∇L‖", "β"],
+      rows,
+    },
+  ];
 }

@@ -10,14 +10,14 @@ import { DEEP_NET_DEFAULTS } from "../../experiments/training.js";
 import type { Dataset } from "../../train/solver.js";
 import type { DataShape, Study, StudyJob } from "../study.js";
 import { covariateShiftFigures } from "./figures.js";
-import { covariateShiftFindings } from "./findings.js";
+import { covariateShiftFindings, covariateShiftTables } from "./findings.js";
 import { ARM_ORDER, armIterations, trainArm } from "./train.js";
 import { covariateShiftOptionsSchema, covariateShiftResultSchema, type ArmName, type ArmResult, type CovariateShiftOptions, type CovariateShiftResult } from "./types.js";
 
 export * from "./types.js";
 export { icsProbe, landscapeProbe, copyOptimConfig, paramLayer, type IcsLayer, type LandscapeProbe, type StreamGuard } from "./probes.js";
 export { trainArm, createArmNet, armIterations, ARM_ORDER, type TrainedArm } from "./train.js";
-export { covariateShiftFindings, summarizeArm, ARM_LABELS, type ArmSummary } from "./findings.js";
+export { covariateShiftFindings, covariateShiftTables, summarizeArm, ARM_LABELS, type ArmSummary } from "./findings.js";
 export { covariateShiftFigures } from "./figures.js";
 
 /** One net of the study. */
@@ -51,7 +51,7 @@ export const COVARIATE_SHIFT_QUICK: CovariateShiftOptions = {
 export const covariateShiftStudy: Study<CovariateShiftOptions, ArmJob, ArmResult, CovariateShiftResult> = {
   name: "covariate-shift",
   title: "Internal covariate shift and the loss landscape",
-  summary: "per-layer internal covariate shift, loss range, gradient predictiveness and β-smoothness of baseline, batch-norm and noisy batch-norm nets (cell 6)",
+  summary: "per-layer internal covariate shift (gradient and distribution measures), loss range, gradient predictiveness and β-smoothness of baseline, batch-norm and noisy batch-norm nets (cell 6)",
   citation: {
     authors: ["Shibani Santurkar", "Dimitris Tsipras", "Andrew Ilyas", "Aleksander Madry"],
     title: "How Does Batch Normalization Help Optimization?",
@@ -77,4 +77,5 @@ export const covariateShiftStudy: Study<CovariateShiftOptions, ArmJob, ArmResult
   },
   figures: covariateShiftFigures,
   findings: covariateShiftFindings,
+  tables: covariateShiftTables,
 };
