@@ -71,7 +71,7 @@ export type { ResultsJson } from "./report/schema.js";
 export { writeReport, writeFigure, writeFileAtomic } from "./report/write.js";
 // Studies of why batch norm works (docs/studies.md); pool.ts and study-write.ts are Node only.
 export { runStudy, studyOptions, dataShape } from "./studies/study.js";
-export type { Study, AnyStudy, StudyJob, StudyRecord, StudyFigure, Finding, Citation, DataShape, RunStudyOptions } from "./studies/study.js";
+export type { Study, AnyStudy, StudyJob, StudyRecord, StudyFigure, StudyTable, Finding, Citation, DataShape, RunStudyOptions } from "./studies/study.js";
 export { STUDIES, STUDY_NAMES, getStudy } from "./studies/registry.js";
 export { toStudyJson, studyJsonText, fromStudyJson, checkStudyResult } from "./studies/json.js";
 export { studyRecordSchema, STUDY_SCHEMA_ID, jsonNum, jsonNums, jsonInt } from "./studies/record-schema.js";
