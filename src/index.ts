@@ -75,7 +75,7 @@ export { resultsSchema, toResultsJson, fromResultsJson, resultsJsonText, encodeN
 export type { ResultsJson } from "./report/schema.js";
 // Studies of why batch norm works (docs/studies.md); the parallel pool and the study report writer are in bnlab/node.
 export { runStudy, studyOptions, dataShape } from "./studies/study.js";
-export type { Study, AnyStudy, StudyJob, StudyRecord, StudyFigure, Finding, Citation, DataShape, RunStudyOptions } from "./studies/study.js";
+export type { Study, AnyStudy, StudyJob, StudyRecord, StudyFigure, StudyTable, Finding, Citation, DataShape, RunStudyOptions } from "./studies/study.js";
 export { STUDIES, STUDY_NAMES, getStudy } from "./studies/registry.js";
 export { toStudyJson, studyJsonText, fromStudyJson, checkStudyResult } from "./studies/json.js";
 export { studyRecordSchema, STUDY_SCHEMA_ID, jsonNum, jsonNums, jsonInt } from "./studies/record-schema.js";
