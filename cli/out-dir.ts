@@ -27,6 +27,8 @@ function kind(path: string): string | null {
  * Returns the absolute path.
  */
 export function checkOutDir(path: string, option = "--out"): string {
+  // NOTE: resolve("") is the current folder; an empty --out (e.g. an unset shell variable) must not write there.
+  if (path.trim() === "") throw outError(option, JSON.stringify(path), "an empty path");
   const abs = resolve(path);
   let existing = abs;
   let firstMissing: string | null = null;

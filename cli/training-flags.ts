@@ -4,7 +4,7 @@
 import type { Command } from "commander";
 import { OptionError } from "../src/core/errors.js";
 import type { LoadedData } from "./data-source.js";
-import { intOption, numberOption, seedOption } from "./options.js";
+import { intOption, numberOption, pathOption, seedOption } from "./options.js";
 
 const UPDATE_RULES = ["sgd", "sgdMomentum", "rmsprop", "adam"];
 
@@ -33,7 +33,7 @@ export interface TrainingFlags {
 /** Adds the shared flags with the notebook's defaults. */
 export function addTrainingFlags(cmd: Command, defaultOut: string): Command {
   return cmd
-    .option("--data <DIR>", "CIFAR-10 folder (default: BNLAB_DATA, the cache, or a download)")
+    .option("--data <DIR>", "CIFAR-10 folder (default: BNLAB_DATA, the cache, or a download)", pathOption("--data"))
     .option("--synthetic", "use generated CIFAR-shaped data instead of CIFAR-10")
     .option("--fallback-synthetic", "when no CIFAR-10 is found or downloadable, warn and use synthetic data")
     .option("--no-download", "do not try to download CIFAR-10 when none is found")
@@ -44,7 +44,7 @@ export function addTrainingFlags(cmd: Command, defaultOut: string): Command {
     .option("--num-train <N>", "training rows used (the first N of the training split)", intOption("--num-train", 1, 1_000_000), 1000)
     .option("--num-val <N>", "validation rows used", intOption("--num-val", 1, 1_000_000), 1000)
     .option("--seed <S>", "seed of the random stream", seedOption, 231)
-    .option("--out <DIR>", "output folder", defaultOut)
+    .option("--out <DIR>", "output folder", pathOption("--out"), defaultOut)
     .option("--json", "print the result as JSON to stdout");
 }
 

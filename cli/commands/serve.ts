@@ -10,6 +10,7 @@ import type { Command } from "commander";
 import pc from "picocolors";
 import { BnlabError, OptionError } from "../../src/core/errors.js";
 import { resolveDataDir } from "../../src/data/locate.js";
+import { pathOption } from "../options.js";
 import { checkListenable, listServedFiles, startServer, type RunningServer } from "../server.js";
 
 /** The repository root: the nearest folder above this file holding web/vite.config.ts. */
@@ -139,7 +140,7 @@ export function register(program: Command): void {
   program
     .command("serve")
     .description("serve the browser playground (127.0.0.1 only unless --host says otherwise)")
-    .option("--data <dir>", "CIFAR-10 folder to offer the page (cifar-10-batches-bin/ or the .bin files)")
+    .option("--data <dir>", "CIFAR-10 folder to offer the page (cifar-10-batches-bin/ or the .bin files)", pathOption("--data"))
     .option("--synthetic", "offer only the synthetic data set")
     .option("--port <n>", "port to listen on (0 picks a free one)", "5173")
     .option("--host <addr>", "address to bind", "127.0.0.1")

@@ -14,6 +14,7 @@ import { encodeNonFinite } from "../../src/report/schema.js";
 import { NORM_LABELS, sweepSpec } from "../../src/report/specs.js";
 import { writeFigure, writeFileAtomic } from "../../src/report/write.js";
 import { loadData } from "../data-source.js";
+import { checkNetFits } from "../net-size.js";
 import { checkOutDir } from "../out-dir.js";
 import { intListOption, intOption, jobsOption, normListOption, numberOption } from "../options.js";
 import { Progress } from "../progress.js";
@@ -41,8 +42,11 @@ export function register(program: Command): void {
   addTrainingFlags(cmd, "./bnlab-sweep").action(async (flags: SweepFlags) => {
     if (flags.minExp > flags.maxExp) throw new OptionError("--min-exp", `at most --max-exp (${flags.maxExp})`, flags.minExp);
     const outDir = checkOutDir(flags.out);
+    const jobs = flags.jobs ?? defaultJobs();
+    const runs = flags.numScales * flags.normalizations.length;
+    checkNetFits("--hidden", flags.hidden, { batchSize: flags.batchSize, copies: Math.min(jobs, runs) });
     const progress = new Progress();
-    const loaded = await loadData(flags, flags.seed, progress);
+    const loaded = await loadData(flags, flags.seed, progress, { numTrain: flags.numTrain, numVal: flags.numVal });
     checkRowFlags(flags, loaded);
     const options = {
       hiddenDims: flags.hidden,
@@ -55,7 +59,6 @@ export function register(program: Command): void {
       weightScales: logspace(flags.minExp, flags.maxExp, flags.numScales),
       normalizations: flags.normalizations,
     };
-    const jobs = flags.jobs ?? defaultJobs();
     progress.log(`bnlab sweep: ${options.weightScales.length} scales × ${options.normalizations.length} on ${loaded.info.description}, ${jobs} job(s)`);
     const sweep = await sweepExperimentParallel(loaded.data, options, flags.seed, jobs, (p) => progress.update(p));
     progress.stop();

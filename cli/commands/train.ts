@@ -12,6 +12,7 @@ import { deepNetSpec } from "../../src/report/specs.js";
 import { writeFigure, writeFileAtomic } from "../../src/report/write.js";
 import { prestartBackgroundChecks } from "../../src/train/background-checks.js";
 import { loadData } from "../data-source.js";
+import { checkNetFits } from "../net-size.js";
 import { checkOutDir } from "../out-dir.js";
 import { intListOption, normOption, numberOption } from "../options.js";
 import { Progress } from "../progress.js";
@@ -32,10 +33,11 @@ export function register(program: Command): void {
     .option("--weight-scale <W>", "standard deviation of the initial weights", numberOption("--weight-scale", 0, 1e3), 2e-2);
   addTrainingFlags(cmd, "./bnlab-train").action(async (flags: TrainFlags) => {
     const outDir = checkOutDir(flags.out);
+    checkNetFits("--hidden", flags.hidden, { batchSize: flags.batchSize });
     // The accuracy-check thread starts while the data loads (BNLAB_BACKGROUND_CHECKS=0: none).
     prestartBackgroundChecks();
     const progress = new Progress();
-    const loaded = await loadData(flags, flags.seed, progress);
+    const loaded = await loadData(flags, flags.seed, progress, { numTrain: flags.numTrain, numVal: flags.numVal });
     checkRowFlags(flags, loaded);
     const data = subsetData(loaded.data, flags.numTrain, flags.numVal);
     const settings = {

@@ -6,10 +6,10 @@
  * running it again starts clean (stale temporaries of dead processes are removed).
  */
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { BnlabError, DataFormatError } from "../core/errors.js";
+import { BnlabError, DataFormatError, OptionError } from "../core/errors.js";
 import { extractSafely } from "./archive.js";
 import { LAYOUTS, findCifar10, loadCifar10At, type Cifar10Kind, type Cifar10Location, type FileCount } from "./cifar10.js";
 import { cacheDir } from "./locate.js";
@@ -169,6 +169,7 @@ export async function downloadCifar10(options: DownloadOptions = {}): Promise<Do
   if (existing !== null && !existing.archive && options.force !== true) {
     return { location: existing, alreadyPresent: true, bytes: 0, files: [] };
   }
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new OptionError("dir", "a folder to install into", `${dir} (a file)`);
   const createdDir = !existsSync(dir);
   mkdirSync(dir, { recursive: true });
   removeStaleTemporaries(dir);
