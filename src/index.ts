@@ -64,4 +64,5 @@ export { specToSvg, svgToPng, renderFigure } from "./report/render.js";
 export { renderReportHtml } from "./report/html.js";
 export { resultsSchema, toResultsJson, fromResultsJson, resultsJsonText, encodeNonFinite, RESULTS_SCHEMA_ID } from "./report/schema.js";
 export type { ResultsJson } from "./report/schema.js";
-export { writeReport, writeFigure, writeFileAtomic } from "./report/write.js";
+export { writeReport, writeFigure, writeFileAtomic, figureFiles, writeReportDir, recoverReportDir, ReportWriteError } from "./report/write.js";
+export type { ReportFile, WriteReportDirOptions } from "./report/write.js";

@@ -2,7 +2,6 @@
  * `bnlab sweep`: the weight-scale sweep of cell 7 with its options; prints a
  * table and the written answer, writes the figure and sweep.json.
  */
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { OptionError } from "../../src/core/errors.js";
@@ -12,7 +11,7 @@ import { logspace, SEED_SCHEME } from "../../src/experiments/sweep.js";
 import type { NormKind } from "../../src/experiments/types.js";
 import { encodeNonFinite } from "../../src/report/schema.js";
 import { NORM_LABELS, sweepSpec } from "../../src/report/specs.js";
-import { writeFigure, writeFileAtomic } from "../../src/report/write.js";
+import { figureFiles, writeReportDir } from "../../src/report/write.js";
 import { loadData } from "../data-source.js";
 import { checkNetFits } from "../net-size.js";
 import { checkOutDir } from "../out-dir.js";
@@ -64,10 +63,9 @@ export function register(program: Command): void {
     progress.stop();
     const hasPair = sweep.normalizations.includes("batchnorm") && sweep.normalizations.includes("none");
     const answer = hasPair ? writeAnswer(null, sweep) : null;
-    mkdirSync(outDir, { recursive: true });
-    const fig = await writeFigure(outDir, "weight-scale-sweep", sweepSpec(sweep));
+    const fig = await figureFiles("weight-scale-sweep", sweepSpec(sweep));
     const json = { dataset: loaded.info, seedScheme: SEED_SCHEME, sweep, answer };
-    writeFileAtomic(join(outDir, "sweep.json"), `${JSON.stringify(encodeNonFinite(json), null, 2)}\n`);
+    writeReportDir(outDir, [...fig.files, { path: "sweep.json", data: `${JSON.stringify(encodeNonFinite(json), null, 2)}\n` }]);
     if (flags.json === true) {
       process.stdout.write(`${JSON.stringify(encodeNonFinite(json), null, 2)}\n`);
       return;

@@ -4,12 +4,11 @@
  */
 import { join } from "node:path";
 import type { Command } from "commander";
-import { mkdirSync } from "node:fs";
 import { subsetData, trainNet } from "../../src/experiments/training.js";
 import type { DeepNetResult, NormKind } from "../../src/experiments/types.js";
 import { encodeNonFinite } from "../../src/report/schema.js";
 import { deepNetSpec } from "../../src/report/specs.js";
-import { writeFigure, writeFileAtomic } from "../../src/report/write.js";
+import { figureFiles, writeReportDir } from "../../src/report/write.js";
 import { prestartBackgroundChecks } from "../../src/train/background-checks.js";
 import { loadData } from "../data-source.js";
 import { checkNetFits } from "../net-size.js";
@@ -53,10 +52,9 @@ export function register(program: Command): void {
     const run = trainNet(data, { ...settings, normalization: flags.normalization, weightScale: flags.weightScale, seed: flags.seed, onProgress: (p) => progress.update(p) });
     progress.stop();
     const result: DeepNetResult = { seed: flags.seed, settings: { ...settings, weightScale: flags.weightScale }, runs: [run] };
-    mkdirSync(outDir, { recursive: true });
-    const fig = await writeFigure(outDir, "train", deepNetSpec(result, `bnlab train: ${flags.normalization}`));
+    const fig = await figureFiles("train", deepNetSpec(result, `bnlab train: ${flags.normalization}`));
     const json = { dataset: loaded.info, ...result };
-    writeFileAtomic(join(outDir, "run.json"), `${JSON.stringify(encodeNonFinite(json), null, 2)}\n`);
+    writeReportDir(outDir, [...fig.files, { path: "run.json", data: `${JSON.stringify(encodeNonFinite(json), null, 2)}\n` }]);
     if (flags.json === true) {
       process.stdout.write(`${JSON.stringify(encodeNonFinite(json), null, 2)}\n`);
       return;

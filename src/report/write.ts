@@ -1,16 +1,19 @@
 /**
  * Writes a run's output folder: figures/*.svg and *.png, results.json and
- * report.html. Every file is written to a temporary name and renamed, so a
- * reader never sees half a file.
+ * report.html. Everything is rendered first, then the folder is written whole
+ * or not at all (`writeReportDir`, src/report/report-dir.ts).
  */
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
 import type { ReproduceResults } from "../experiments/types.js";
 import { renderReportHtml } from "./html.js";
 import { renderFigure } from "./render.js";
+import { writeReportDir, type ReportFile, type WriteReportDirOptions } from "./report-dir.js";
 import { resultsJsonText } from "./schema.js";
 import { batchSizeSpec, deepNetSpec, sweepSpec } from "./specs.js";
+
+export { ReportWriteError, recoverReportDir, writeReportDir, type ReportFile, type WriteReportDirOptions } from "./report-dir.js";
 
 /** Writes `data` to `path` atomically (temporary file in the same folder, then rename). */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
@@ -19,15 +22,31 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   renameSync(tmp, path);
 }
 
-/** Renders one spec and writes `figures/<file>.svg` and `.png` under `outDir`; returns the relative paths and the SVG. */
-export async function writeFigure(outDir: string, file: string, spec: TopLevelSpec): Promise<{ svg: string; png: string; svgText: string }> {
-  mkdirSync(join(outDir, "figures"), { recursive: true });
+/** A rendered figure: the two report files (`figures/<file>.svg` and `.png`) and the SVG text. */
+export interface FigureFiles {
+  svg: string;
+  png: string;
+  svgText: string;
+  files: ReportFile[];
+}
+
+/** Renders one spec into the files `figures/<file>.svg` and `.png` of a report folder (not written yet). */
+export async function figureFiles(file: string, spec: TopLevelSpec): Promise<FigureFiles> {
   const fig = await renderFigure(spec);
   const svg = `figures/${file}.svg`;
   const png = `figures/${file}.png`;
-  writeFileAtomic(join(outDir, svg), fig.svg);
-  writeFileAtomic(join(outDir, png), fig.png);
-  return { svg, png, svgText: fig.svg };
+  return { svg, png, svgText: fig.svg, files: [{ path: svg, data: fig.svg }, { path: png, data: fig.png }] };
+}
+
+/**
+ * Renders one spec and writes `figures/<file>.svg` and `.png` into the report folder
+ * `outDir` (whole or not at all, keeping the folder's other files); returns the
+ * relative paths and the SVG.
+ */
+export async function writeFigure(outDir: string, file: string, spec: TopLevelSpec): Promise<{ svg: string; png: string; svgText: string }> {
+  const fig = await figureFiles(file, spec);
+  writeReportDir(outDir, fig.files);
+  return { svg: fig.svg, png: fig.png, svgText: fig.svgText };
 }
 
 /** Paths written by `writeReport`, absolute. */
@@ -40,10 +59,10 @@ export interface WrittenReport {
 
 /**
  * Draws the figures of `results`, fills in `results.figures`, and writes
- * results.json and report.html into `outDir` (created if needed).
+ * results.json, report.html and figures/ as the folder `outDir`, whole or not
+ * at all (a `ReportWriteError` leaves an existing report as it was).
  */
-export async function writeReport(outDir: string, results: ReproduceResults): Promise<WrittenReport> {
-  mkdirSync(outDir, { recursive: true });
+export async function writeReport(outDir: string, results: ReproduceResults, options: WriteReportDirOptions = {}): Promise<WrittenReport> {
   const specs: [string, string, TopLevelSpec][] = [
     ["deepNet", "deep-net", deepNetSpec(results.cells.deepNet)],
     ["sweep", "weight-scale-sweep", sweepSpec(results.cells.sweep)],
@@ -52,18 +71,18 @@ export async function writeReport(outDir: string, results: ReproduceResults): Pr
   const t0 = performance.now();
   const svgs: Record<string, string> = {};
   const figures: Record<string, { svg: string; png: string }> = {};
+  const files: ReportFile[] = [];
   for (const [name, file, spec] of specs) {
-    const f = await writeFigure(outDir, file, spec);
+    const f = await figureFiles(file, spec);
     svgs[name] = f.svgText;
     figures[name] = { svg: f.svg, png: f.png };
+    files.push(...f.files);
   }
   results.figures = figures;
   results.timings.figures = (performance.now() - t0) / 1000;
-  const resultsJson = join(outDir, "results.json");
-  const reportHtml = join(outDir, "report.html");
-  writeFileAtomic(resultsJson, resultsJsonText(results));
-  writeFileAtomic(reportHtml, renderReportHtml(results, svgs));
+  files.push({ path: "results.json", data: resultsJsonText(results) }, { path: "report.html", data: renderReportHtml(results, svgs) });
+  writeReportDir(outDir, files, options);
   const abs: Record<string, { svg: string; png: string }> = {};
   for (const [k, v] of Object.entries(figures)) abs[k] = { svg: join(outDir, v.svg), png: join(outDir, v.png) };
-  return { outDir, resultsJson, reportHtml, figures: abs };
+  return { outDir, resultsJson: join(outDir, "results.json"), reportHtml: join(outDir, "report.html"), figures: abs };
 }
