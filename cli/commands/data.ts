@@ -63,6 +63,13 @@ function progressPrinter(): { onProgress: (p: DownloadProgress) => void; stop: (
       bar.update(value, { phase: "downloading" });
       return;
     }
+    if (p.phase === "retry" && p.retry !== undefined) {
+      stop();
+      phase = p.phase;
+      const what = p.received > 0 ? `resuming from ${(p.received / MB).toFixed(1)} MB` : "starting over";
+      process.stderr.write(`  transfer cut off; ${what} in ${(p.retry.delayMs / 1000).toFixed(0)} s (retry ${p.retry.attempt})\n`);
+      return;
+    }
     if (p.phase !== phase) {
       stop();
       phase = p.phase;
