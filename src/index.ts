@@ -62,7 +62,7 @@ export type * from "./experiments/types.js";
 export { deepNetSpec, sweepSpec, batchSizeSpec, NORM_LABELS, FIGURE_FONT } from "./report/specs.js";
 export { specToSvg, svgToPng, renderFigure } from "./report/render.js";
 export { renderReportHtml } from "./report/html.js";
-export { resultsSchema, toResultsJson, fromResultsJson, resultsJsonText, encodeNonFinite, RESULTS_SCHEMA_ID } from "./report/schema.js";
+export { resultsSchema, toResultsJson, fromResultsJson, parseResultsJson, resultsJsonText, encodeNonFinite, RESULTS_SCHEMA_ID } from "./report/schema.js";
 export type { ResultsJson } from "./report/schema.js";
 export { writeReport, writeFigure, writeFileAtomic, figureFiles, writeReportDir, recoverReportDir, ReportWriteError } from "./report/write.js";
 export type { ReportFile, WriteReportDirOptions } from "./report/write.js";
