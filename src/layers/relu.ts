@@ -1,6 +1,12 @@
 /**
  * The rectified linear unit, elementwise: out = max(0, x). On the WebAssembly kernel
- * paths the loops run as branch-free SIMD masks (asm/relu.ts, the same bits).
+ * paths the loops run as branch-free SIMD (asm/relu.ts, the same bits).
+ *
+ * NOTE: NaN semantics are numpy's. The assignment's `np.maximum(0, x)` keeps a NaN
+ * (and -0), so a diverged activation stays NaN and the loss shows the divergence;
+ * `x < 0 ? 0 : x` is exactly that (a comparison with NaN is false). The backward
+ * pass is `dout * (x > 0)`: a product, so NaN or ±Infinity in dout where x <= 0
+ * gives NaN, and a negative dout gives -0, as in numpy.
  */
 import { Tensor } from "../core/tensor.js";
 import type { FloatArray } from "../core/tensor.js";
@@ -23,7 +29,7 @@ export function reluForward(x: Tensor, outBuffer?: FloatArray): { out: Tensor; c
   const out = outputBuffer("reluForward", "out", outBuffer, xd.length, xd);
   const k = reluKernel(xd.length);
   if (k !== null) k.forward(xd, out);
-  else for (let i = 0; i < xd.length; i++) out[i] = xd[i]! > 0 ? xd[i]! : 0;
+  else for (let i = 0; i < xd.length; i++) out[i] = xd[i]! < 0 ? 0 : xd[i]!;
   return { out: new Tensor(out, x.shape), cache: { x } };
 }
 
@@ -44,6 +50,6 @@ export function reluBackward(dout: Tensor, cache: ReluCache, dxBuffer?: FloatArr
   // straddling a kink (|x| < h) can disagree with this; they do not test it.
   const k = reluKernel(xd.length);
   if (k !== null) k.backward(xd, dd, dx);
-  else for (let i = 0; i < xd.length; i++) dx[i] = xd[i]! > 0 ? dd[i]! : 0;
+  else for (let i = 0; i < xd.length; i++) dx[i] = dd[i]! * (xd[i]! > 0 ? 1 : 0);
   return { dx: new Tensor(dx, cache.x.shape) };
 }
