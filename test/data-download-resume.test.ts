@@ -182,6 +182,16 @@ describe("resuming a cut download", () => {
     expect(count("/gone.tar.gz")).toBe(2);
   });
 
+  it("a server that cannot be reached at all fails at once (an offline machine is not kept waiting)", async () => {
+    const retries: DownloadProgress[] = [];
+    const err = await failure(
+      downloadCifar10({ dir: join(tmp, "unreachable"), url: "http://127.0.0.1:1/x.tar.gz", md5, retryDelayMs: 60_000, onProgress: (p) => void (p.phase === "retry" && retries.push(p)) }),
+    );
+    expect(err).toBeInstanceOf(DownloadError);
+    expect(err.message).toMatch(/cannot connect/);
+    expect(retries).toEqual([]);
+  });
+
   it("an abort during the pause stops at once, without another request", async () => {
     const dir = join(tmp, "abort-pause");
     const abort = new AbortController();

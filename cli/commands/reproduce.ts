@@ -77,8 +77,9 @@ export function register(program: Command): void {
         onProgress: (p) => progress.update(p),
         onCell: (ev) => progress.cell(CELL_TITLES[ev.cell] ?? ev.cell, ev.phase, ev.seconds),
       });
-      const written = await writeReport(outDir, results);
+      // The bar stops first, so that an error writing the report is a line of its own.
       progress.stop();
+      const written = await writeReport(outDir, results);
       if (flags.json === true) {
         process.stdout.write(resultsJsonText(results));
         process.stderr.write(`report: ${written.reportHtml}\n`);

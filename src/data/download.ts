@@ -172,6 +172,8 @@ async function fetchToFile(
   let resumed = false;
   /** The first response's validator, so a resumed range comes from the same file (If-Range). */
   let validator: string | null = null;
+  /** Whether any request got an answer: until one does, a failed connection is not retried. */
+  let answered = false;
   const restart = async (): Promise<void> => {
     await out.truncate(0);
     received = 0;
@@ -205,8 +207,11 @@ async function fetchToFile(
       try {
         res = await fetchImpl(url, { signal: abort.signal, headers });
       } catch (err) {
-        throw new AttemptFailed(new DownloadError(url, `cannot connect (${causeOf(err)})`), !userAborted());
+        // NOTE: an offline machine (no route, no DNS) fails here at once; retrying only delays the
+        // CLI's fallback. A connection lost after the server has answered is worth retrying.
+        throw new AttemptFailed(new DownloadError(url, `cannot connect (${causeOf(err)})`), answered && !userAborted());
       }
+      answered = true;
       if (res.status === 416 && received > 0) {
         // NOTE: "range not satisfiable" after a cut means the file changed or the offset is off: start over.
         await res.body?.cancel();
