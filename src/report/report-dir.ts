@@ -17,7 +17,7 @@
  * `ReportWriteError` line naming the folder and the problem.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, rmdirSync, statSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { BnlabError } from "../core/errors.js";
 
@@ -224,6 +224,4 @@ export function writeReportDir(dir: string, files: readonly ReportFile[], option
       throw new ReportWriteError(target, `the report was written, but the folder's other files could not all be moved back from ${backup}: ${describe(err)}`);
     }
   }
-  // An empty old folder left by nothing: make sure no staging remains.
-  if (existsSync(staging)) rmdirSync(staging);
 }
