@@ -7,10 +7,11 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  FullyConnectedNet, RandomState, Tensor, WASM_MIN_RELU, availableKernelPaths, batchnormForward, createRunningStats, getKernelPath,
+  FullyConnectedNet, RandomState, Tensor, availableKernelPaths, batchnormForward, createRunningStats, getKernelPath,
   reluBackward, reluForward, setKernelPath, softmaxLoss,
 } from "../src/index.js";
 import type { FloatArray } from "../src/index.js";
+import { WASM_MIN_RELU } from "../src/kernels/index.js";
 
 const initialPath = getKernelPath();
 afterAll(() => setKernelPath(initialPath));

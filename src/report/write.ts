@@ -12,6 +12,9 @@ import { renderFigure } from "./render.js";
 import { writeReportDir, type ReportFile, type WriteReportDirOptions } from "./report-dir.js";
 import { resultsJsonText } from "./schema.js";
 import { batchSizeSpec, deepNetSpec, sweepSpec } from "./specs.js";
+import { getStudy } from "../studies/registry.js";
+import type { AnyStudy, StudyRecord } from "../studies/study.js";
+import { studySectionHtml, type StudyFigureHtml } from "./study-html.js";
 
 export { ReportWriteError, recoverReportDir, writeReportDir, type ReportFile, type WriteReportDirOptions } from "./report-dir.js";
 
@@ -49,6 +52,29 @@ export async function writeFigure(outDir: string, file: string, spec: TopLevelSp
   return { svg: fig.svg, png: fig.png, svgText: fig.svgText };
 }
 
+/**
+ * Renders the study's figures as report files `figures/<prefix><name>.svg|png`
+ * (written by the caller's `writeReportDir`), fills in `record.figures` and returns
+ * them for the HTML.
+ */
+export async function studyFigureFiles(study: AnyStudy, record: StudyRecord, prefix = ""): Promise<{ html: StudyFigureHtml[]; files: ReportFile[] }> {
+  const html: StudyFigureHtml[] = [];
+  const files: ReportFile[] = [];
+  for (const f of study.figures(record.result)) {
+    const w = await figureFiles(`${prefix}${f.name}`, f.spec);
+    record.figures[f.name] = { svg: w.svg, png: w.png };
+    html.push({ name: f.name, caption: f.caption, svg: w.svgText, files: { svg: w.svg, png: w.png } });
+    files.push(...w.files);
+  }
+  return { html, files };
+}
+
+/** The section of a study in the notebook's report, and its figure files (prefixed with the study's name). */
+export async function studyReportSection(study: AnyStudy, record: StudyRecord): Promise<{ html: string; files: ReportFile[] }> {
+  const figures = await studyFigureFiles(study, record, `${study.name}-`);
+  return { html: studySectionHtml(record, study.summary, figures.html, 2), files: figures.files };
+}
+
 /** Paths written by `writeReport`, absolute. */
 export interface WrittenReport {
   outDir: string;
@@ -79,8 +105,15 @@ export async function writeReport(outDir: string, results: ReproduceResults, opt
     files.push(...f.files);
   }
   results.figures = figures;
+  // The studies of --extended: figures prefixed with the study's name, one section each.
+  const sections: string[] = [];
+  for (const record of results.studies ?? []) {
+    const section = await studyReportSection(getStudy(record.study), record);
+    sections.push(section.html);
+    files.push(...section.files);
+  }
   results.timings.figures = (performance.now() - t0) / 1000;
-  files.push({ path: "results.json", data: resultsJsonText(results) }, { path: "report.html", data: renderReportHtml(results, svgs) });
+  files.push({ path: "results.json", data: resultsJsonText(results) }, { path: "report.html", data: renderReportHtml(results, svgs, sections) });
   writeReportDir(outDir, files, options);
   const abs: Record<string, { svg: string; png: string }> = {};
   for (const [k, v] of Object.entries(figures)) abs[k] = { svg: join(outDir, v.svg), png: join(outDir, v.png) };
