@@ -19,6 +19,10 @@ import { parseResultsJson, resultsJsonText, toResultsJson } from "../src/report/
 import { DEFAULTS, FIELDS, parseSettings, settingsToQuery, type Settings } from "../web/src/state.js";
 import { CLASS_NAMES, binaryBatch, pickleBatch, pickleMeta, randomImages, tarEntry } from "../test/fixtures/data/make.js";
 import { makeResults } from "../test/report-helpers.js";
+import { syntheticCifar } from "../src/data/synthetic.js";
+import { COVARIATE_SHIFT_QUICK, covariateShiftStudy } from "../src/studies/covariate-shift/index.js";
+import { parseStudyJson, studyJsonText, toStudyJson } from "../src/studies/json.js";
+import { runStudy } from "../src/studies/study.js";
 import { mutateBytes, mutateText, pick, type Rng } from "./fuzz-mutate.js";
 
 /** A parsed result that breaks the parser's own promise (a wrong answer, not an error). */
@@ -204,6 +208,32 @@ function resultsJsonTarget(): FuzzTarget {
   };
 }
 
+/**
+ * A study's results.json (`bnlab study`): the envelope and the covariate-shift
+ * study's own result schema, seeded with a tiny real run of the study.
+ */
+function studyJsonTarget(): FuzzTarget {
+  let text = "";
+  let tree: unknown = null;
+  return {
+    name: "study-json",
+    setup() {
+      const data = syntheticCifar({ numTrain: 40, numVal: 20, numTest: 10, seed: 1 });
+      const options = { ...COVARIATE_SHIFT_QUICK, hiddenDims: [6, 6], numTrain: 40, numVal: 20, numEpochs: 1, batchSize: 20, probeEvery: 1, stepSizes: [0.1] };
+      const dataset = { source: "synthetic" as const, dir: null, description: "fuzz seed", numTrain: 40, numVal: 20, numTest: 10, warning: null };
+      const record = runStudy(covariateShiftStudy, { data, dataset, seed: 1, options, version: "fuzz", kernelPath: "ts" });
+      text = studyJsonText(record, covariateShiftStudy);
+      tree = JSON.parse(text);
+    },
+    generate: (rng) => enc.encode(rng() < 0.6 ? JSON.stringify(mutateJson(rng, tree)) : mutateText(rng, text)),
+    run: (input) =>
+      refusing(() => {
+        const r = parseStudyJson(dec.decode(input), covariateShiftStudy);
+        toStudyJson(r, covariateShiftStudy); // what is accepted encodes again
+      }),
+  };
+}
+
 /** The playground's URL parameters: parseSettings never throws and only ever returns settings in range. */
 function urlParamsTarget(): FuzzTarget {
   const VALUES = ["", "0", "-0", "1", "5", "12", "13", "1024", "0x10", "1e3", " 5", "5 ", "+5", "NaN", "Infinity", "-1", "1.5", "%", "%ZZ", "%00", "batchnorm", "none", "adam", "wasm-simd", "file", "sweep", "\u00e9", "4294967295", "4294967296"];
@@ -342,5 +372,5 @@ function rawRequest(port: number, request: string): Promise<string> {
  * with a small valid checkpoint, and docs/fuzzing.md's table.
  */
 export function fuzzTargets(): FuzzTarget[] {
-  return [binaryBatchTarget, binaryMetaTarget, pickleBatchTarget, pickleMetaTarget, archiveTarget(), resultsJsonTarget(), urlParamsTarget(), serverPathTarget()];
+  return [binaryBatchTarget, binaryMetaTarget, pickleBatchTarget, pickleMetaTarget, archiveTarget(), resultsJsonTarget(), studyJsonTarget(), urlParamsTarget(), serverPathTarget()];
 }

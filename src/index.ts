@@ -68,7 +68,7 @@ export type { ReportFile, WriteReportDirOptions } from "./report/write.js";
 export { runStudy, studyOptions, dataShape } from "./studies/study.js";
 export type { Study, AnyStudy, StudyJob, StudyRecord, StudyFigure, Finding, Citation, DataShape, RunStudyOptions } from "./studies/study.js";
 export { STUDIES, STUDY_NAMES, getStudy } from "./studies/registry.js";
-export { toStudyJson, studyJsonText, fromStudyJson, checkStudyResult } from "./studies/json.js";
+export { toStudyJson, studyJsonText, fromStudyJson, parseStudyJson, checkStudyResult } from "./studies/json.js";
 export { studyRecordSchema, STUDY_SCHEMA_ID, jsonNum, jsonNums, jsonInt } from "./studies/record-schema.js";
 export { runStudyParallel } from "./studies/pool.js";
 export { covariateShiftStudy, icsProbe, landscapeProbe, trainArm, COVARIATE_SHIFT_FULL, COVARIATE_SHIFT_QUICK } from "./studies/covariate-shift/index.js";

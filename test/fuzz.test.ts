@@ -26,7 +26,7 @@ describe("fuzzing", () => {
     expect(Object.keys(r.byTarget)).toEqual(names);
     for (const name of names) {
       const c = r.byTarget[name]!;
-      expect(c.inputs, name).toBe(250);
+      expect(c.inputs, name).toBeGreaterThanOrEqual(Math.floor(2000 / names.length));
       // Each target's mutations reach past the first check (some parse) and are refused too.
       expect(c.parsed, `${name} parsed`).toBeGreaterThan(0);
       expect(c.refused, `${name} refused`).toBeGreaterThan(0);
