@@ -2,7 +2,6 @@
  * `bnlab sweep`: the weight-scale sweep of cell 7 with its options; prints a
  * table and the written answer, writes the figure and sweep.json.
  */
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { OptionError } from "../../src/node.js";
@@ -12,9 +11,10 @@ import { logspace, SEED_SCHEME } from "../../src/node.js";
 import type { NormKind } from "../../src/node.js";
 import { encodeNonFinite } from "../../src/node.js";
 import { NORM_LABELS, sweepSpec } from "../../src/node.js";
-import { writeFigure, writeFileAtomic } from "../../src/node.js";
+import { figureFiles, writeReportDir } from "../../src/node.js";
 import { enableBackgroundChecks } from "../../src/node.js";
 import { loadData } from "../data-source.js";
+import { checkNetFits } from "../net-size.js";
 import { checkOutDir } from "../out-dir.js";
 import { NORM_CHOICES, intListOption, intOption, jobsOption, normListOption, numberOption } from "../options.js";
 import { Progress } from "../progress.js";
@@ -43,10 +43,13 @@ export function register(program: Command): void {
     if (flags.minExp > flags.maxExp) throw new OptionError("--min-exp", `at most --max-exp (${flags.maxExp})`, flags.minExp);
     const outDir = checkOutDir(flags.out);
     const normOptions = normOptionsFromFlags(flags, flags.normalizations, flags.hidden);
+    const jobs = flags.jobs ?? defaultJobs();
+    const runs = flags.numScales * flags.normalizations.length;
+    checkNetFits("--hidden", flags.hidden, { batchSize: flags.batchSize, copies: Math.min(jobs, runs) });
     // The job on this thread checks on a second one (the worker jobs check inline: they fill the cores).
     enableBackgroundChecks();
     const progress = new Progress();
-    const loaded = await loadData(flags, flags.seed, progress);
+    const loaded = await loadData(flags, flags.seed, progress, { numTrain: flags.numTrain, numVal: flags.numVal });
     checkRowFlags(flags, loaded);
     const options = {
       hiddenDims: flags.hidden,
@@ -60,16 +63,14 @@ export function register(program: Command): void {
       weightScales: logspace(flags.minExp, flags.maxExp, flags.numScales),
       normalizations: flags.normalizations,
     };
-    const jobs = flags.jobs ?? defaultJobs();
     progress.log(`bnlab sweep: ${options.weightScales.length} scales × ${options.normalizations.length} on ${loaded.info.description}, ${jobs} job(s)`);
     const sweep = await sweepExperimentParallel(loaded.data, options, flags.seed, jobs, (p) => progress.update(p));
     progress.stop();
     const hasPair = sweep.normalizations.includes("batchnorm") && sweep.normalizations.includes("none");
     const answer = hasPair ? writeAnswer(null, sweep) : null;
-    mkdirSync(outDir, { recursive: true });
-    const fig = await writeFigure(outDir, "weight-scale-sweep", sweepSpec(sweep));
+    const fig = await figureFiles("weight-scale-sweep", sweepSpec(sweep));
     const json = { dataset: loaded.info, seedScheme: SEED_SCHEME, sweep, answer };
-    writeFileAtomic(join(outDir, "sweep.json"), `${JSON.stringify(encodeNonFinite(json), null, 2)}\n`);
+    writeReportDir(outDir, [...fig.files, { path: "sweep.json", data: `${JSON.stringify(encodeNonFinite(json), null, 2)}\n` }]);
     if (flags.json === true) {
       process.stdout.write(`${JSON.stringify(encodeNonFinite(json), null, 2)}\n`);
       return;
