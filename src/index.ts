@@ -23,7 +23,7 @@ export {
 } from "./gradcheck/index.js";
 export type { GradcheckEntry, GradcheckTolerance } from "./gradcheck/index.js";
 export { FullyConnectedNet } from "./models/fc-net.js";
-export type { FullyConnectedNetOptions, Normalization } from "./models/fc-net.js";
+export type { FullyConnectedNetOptions, NetLayerImpls, Normalization } from "./models/fc-net.js";
 export type { Model, ModelSnapshot } from "./models/model.js";
 export { sgd, sgdMomentum, rmsprop, adam, getUpdateRule, validateOptimConfig, UPDATE_RULE_DEFAULTS, UPDATE_RULE_NAMES } from "./optim/index.js";
 export { optimF32Reference } from "./optim/float32.js";

@@ -13,8 +13,9 @@ import { Tensor, allocFloat, shapeSize } from "../core/tensor.js";
 import type { DType, FloatArray, Labels } from "../core/tensor.js";
 import { affineBackward, affineForward, affineParamBackward } from "../layers/affine.js";
 import type { AffineCache, AffineParamBuffers } from "../layers/affine.js";
-import { createRunningStats } from "../layers/batchnorm.js";
+import { batchnormBackwardAlt, batchnormForward, createRunningStats } from "../layers/batchnorm.js";
 import type { RunningStats } from "../layers/batchnorm.js";
+import { layernormBackward, layernormForward } from "../layers/layernorm.js";
 import { dropoutBackward, dropoutForward } from "../layers/dropout.js";
 import { allFiniteKernel, gemmComputesEveryProduct } from "../kernels/index.js";
 import type { DropoutCache } from "../layers/dropout.js";
@@ -27,6 +28,18 @@ import type { LossOptions, Model, ModelSnapshot } from "./model.js";
 
 /** The normalization inserted before each hidden ReLU. */
 export type Normalization = "batchnorm" | "layernorm" | null;
+
+/**
+ * Normalization layers a net may run instead of bnlab's own (the exercise's hook:
+ * a learner's implementations, with bnlab's public signatures).
+ */
+export interface NetLayerImpls {
+  batchnormForward: typeof batchnormForward;
+  /** The batch-norm backward the net uses (bnlab's own: the closed form). */
+  batchnormBackward: typeof batchnormBackwardAlt;
+  layernormForward: typeof layernormForward;
+  layernormBackward: typeof layernormBackward;
+}
 
 /** Options of `FullyConnectedNet` (defaults as in the assignment). */
 export interface FullyConnectedNetOptions {
@@ -50,6 +63,11 @@ export interface FullyConnectedNetOptions {
   seed?: number;
   /** The stream to draw from instead (wins over `seed`). */
   rng?: RandomState;
+  /**
+   * Replacements for bnlab's normalization layers (each absent one falls back to
+   * bnlab's). They are called with bnlab's public arguments only (no workspace buffers).
+   */
+  layers?: Partial<NetLayerImpls>;
 }
 
 /** One affine layer and, for a hidden layer with normalization, its scale, shift and statistics. */
@@ -137,12 +155,16 @@ export class FullyConnectedNet implements Model {
    * Test mode treats rows independently (batch norm uses the running statistics, dropout
    * is the identity, layer norm is per row), and no kernel's per-element arithmetic
    * depends on the number of rows (test/kernels.test.ts checks gemm for every path):
-   * the Solver may score many rows per call.
+   * the Solver may score many rows per call. Not claimed for a net with given `layers`.
    */
-  readonly rowwiseScores = true;
+  readonly rowwiseScores: boolean;
+  /** Whether the `layers` option replaced some of bnlab's normalization layers (such a net checks accuracy inline). */
+  readonly customLayers: boolean;
   /** The model's random stream: weights were drawn from it; dropout masks are. */
   readonly rng: RandomState;
   private readonly layers: readonly Layer[];
+  /** The `layers` option (null: bnlab's own normalization layers, with workspace buffers). */
+  private readonly layerImpls: Partial<NetLayerImpls> | null;
   private readonly workspaces = new Map<number, Workspace>();
   /** The gradients of `loss(X, y, { reuseGradients: true })` (created on first use), in the order of `params`. */
   private ownGrads: Map<string, Tensor> | null = null;
@@ -182,6 +204,9 @@ export class FullyConnectedNet implements Model {
     this.dropoutKeepRatio = keep;
     this.reg = reg;
     this.rng = o.rng ?? (o.seed !== undefined ? new RandomState(o.seed) : new RandomState());
+    this.layerImpls = o.layers !== undefined && Object.keys(o.layers).length > 0 ? { ...o.layers } : null;
+    this.customLayers = this.layerImpls !== null;
+    this.rowwiseScores = !this.customLayers;
 
     // NOTE: only the weights draw from the stream, layer by layer, so the
     // weights equal numpy's `weight_scale * np.random.randn(d_in, d_out)` for the same seed.
@@ -269,7 +294,7 @@ export class FullyConnectedNet implements Model {
       if (c.dropout) dh = dropoutBackward(dh, c.dropout).dx;
       let da = reluBackward(dh, c.relu, ws.get(`drelu${i}`, size)).dx;
       if (c.norm && layer.norm) {
-        const n = normBackward(da, c.norm, ws.get(`dnorm${i}`, size));
+        const n = this.layerImpls === null ? normBackward(da, c.norm, ws.get(`dnorm${i}`, size)) : this.givenNormBackward(da, c.norm);
         if (own !== null) {
           // The norm layers return new (D-sized) arrays: copied into the model's own.
           own.get(layer.names.gamma)!.data.set(n.dgamma.data);
@@ -391,7 +416,7 @@ export class FullyConnectedNet implements Model {
             ? { kind: "batchnorm", param: { mode, running: layer.norm.running } }
             : { kind: "layernorm" };
         const bufs = { out: ws.get(`norm${i}`, size), xhat: ws.get(`xhat${i}`, size), xmu: ws.get(`xmu${i}`, size) };
-        const n = normForward(z, layer.norm.gamma, layer.norm.beta, spec, bufs);
+        const n = this.layerImpls === null ? normForward(z, layer.norm.gamma, layer.norm.beta, spec, bufs) : this.givenNormForward(z, layer.norm.gamma, layer.norm.beta, spec);
         z = n.out;
         norm = n.cache;
       }
@@ -408,6 +433,23 @@ export class FullyConnectedNet implements Model {
     const last = this.layers[L - 1]!;
     const top = affineForward(h, last.W, last.b, scoresInWorkspace ? ws.get("scores", N * this.numClasses) : undefined);
     return { scores: top.out, caches: { hidden, last: top.cache } };
+  }
+
+  /** normForward with the `layers` option's functions where given (no buffers: the caller's code owns its outputs). */
+  private givenNormForward(x: Tensor, gamma: Tensor, beta: Tensor, spec: NormSpec): { out: Tensor; cache: NormCache } {
+    const L = this.layerImpls!;
+    if (spec.kind === "batchnorm") {
+      const n = (L.batchnormForward ?? batchnormForward)(x, gamma, beta, spec.param);
+      return { out: n.out, cache: { kind: "batchnorm", cache: n.cache } };
+    }
+    const n = (L.layernormForward ?? layernormForward)(x, gamma, beta, spec.param ?? {});
+    return { out: n.out, cache: { kind: "layernorm", cache: n.cache } };
+  }
+
+  /** normBackward with the `layers` option's functions where given. */
+  private givenNormBackward(dout: Tensor, c: NormCache): { dx: Tensor; dgamma: Tensor; dbeta: Tensor } {
+    const L = this.layerImpls!;
+    return c.kind === "batchnorm" ? (L.batchnormBackward ?? batchnormBackwardAlt)(dout, c.cache) : (L.layernormBackward ?? layernormBackward)(dout, c.cache);
   }
 
   /** The workspace for batch size N (the least recently created one is dropped past MAX_WORKSPACES). */

@@ -71,6 +71,8 @@ function drain(t: CheckThread): void {
 /** The options that rebuild `model` (a plain FullyConnectedNet) in the worker; null for any other model. */
 function netSpec(model: Model): FullyConnectedNetOptions | null {
   if (!(model instanceof FullyConnectedNet) || Object.getPrototypeOf(model) !== FullyConnectedNet.prototype) return null;
+  // NOTE: the worker could not rebuild functions given through `layers` (a learner's code).
+  if (model.customLayers) return null;
   return {
     hiddenDims: [...model.hiddenDims],
     inputDim: model.inputDim,
