@@ -227,9 +227,15 @@ export function backwardCompare(seed = DEFAULT_SEED, options: BackwardCompareOpt
  * Cell 5: draws X = randn(N, D) and y = randint(C, size=N), then for reg = 0 and
  * 3.14 builds the batch-norm net from the same stream (its weights are the next
  * draws) and checks every parameter's gradient numerically, in float64.
- * `layers` replaces the net's batch norm (a learner's, in the exercise).
+ * `layers` replaces the net's batch norm (a learner's, in the exercise);
+ * `onGradient` sees each numerical and analytic gradient.
  */
-export function netGradcheck(seed = DEFAULT_SEED, regs: readonly number[] = [0, 3.14], layers?: Partial<NetLayerImpls>): NetGradcheckResult {
+export function netGradcheck(
+  seed = DEFAULT_SEED,
+  regs: readonly number[] = [0, 3.14],
+  layers?: Partial<NetLayerImpls>,
+  onGradient?: (reg: number, name: string, numeric: Tensor, analytic: Tensor) => void,
+): NetGradcheckResult {
   const shape = { N: 2, D: 15, H1: 20, H2: 30, C: 10 };
   const weightScale = 5e-2;
   const rng = new RandomState(seed);
@@ -252,6 +258,7 @@ export function netGradcheck(seed = DEFAULT_SEED, regs: readonly number[] = [0, 
     const names = [...grads.keys()].sort();
     const errors = names.map((name) => {
       const num = evalNumericalGradient(f, model.params.get(name)!, 1e-5);
+      onGradient?.(reg, name, num, grads.get(name)!);
       return { name, relError: relError(num, grads.get(name)!) };
     });
     return { reg, initialLoss: loss, errors };
