@@ -4,6 +4,7 @@
  */
 import { OptionError } from "../src/core/errors.js";
 import type { NormKind } from "../src/experiments/types.js";
+import type { DType } from "../src/core/tensor.js";
 
 /** An integer flag within [min, max]. */
 export function intOption(flag: string, min: number, max: number): (value: string) => number {
@@ -58,6 +59,15 @@ export function normListOption(flag: string): (value: string) => NormKind[] {
     return kinds;
   };
 }
+
+/** --dtype: the training dtype, float32 (default) or float64 (numpy's, to compare number for number). */
+export function dtypeOption(value: string): DType {
+  if (value === "float32" || value === "float64") return value;
+  throw new OptionError("--dtype", "float32 or float64", value);
+}
+
+/** The help text of --dtype. */
+export const DTYPE_HELP = "float32 (default) or float64: float64 replays numpy's float64 runs of the assignment number for number";
 
 /** A seed: an integer in [0, 2^32). */
 export const seedOption = intOption("--seed", 0, 2 ** 32 - 1);

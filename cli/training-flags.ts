@@ -4,7 +4,8 @@
 import type { Command } from "commander";
 import { OptionError } from "../src/core/errors.js";
 import type { LoadedData } from "./data-source.js";
-import { intOption, numberOption, seedOption } from "./options.js";
+import { DTYPE_HELP, dtypeOption, intOption, numberOption, seedOption } from "./options.js";
+import type { DType } from "../src/core/tensor.js";
 
 const UPDATE_RULES = ["sgd", "sgdMomentum", "rmsprop", "adam"];
 
@@ -28,6 +29,7 @@ export interface TrainingFlags {
   seed: number;
   out: string;
   json?: boolean;
+  dtype: DType;
 }
 
 /** Adds the shared flags with the notebook's defaults. */
@@ -44,6 +46,7 @@ export function addTrainingFlags(cmd: Command, defaultOut: string): Command {
     .option("--num-train <N>", "training rows used (the first N of the training split)", intOption("--num-train", 1, 1_000_000), 1000)
     .option("--num-val <N>", "validation rows used", intOption("--num-val", 1, 1_000_000), 1000)
     .option("--seed <S>", "seed of the random stream", seedOption, 231)
+    .option("--dtype <T>", DTYPE_HELP, dtypeOption, "float32" as DType)
     .option("--out <DIR>", "output folder", defaultOut)
     .option("--json", "print the result as JSON to stdout");
 }

@@ -11,7 +11,8 @@ import { writeReport } from "../../src/report/write.js";
 import { prestartBackgroundChecks } from "../../src/train/background-checks.js";
 import { loadData } from "../data-source.js";
 import { checkOutDir } from "../out-dir.js";
-import { jobsOption, seedOption } from "../options.js";
+import { DTYPE_HELP, dtypeOption, jobsOption, seedOption } from "../options.js";
+import type { DType } from "../../src/core/tensor.js";
 import { Progress } from "../progress.js";
 import { summaryRows, textTable } from "../summary.js";
 import { bnlabVersion } from "../version.js";
@@ -27,6 +28,7 @@ interface ReproduceFlags {
   quick?: boolean;
   extended?: boolean;
   json?: boolean;
+  dtype: DType;
 }
 
 const CELL_TITLES: Record<string, string> = {
@@ -54,6 +56,7 @@ export function register(program: Command): void {
     .option("--jobs <N>", "worker threads for the weight-scale sweep (default: one per core)", jobsOption)
     .option("--quick", "shrink the training experiments (fewer rows, epochs and scales) for a fast look")
     .option("--extended", "add layer norm to cells 6 and 7, and the batch-size experiment")
+    .option("--dtype <T>", DTYPE_HELP, dtypeOption, "float32" as DType)
     .option("--json", "print results.json to stdout instead of the summary")
     .action(async (flags: ReproduceFlags) => {
       const outDir = checkOutDir(flags.out);
@@ -64,7 +67,7 @@ export function register(program: Command): void {
       const jobs = flags.jobs ?? defaultJobs();
       const quick = flags.quick === true;
       const extended = flags.extended === true;
-      progress.log(`bnlab reproduce: ${loaded.info.description}; seed ${flags.seed}, ${jobs} job(s)${quick ? ", --quick" : ""}${extended ? ", --extended" : ""}`);
+      progress.log(`bnlab reproduce: ${loaded.info.description}; seed ${flags.seed}, ${jobs} job(s)${quick ? ", --quick" : ""}${extended ? ", --extended" : ""}${flags.dtype === "float64" ? ", float64" : ""}`);
       const results = await runReproduce({
         data: loaded.data,
         dataset: loaded.info,

@@ -145,7 +145,7 @@ const sandwichRef: ExerciseCheck = {
       notes.push(`(N, D, M) = (${N}, ${Din}, ${M}): error ${fmtErr(e)}`);
       // NOTE: the one composition mistake recognised: ReLU before the normalization.
       const reluFirst = (): Outputs => ({ ...want, out: bnOut(reluForward(affineForward(s.x, s.w, s.b).out).out, s.gamma, s.beta).data });
-      const d = diagnoseOutputs(got, want, REF_TOL.float64, [["reluBeforeNorm", reluFirst]], `the sandwich on (N, D, M) = (${N}, ${Din}, ${M})`);
+      const d = diagnoseOutputs(got, want, REF_TOL.float64, [["reluBeforeNorm", reluFirst]], `the sandwich (it runs your batch norm: check that first) on (N, D, M) = (${N}, ${Din}, ${M})`);
       if (d !== null) return { error, threshold: REF_TOL.float64, notes, diagnosis: d };
     }
     return { error, threshold: REF_TOL.float64, notes, diagnosis: null };

@@ -40,17 +40,48 @@ export function diagnoseOutputs(
 ): Diagnosis | null {
   const wrong = wrongOutputs(got, want, tol);
   if (wrong.length === 0) return null;
-  const list = wrong.map((w) => `${w.name} (error ${fmtErr(w.error)})`).join(", ");
+  const list = describeWrong(wrong);
   let best: { id: CauseId; error: number } | null = null;
   for (const [id, compute] of candidates) {
     const v = compute();
     const error = Math.max(...Object.keys(want).map((k) => scaledError(got[k] ?? [], v[k]!)));
     if (error <= matchTol && (best === null || error < best.error)) best = { id, error };
   }
+  // NOTE: NaN or Infinity where bnlab's output is finite is a cause of its own when no mistake explains it.
+  const nonFinite = best === null ? wrong.find((w) => hasNewNonFinite(got[w.name] ?? [], want[w.name]!)) : undefined;
+  if (nonFinite !== undefined) {
+    const a = got[nonFinite.name]!;
+    let k = 0;
+    while (k < a.length && Number.isFinite(a[k]!)) k++;
+    return diagnosis(outputNames(wrong), "notFinite", `${what}: ${nonFinite.name} holds ${a[k]} (first at index ${k}) where bnlab's is finite; ${list} differ from bnlab's`);
+  }
   const detail = best === null
     ? `${what}: ${list} differ from bnlab's; no known mistake gives these values`
     : `${what}: ${list} differ from bnlab's, and match what that mistake computes (error ${fmtErr(best.error)})`;
-  return diagnosis(wrong.map((w) => w.name), best?.id ?? null, detail);
+  return diagnosis(outputNames(wrong), best?.id ?? null, detail);
+}
+
+const PASS = /^out \(pass (\d+)\)$/;
+
+/** The wrong outputs' names, the passes of a sequence folded into one "out". */
+function outputNames(wrong: { name: string }[]): string[] {
+  return [...new Set(wrong.map((w) => (PASS.test(w.name) ? "out" : w.name)))];
+}
+
+/** "out (passes 1–51, error up to 2.5e-3), running var (error 5.0e-3)". */
+function describeWrong(wrong: { name: string; error: number }[]): string {
+  const passes = wrong.filter((w) => PASS.test(w.name));
+  const rest = wrong.filter((w) => !PASS.test(w.name)).map((w) => `${w.name} (error ${fmtErr(w.error)})`);
+  if (passes.length === 0) return rest.join(", ");
+  const ks = passes.map((w) => Number(PASS.exec(w.name)![1]));
+  const span = ks.length === 1 ? `pass ${ks[0]}` : ks.every((k, i) => i === 0 || k === ks[i - 1]! + 1) ? `passes ${ks[0]}–${ks[ks.length - 1]}` : `passes ${ks.join(", ")}`;
+  const max = Math.max(...passes.map((w) => w.error));
+  return [`out in ${span} (error up to ${fmtErr(max)})`, ...rest].join(", ");
+}
+
+function hasNewNonFinite(got: ArrayLike<number>, want: ArrayLike<number>): boolean {
+  for (let i = 0; i < got.length; i++) if (!Number.isFinite(got[i]!) && Number.isFinite(want[i] ?? 0)) return true;
+  return false;
 }
 
 /** One train- or test-mode call of a sequence of batch-norm forward passes. */
@@ -96,6 +127,7 @@ const FORWARD_MISTAKES: readonly [CauseId, ForwardMistakes][] = [
   ["testUsesBatch", { testUsesBatch: true }],
   ["testUpdatesRunning", { testUpdatesRunning: true }],
   ["onePass", { onePassFloat32: true }],
+  ["noEps", { noEps: true }],
   // two mistakes at once that learners make together
   ["unbiased", { unbiased: true, momentumReversed: true }],
   ["momentumReversed", { momentumReversed: true, testUsesBatch: true }],
@@ -118,7 +150,9 @@ const BACKWARD_MISTAKES: readonly [CauseId, BackwardMistakes][] = [
   ["missingInvN", { missingInvN: true }],
   ["swappedParams", { swappedParams: true }],
   ["unbiased", { unbiased: true }],
+  ["unbiased", { unbiasedCache: true }],
   ["epsOutside", { epsOutside: true }],
+  ["noEps", { noEps: true }],
 ];
 
 /** Candidates for a batch-norm backward pass on x (N, D), gamma, dout. */

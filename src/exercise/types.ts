@@ -87,6 +87,7 @@ export const CAUSES = {
   missingInvN: "the closed form misses its 1/N: dx = (gamma·ivar/N)·(N·dout − Σdout − xhat·Σ(dout·xhat)) (dx comes out N times too large)",
   noGamma: "gamma is left out of dx: the gradient reaching xhat is dout·gamma, not dout",
   epsOutside: "eps is added outside the square root: the standard deviation is sqrt(var + eps), not sqrt(var) + eps",
+  noEps: "eps is missing: the standard deviation is sqrt(var + eps), and eps = 1e-5 keeps it finite when a feature's variance is 0 (N = 1)",
   swappedParams: "dgamma and dbeta are swapped: dbeta = Σ_rows dout, dgamma = Σ_rows dout·xhat",
   onePass:
     "the variance is computed in one pass as E[x²] − E[x]² in float32: with a large mean the two terms cancel and the digits are lost; subtract the mean first, then average the squares",

@@ -26,6 +26,8 @@ export interface ForwardMistakes {
   onePassFloat32?: boolean;
   /** The running variance updated with the N − 1 variance (normalization itself correct). */
   runningUnbiased?: boolean;
+  /** No eps at all: sqrt(var). */
+  noEps?: boolean;
 }
 
 export interface ForwardVariant {
@@ -82,9 +84,10 @@ export function batchnormForwardVariant(
   mode: "train" | "test",
   running: { mean: ArrayLike<number>; var: ArrayLike<number> } | null,
   m: ForwardMistakes = {},
-  eps = 1e-5,
+  epsGiven = 1e-5,
   momentum = 0.9,
 ): ForwardVariant {
+  const eps = m.noEps === true ? 0 : epsGiven;
   const batch = colStats(x, N, D, m);
   const batchVar = m.unbiased === true ? batch.vUnbiased : batch.v;
   let mean = batch.mean;
@@ -129,6 +132,10 @@ export interface BackwardMistakes {
   unbiased?: boolean;
   /** eps added outside the square root (consistently in the backward pass). */
   epsOutside?: boolean;
+  /** The cache holds the N − 1 variance's xhat and 1/std, the backward pass is otherwise right (1/N). */
+  unbiasedCache?: boolean;
+  /** No eps (consistently in the backward pass). */
+  noEps?: boolean;
 }
 
 export interface BackwardVariant {
@@ -148,15 +155,16 @@ export function batchnormBackwardVariant(
   gamma: ArrayLike<number>,
   dout: ArrayLike<number>,
   m: BackwardMistakes = {},
-  eps = 1e-5,
+  epsGiven = 1e-5,
 ): BackwardVariant {
+  const eps = m.noEps === true ? 0 : epsGiven;
   const { mean, v, vUnbiased } = colStats(x, N, D, {});
   const dx = new Float64Array(N * D);
   const dgamma = new Float64Array(D);
   const dbeta = new Float64Array(D);
   const div = m.unbiased === true ? N - 1 : N;
   for (let j = 0; j < D; j++) {
-    const variance = m.unbiased === true ? vUnbiased[j]! : v[j]!;
+    const variance = m.unbiased === true || m.unbiasedCache === true ? vUnbiased[j]! : v[j]!;
     const sqrtvar = m.epsOutside === true ? Math.sqrt(variance) + eps : Math.sqrt(variance + eps);
     const ivar = 1 / sqrtvar;
     // d ivar / d var
