@@ -67,7 +67,7 @@ export function register(program: Command): void {
       const jobs = flags.jobs ?? defaultJobs();
       const quick = flags.quick === true;
       const extended = flags.extended === true;
-      progress.log(`bnlab reproduce: ${loaded.info.description}; seed ${flags.seed}, ${jobs} job(s)${quick ? ", --quick" : ""}${extended ? ", --extended" : ""}${flags.dtype === "float64" ? ", float64" : ""}`);
+      progress.log(`bnlab reproduce: ${loaded.info.description}; seed ${flags.seed}, ${jobs} job(s)${quick ? ", --quick" : ""}${extended ? ", --extended" : ""}`);
       const results = await runReproduce({
         data: loaded.data,
         dataset: loaded.info,

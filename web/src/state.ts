@@ -9,7 +9,7 @@ export type NormKind = "none" | "batchnorm" | "layernorm";
 export type Optimizer = "sgd" | "sgdMomentum" | "rmsprop" | "adam";
 export type DataSource = "served" | "synthetic" | "file";
 export type KernelChoice = "auto" | "ts" | "wasm-simd" | "wasm-relaxed";
-export type Tab = "train" | "sweep";
+export type Tab = "train" | "sweep" | "implement";
 
 export const NORMS: readonly NormKind[] = ["none", "batchnorm", "layernorm"];
 export const OPTIMIZERS: readonly Optimizer[] = ["sgd", "sgdMomentum", "rmsprop", "adam"];
@@ -94,7 +94,7 @@ export const FIELDS: Readonly<Record<keyof Settings, FieldSpec>> = {
   data: { kind: "enum", key: "data", values: DATA_SOURCES },
   kernel: { kind: "enum", key: "kernel", values: KERNELS },
   sweepScales: { kind: "int", key: "scales", min: 2, max: 40 },
-  tab: { kind: "enum", key: "tab", values: ["train", "sweep"] },
+  tab: { kind: "enum", key: "tab", values: ["train", "sweep", "implement"] },
 };
 
 const KEYS = Object.keys(FIELDS) as (keyof Settings)[];

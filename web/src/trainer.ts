@@ -7,7 +7,7 @@
 import type { TrainingRun } from "../../src/experiments/types.js";
 import { RandomState } from "../../src/core/random.js";
 import { Tensor } from "../../src/core/tensor.js";
-import { FullyConnectedNet } from "../../src/models/fc-net.js";
+import { FullyConnectedNet, type NetLayerImpls } from "../../src/models/fc-net.js";
 import { Solver, type Dataset, type SolverProgress } from "../../src/train/solver.js";
 import { layerStats } from "./probe.js";
 import type { LayerStats, RunConfig } from "./protocol.js";
@@ -22,6 +22,8 @@ export interface TrainHooks {
   stats?: (iteration: number, layers: LayerStats[]) => void;
   /** Called after every iteration; may block (pause) or throw `StopRun`. */
   control?: () => void;
+  /** A learner's normalization layers inside the net (the Implement tab's "Train with my layers"). */
+  layers?: Partial<NetLayerImpls>;
   progressMs?: number;
   now?: () => number;
 }
@@ -42,9 +44,15 @@ export interface TrainOutcome
 }
 
 /** The net and solver of a run (exported so the tests can compare them with the CLI's). */
-export function buildRun(data: Dataset, run: RunConfig, onProgress?: (p: SolverProgress) => void): { net: FullyConnectedNet; solver: Solver } {
+export function buildRun(
+  data: Dataset,
+  run: RunConfig,
+  onProgress?: (p: SolverProgress) => void,
+  layers?: Partial<NetLayerImpls>,
+): { net: FullyConnectedNet; solver: Solver } {
   const rng = new RandomState(run.seed);
   const net = new FullyConnectedNet({
+    ...(layers !== undefined ? { layers } : {}),
     hiddenDims: run.hiddenDims,
     normalization: run.normalization === "none" ? null : run.normalization,
     weightScale: run.weightScale,
@@ -105,7 +113,7 @@ export function trainRun(data: Dataset, run: RunConfig, hooks: TrainHooks = {}):
       pausedMs += now() - before;
     }
   };
-  const { net, solver } = buildRun(data, run, onProgress);
+  const { net, solver } = buildRun(data, run, onProgress, hooks.layers);
   netRef = net;
   if (run.probeEvery > 0) probe();
   let stopped = false;
