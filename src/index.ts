@@ -65,3 +65,14 @@ export { renderReportHtml } from "./report/html.js";
 export { resultsSchema, toResultsJson, fromResultsJson, resultsJsonText, encodeNonFinite, RESULTS_SCHEMA_ID } from "./report/schema.js";
 export type { ResultsJson } from "./report/schema.js";
 export { writeReport, writeFigure, writeFileAtomic } from "./report/write.js";
+// The exercise: a learner's own layers, checked as the notebook checks them (src/exercise).
+export { EXERCISE_CHECKS, selectChecks, runCheck, runChecksInline, allPassed, learnerStack } from "./exercise/engine.js";
+export { loadLearnerModule, compileLearnerSource, stripTypes, LearnerModuleError } from "./exercise/module.js";
+export { starterFiles, starterModule } from "./exercise/starter.js";
+export { formatResult, formatSummary } from "./exercise/format.js";
+export { EXERCISE_FUNCTIONS, CAUSES, isNotImplemented } from "./exercise/types.js";
+export type { CheckResult, CheckStatus, Diagnosis, CauseId, ExerciseFunction, LearnerLayers } from "./exercise/types.js";
+export { checkLearnerFile, loadLearnerFile, resolveLearnerFile, DEFAULT_CHECK_TIMEOUT_MS, LEARNER_FILES } from "./exercise/node.js";
+export type { CheckFileOptions, CheckFileResult } from "./exercise/node.js";
+export { BNLAB_BATCHNORM, backwardGradients, forwardTestRun, forwardTrainInput } from "./experiments/checks.js";
+export type { BatchnormImpl } from "./experiments/checks.js";

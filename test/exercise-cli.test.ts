@@ -76,6 +76,18 @@ describe("bnlab exercise", () => {
     expect(seconds).toBeLessThan(60);
   });
 
+  it("usage errors exit 2: a missing folder, an unknown --only, a bad --dtype", async () => {
+    expect(await main(["exercise", "check", join(tmp, "missing")])).toBe(2);
+    expect(io.stderr).toMatch(/invalid DIR \| FILE: expected an exercise folder/);
+    const file = moduleFile("ref-only.js", REFERENCE_MODULE);
+    expect(await main(["exercise", "check", file, "--only", "cell9"])).toBe(2);
+    expect(io.stderr).toMatch(/invalid --only/);
+    for (const cmd of [["reproduce"], ["train"], ["sweep"], ["exercise", "run", file]]) {
+      expect(await main([...cmd, "--dtype", "float16", "--synthetic"]), cmd.join(" ")).toBe(2);
+    }
+    expect(io.stderr).toMatch(/invalid --dtype: expected float32 or float64, got "float16"/);
+  });
+
   it.skipIf(sample === null)("a learner's folder: init, fill in layers.ts, check (exit 0), run --quick (report titled as the learner's)", async () => {
     const dir = join(tmp, "learner");
     expect(await main(["exercise", "init", dir])).toBe(0);
