@@ -74,6 +74,10 @@ describe("bnlab exercise", () => {
     // cell3-alt runs after the hang, in a fresh thread, and passes.
     expect(io.stdout).toMatch(/PASS\s+cell3-alt/);
     expect(seconds).toBeLessThan(60);
+    // An endless loop in the module's top-level code has the same limit.
+    const top = moduleFile("top-loop.js", `while (true) {}\n${SOLUTION}`);
+    expect(await main(["exercise", "check", top, "--only", "cell1", "--timeout", "2000"])).toBe(1);
+    expect(io.stderr).toMatch(/could not load your module: loading .*top-loop\.js took longer than 2\.0 s/);
   });
 
   it("usage errors exit 2: a missing folder, an unknown --only, a bad --dtype", async () => {

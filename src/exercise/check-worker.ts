@@ -22,6 +22,8 @@ const port = parentPort!;
 type Evaluated = (require: (id: string) => unknown, exports: object, module: { exports: object }) => void;
 
 try {
+  // NOTE: bnlab itself is loaded by now; from here on the learner's code runs (the parent times it).
+  port.postMessage({ type: "ready" });
   const layers = loadLearnerModule(init.source, init.file, { bnlab }, (code, filename) => runInThisContext(code, { filename }) as Evaluated);
   for (const id of init.ids) {
     const check = EXERCISE_CHECKS.find((c) => c.id === id)!;

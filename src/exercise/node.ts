@@ -19,6 +19,9 @@ export const LEARNER_FILES = ["layers.ts", "layers.js", "layers.mts", "layers.mj
 /** Default time limit of one check, in milliseconds. */
 export const DEFAULT_CHECK_TIMEOUT_MS = 30_000;
 
+/** How long a check thread may take to load bnlab itself (from source under tsx, on a busy machine: seconds). */
+const THREAD_START_MS = 180_000;
+
 /** The learner's module: FILE itself, or DIR/layers.ts (then .js …). Throws OptionError naming `option`. */
 export function resolveLearnerFile(target: string, option = "DIR | FILE"): string {
   const abs = resolve(target);
@@ -51,7 +54,7 @@ export interface CheckFileResult {
   results: CheckResult[];
 }
 
-type Reply = { type: "start"; id: string } | { type: "result"; result: CheckResult } | { type: "done" } | { type: "load-error"; message: string };
+type Reply = { type: "ready" } | { type: "start"; id: string } | { type: "result"; result: CheckResult } | { type: "done" } | { type: "load-error"; message: string };
 
 /** Runs the selected checks on `file` in worker threads (see the module comment). */
 export async function checkLearnerFile(file: string, options: CheckFileOptions = {}): Promise<CheckFileResult> {
@@ -69,10 +72,9 @@ export async function checkLearnerFile(file: string, options: CheckFileOptions =
     const outcome = await new Promise<{ loadError: string | null; timedOut: string | null }>((done, fail) => {
       const worker = startModuleWorker(import.meta.url, "./check-worker", { file, source, ids: pending });
       let finished = false;
-      // Loading the module has the same limit as one check (its top-level code could hang too).
       let timer: ReturnType<typeof setTimeout> | null = setTimeout(
-        () => finish({ loadError: `loading ${file} took longer than ${(limit / 1000).toFixed(1)} s (an endless loop in its top-level code?)`, timedOut: null }),
-        limit,
+        () => finish({ loadError: `the check thread did not start within ${THREAD_START_MS / 1000} s`, timedOut: null }),
+        THREAD_START_MS,
       );
       const finish = (v: { loadError: string | null; timedOut: string | null }): void => {
         if (finished) return;
@@ -82,7 +84,11 @@ export async function checkLearnerFile(file: string, options: CheckFileOptions =
         done(v);
       };
       worker.on("message", (m: Reply) => {
-        if (m.type === "start") {
+        if (m.type === "ready") {
+          // Loading the learner's module has the same limit as one check (its top-level code could hang too).
+          if (timer) clearTimeout(timer);
+          timer = setTimeout(() => finish({ loadError: `loading ${file} took longer than ${(limit / 1000).toFixed(1)} s (an endless loop in its top-level code?)`, timedOut: null }), limit);
+        } else if (m.type === "start") {
           if (timer) clearTimeout(timer);
           // NOTE: terminate() stops the thread even inside an endless loop of the learner's.
           timer = setTimeout(() => finish({ loadError: null, timedOut: m.id }), limit);

@@ -10,6 +10,7 @@ import { loadInPage } from "./learner.js";
 
 export type ToCheckWorker = { source: string; filename: string; ids: string[] };
 export type FromCheckWorker =
+  | { type: "ready" }
   | { type: "start"; id: string }
   | { type: "result"; result: CheckResult }
   | { type: "done" }
@@ -24,6 +25,7 @@ const scope = self as unknown as WorkerScope;
 scope.onmessage = (e) => {
   const { source, filename, ids } = e.data;
   let layers;
+  scope.postMessage({ type: "ready" });
   try {
     layers = loadInPage(source, filename);
   } catch (err) {

@@ -219,7 +219,10 @@ export class ImplementTab {
       };
       worker.onmessage = (e: MessageEvent<FromCheckWorker>) => {
         const m = e.data;
-        if (m.type === "start") {
+        if (m.type === "ready") {
+          // The module's top-level code has the limit of one check too.
+          timer = setTimeout(() => finish({ loadError: { message: `loading your code took longer than ${(limit / 1000).toFixed(1)} s (an endless loop at the top level?)`, line: null, column: null }, timedOut: null }), limit);
+        } else if (m.type === "start") {
           if (timer) clearTimeout(timer);
           // NOTE: terminate() ends the worker even inside an endless loop of the learner's code.
           timer = setTimeout(() => finish({ loadError: null, timedOut: m.id }), limit);
