@@ -400,10 +400,9 @@ function gemmImpl<T>(
           else if (mr <= 2) micro32m2(kcp, a, b, pTile);
           else if (mr <= 4) micro32m4(kcp, a, b, pTile);
           else if (!add && mr == MR && nr == NR) {
-            // NOTE: a full tile whose C is not added to goes straight into C: the scratch
-            // round trip cost ~6% of a short-k product such as dW1 = Xᵀ·dout (k = 50).
-            // (A variant that also loads and adds C was much slower: binaryen interleaved
-            // the two k steps of its loop and V8 spilled vector registers.)
+            // NOTE: a full tile whose C is not added to goes straight into C, skipping the
+            // scratch round trip; one that is added to still goes through the scratch tile
+            // (docs/performance.md, "Measurement notes moved from the code").
             micro32(kcp, a, b, c, ldc);
             continue;
           } else micro32(kcp, a, b, pTile, 32);

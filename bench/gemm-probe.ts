@@ -6,8 +6,8 @@
  *
  *   npx tsx bench/gemm-probe.ts
  */
-import { kernelFor } from "../src/kernels/index.js";
-const g = kernelFor("wasm-simd");
+import { backendFor } from "../src/kernels/index.js";
+const g = backendFor("wasm-simd").gemm;
 function rnd(n: number): Float32Array { const a = new Float32Array(n); for (let i = 0; i < n; i++) a[i] = Math.random() - 0.5; return a; }
 const cases: [string, boolean, boolean, number, number, number][] = [
   ["fwd50", false, false, 50, 100, 3072],

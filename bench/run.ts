@@ -29,7 +29,6 @@ import {
   gemmReference,
   getKernelPath,
   startBackgroundCheckThread,
-  kernelFor,
   normRelError,
   type AdamConfig,
   type Dataset,
@@ -37,6 +36,8 @@ import {
   type FloatArray,
   type Normalization,
 } from "../src/index.js";
+// Raw per-path kernels (no size thresholds) are not part of the public entry.
+import { backendFor } from "../src/kernels/index.js";
 
 /** The cases, in the order they run. */
 export const BENCH_CASES = ["matmul", "batchnorm", "train-step", "training", "sweep"] as const;
@@ -162,7 +163,7 @@ function fakeData(numTrain: number, numVal: number, seed: number): Dataset {
 function benchMatmul(cfg: BenchConfig, emit: (l: BenchLine) => void): void {
   const fill = filler(1);
   for (const path of availableKernelPaths()) {
-    const g = kernelFor(path);
+    const g = backendFor(path).gemm;
     for (const [M, K, N] of cfg.matmul) {
       for (const dtype of cfg.dtypes) {
         const A = fill(alloc(M * K, dtype));

@@ -7,8 +7,8 @@
 export { Tensor, allocFloat, dtypeOf, shapeSize } from "./core/tensor.js";
 export type { DType, FloatArray, Labels, NestedNumbers } from "./core/tensor.js";
 export { BnlabError, OptionError, DataFormatError } from "./core/errors.js";
-export { gemm, gemmReference, setKernelPath, getKernelPath, availableKernelPaths, registerKernelPath, autoKernelPath, kernelFor, batchnormAltKernel, batchnormForwardKernel, WASM_MIN_MNK, WASM_MIN_BATCHNORM } from "./kernels/index.js";
-export type { KernelPath, GemmFn, BatchnormAltFn, BatchnormForwardFn } from "./kernels/index.js";
+export { gemm, gemmReference, setKernelPath, getKernelPath, availableKernelPaths, KERNEL_PATHS } from "./kernels/index.js";
+export type { KernelPath, Backend, GemmFn } from "./kernels/index.js";
 export { RandomState } from "./core/random.js";
 export type { RandomStateSnapshot } from "./core/random.js";
 export * from "./layers/index.js";
@@ -23,12 +23,10 @@ export {
 } from "./gradcheck/index.js";
 export type { GradcheckEntry, GradcheckTolerance } from "./gradcheck/index.js";
 export { FullyConnectedNet } from "./models/fc-net.js";
-export type { FullyConnectedNetOptions, NetLayerImpls, Normalization } from "./models/fc-net.js";
+export type { Activation, BnNoise, FullyConnectedNetOptions, LayerTrace, NetLayerImpls, ModelTrace, Normalization, TraceOptions } from "./models/fc-net.js";
 export type { Model, ModelSnapshot } from "./models/model.js";
 export { sgd, sgdMomentum, rmsprop, adam, getUpdateRule, validateOptimConfig, UPDATE_RULE_DEFAULTS, UPDATE_RULE_NAMES } from "./optim/index.js";
 export { optimF32Reference } from "./optim/float32.js";
-export { optimKernelF32, optimKernelsFor, WASM_MIN_OPTIM, reluKernel, reluKernelsFor, WASM_MIN_RELU, allFiniteKernel, allFiniteKernelFor, WASM_MIN_FINITE } from "./kernels/index.js";
-export type { OptimKernelsF32, ReluKernels, AllFiniteFn } from "./kernels/index.js";
 export type { UpdateRule, UpdateRuleName, OptimConfig, SgdConfig, SgdMomentumConfig, RmspropConfig, AdamConfig } from "./optim/index.js";
 export {
   loadCifar10, findCifar10, getCifar10Data, syntheticCifar, downloadCifar10, resolveDataDir, noDataMessage, cacheDir,
@@ -65,6 +63,17 @@ export { renderReportHtml } from "./report/html.js";
 export { resultsSchema, toResultsJson, fromResultsJson, resultsJsonText, encodeNonFinite, RESULTS_SCHEMA_ID } from "./report/schema.js";
 export type { ResultsJson } from "./report/schema.js";
 export { writeReport, writeFigure, writeFileAtomic } from "./report/write.js";
+// Studies of why batch norm works (docs/studies.md); pool.ts and study-write.ts are Node only.
+export { runStudy, studyOptions, dataShape } from "./studies/study.js";
+export type { Study, AnyStudy, StudyJob, StudyRecord, StudyFigure, Finding, Citation, DataShape, RunStudyOptions } from "./studies/study.js";
+export { STUDIES, STUDY_NAMES, getStudy } from "./studies/registry.js";
+export { toStudyJson, studyJsonText, fromStudyJson, checkStudyResult } from "./studies/json.js";
+export { studyRecordSchema, STUDY_SCHEMA_ID, jsonNum, jsonNums, jsonInt } from "./studies/record-schema.js";
+export { runStudyParallel } from "./studies/pool.js";
+export { covariateShiftStudy, icsProbe, landscapeProbe, trainArm, COVARIATE_SHIFT_FULL, COVARIATE_SHIFT_QUICK } from "./studies/covariate-shift/index.js";
+export type { CovariateShiftOptions, CovariateShiftResult, ArmName, ArmResult, ProbeRecord, IcsLayer, LandscapeProbe } from "./studies/covariate-shift/index.js";
+export { writeStudyReport } from "./report/study-write.js";
+export { renderStudyHtml, studySectionHtml, citationText } from "./report/study-html.js";
 // The exercise: a learner's own layers, checked as the notebook checks them (src/exercise).
 export { EXERCISE_CHECKS, selectChecks, runCheck, runChecksInline, allPassed, learnerStack } from "./exercise/engine.js";
 export { loadLearnerModule, compileLearnerSource, stripTypes, LearnerModuleError } from "./exercise/module.js";

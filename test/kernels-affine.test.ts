@@ -1,15 +1,17 @@
 /**
- * Differential suite for the affine kernels (the bias add and the bias gradient done
- * while a product is in WebAssembly memory, asm/gemm.ts): on every wasm path, bit for
- * bit against that path's gemm followed by the TypeScript loops they replace (the bias
+ * Differential suite for the affine kernels (on the wasm paths the bias add and the bias
+ * gradient done while a product is in WebAssembly memory, asm/gemm.ts; on ts the
+ * reference): on every path, bit for bit against that path's gemm followed by the
+ * TypeScript loops (the bias
  * loop of src/layers/affine.ts, sumRows of src/layers/reductions.ts), over random and
  * ragged shapes, both dtypes, with ±0, ±Infinity, NaN and subnormals among the values;
  * and through affineForward/affineParamBackward/affineBackward on every path.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { Tensor, affineBackward, affineForward, affineParamBackward, availableKernelPaths, getKernelPath, kernelFor, setKernelPath } from "../src/index.js";
+import { Tensor, affineBackward, affineForward, affineParamBackward, availableKernelPaths, getKernelPath, setKernelPath } from "../src/index.js";
 import type { FloatArray, KernelPath } from "../src/index.js";
-import { WASM_MIN_MNK, affineKernel, affineKernelsFor } from "../src/kernels/index.js";
+import { WASM_MIN_MNK, activeKernel, backendFor } from "../src/kernels/index.js";
+import { affineReference } from "../src/layers/affine.js";
 import { sumRows } from "../src/layers/reductions.js";
 import { mulberry32 } from "./helpers/seeded.js";
 
@@ -56,33 +58,34 @@ function expectSameBits(a: FloatArray, b: FloatArray, what: string): void {
 
 /** The definitions: the path's gemm, then the TypeScript loops. */
 function refForward(path: KernelPath, N: number, M: number, D: number, x: FloatArray, w: FloatArray, b: FloatArray, out: FloatArray): void {
-  kernelFor(path)(false, false, N, M, D, x, w, out, false);
+  backendFor(path).gemm(false, false, N, M, D, x, w, out, false);
   for (let i = 0; i < N; i++) for (let j = 0; j < M; j++) out[i * M + j] = out[i * M + j]! + b[j]!;
 }
 function refParamBackward(path: KernelPath, N: number, D: number, M: number, x: FloatArray, dout: FloatArray, dw: FloatArray, db: FloatArray): void {
-  kernelFor(path)(true, false, D, M, N, x, dout, dw, false);
+  backendFor(path).gemm(true, false, D, M, N, x, dout, dw, false);
   sumRows(dout, N, M, db);
 }
 
 describe("affine kernels", () => {
-  it("exist on every wasm path, not on ts, and only from WASM_MIN_MNK on", () => {
-    expect(affineKernelsFor("ts")).toBeNull();
-    for (const p of wasmPaths) expect(affineKernelsFor(p)).not.toBeNull();
+  it("exist on every path (ts: the reference), the wasm paths' only from WASM_MIN_MNK on", () => {
+    expect(backendFor("ts").affine).toBe(affineReference);
+    for (const p of wasmPaths) expect(backendFor(p).affine).toBeDefined();
+    for (const p of wasmPaths) expect(backendFor(p).affine).not.toBe(affineReference);
     try {
       for (const p of availableKernelPaths()) {
         setKernelPath(p);
-        expect(affineKernel(WASM_MIN_MNK - 1)).toBeNull();
-        expect(affineKernel(WASM_MIN_MNK) === null).toBe(p === "ts");
+        expect(activeKernel("affine", WASM_MIN_MNK - 1)).toBe(p === "ts" ? affineReference : null);
+        expect(activeKernel("affine", WASM_MIN_MNK)).toBe(backendFor(p).affine);
       }
     } finally {
       setKernelPath(initialPath);
     }
   });
 
-  for (const path of wasmPaths) {
+  for (const path of availableKernelPaths()) {
     for (const dtype of ["float32", "float64"] as const) {
       it(`${path} ${dtype}: forward and parameter backward equal gemm + the loops bit for bit (ragged shapes, special values)`, () => {
-        const k = affineKernelsFor(path)!;
+        const k = backendFor(path).affine!;
         const r = mulberry32(dtype === "float32" ? 7 : 8);
         let n = 0;
         for (const [N, M, D] of shapes(60)) {
@@ -110,8 +113,8 @@ describe("affine kernels", () => {
 
   it("float32 column sums round once from float64 (not a float32 running sum)", () => {
     // 1 + 2^-24 + 2^-24: a float32 running sum stays at 1; float64 then one rounding gives 1 + 2^-23.
-    for (const p of wasmPaths) {
-      const k = affineKernelsFor(p)!;
+    for (const p of availableKernelPaths()) {
+      const k = backendFor(p).affine!;
       const N = 3;
       const M = 5;
       const D = 8;
@@ -150,7 +153,7 @@ describe("affine kernels", () => {
             expectSameBits(full.dw.data, dw, `dw (into buffers) ${what}`);
             expectSameBits(full.db.data, db, `db (into buffers) ${what}`);
             const dx = alloc(N * D, dtype);
-            kernelFor(ref)(false, true, N, D, M, dout.data, w.data, dx, false);
+            backendFor(ref).gemm(false, true, N, D, M, dout.data, w.data, dx, false);
             expectSameBits(full.dx.data, dx, `dx ${what}`);
           }
         }

@@ -6,10 +6,10 @@
  * finiteness check (asm/finite.ts) on arrays with one non-finite value anywhere.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  Tensor, WASM_MIN_RELU, allFiniteKernelFor, availableKernelPaths, getKernelPath, reluBackward, reluForward, reluKernel, reluKernelsFor, setKernelPath,
-} from "../src/index.js";
+import { Tensor, availableKernelPaths, getKernelPath, reluBackward, reluForward, setKernelPath } from "../src/index.js";
 import type { FloatArray } from "../src/index.js";
+import { WASM_MIN_RELU, activeKernel, backendFor } from "../src/kernels/index.js";
+import { reluReference } from "../src/layers/relu.js";
 
 const initialPath = getKernelPath();
 afterAll(() => setKernelPath(initialPath));
@@ -52,15 +52,16 @@ function expectSameBits(a: FloatArray, b: FloatArray, what: string): void {
 const wasmPaths = availableKernelPaths().filter((p) => p !== "ts");
 
 describe("ReLU kernels", () => {
-  it("exist on every wasm path and not on ts", () => {
-    expect(reluKernelsFor("ts")).toBeNull();
-    for (const p of wasmPaths) expect(reluKernelsFor(p)).not.toBeNull();
+  it("exist on every path (ts: the reference)", () => {
+    expect(backendFor("ts").relu).toBe(reluReference);
+    for (const p of wasmPaths) expect(backendFor(p).relu).toBeDefined();
+    for (const p of wasmPaths) expect(backendFor(p).relu).not.toBe(reluReference);
   });
 
-  for (const path of wasmPaths) {
+  for (const path of availableKernelPaths()) {
     for (const dtype of ["float32", "float64"] as const) {
       it(`${path} ${dtype}: forward and backward equal the loops bit for bit`, () => {
-        const k = reluKernelsFor(path)!;
+        const k = backendFor(path).relu!;
         const make = (v: number[]): FloatArray => (dtype === "float32" ? Float32Array.from(v) : Float64Array.from(v));
         for (const n of LENGTHS) {
           const x = make(values(n, n));
@@ -83,7 +84,7 @@ describe("ReLU kernels", () => {
       setKernelPath(path);
       const out: FloatArray[] = [];
       for (const n of [WASM_MIN_RELU - 1, WASM_MIN_RELU, 5000]) {
-        expect(reluKernel(n) !== null).toBe(path !== "ts" && n >= WASM_MIN_RELU);
+        expect(activeKernel("relu", n)).toBe(path === "ts" ? reluReference : n >= WASM_MIN_RELU ? backendFor(path).relu : null);
         const x = new Tensor(Float32Array.from(values(n, 3 * n)), [n]);
         const dout = new Tensor(Float32Array.from(values(n, 5 * n)), [n]);
         const f = reluForward(x);
@@ -97,10 +98,10 @@ describe("ReLU kernels", () => {
 });
 
 describe("the finiteness check", () => {
-  for (const path of wasmPaths) {
+  for (const path of availableKernelPaths()) {
     for (const dtype of ["float32", "float64"] as const) {
       it(`${path} ${dtype}: true exactly when no element is ±Infinity or NaN`, () => {
-        const k = allFiniteKernelFor(path)!;
+        const k = backendFor(path).allFinite!;
         const big = dtype === "float32" ? 3.4028234663852886e38 : Number.MAX_VALUE;
         const finite = [0, -0, 1, -1, big, -big, 1e-45, 5e-324, -1e-300, 123.5];
         for (const n of [1, 3, 7, 8, 9, 17, 4099, 8192, 8193, 20_003]) {

@@ -10,7 +10,8 @@
  * not covered here.
  */
 import { describe, expect, it } from "vitest";
-import { availableKernelPaths, kernelFor } from "../src/index.js";
+import { availableKernelPaths } from "../src/index.js";
+import { backendFor } from "../src/kernels/index.js";
 import type { FloatArray } from "../src/index.js";
 import { mulberry32 } from "./helpers/seeded.js";
 
@@ -51,7 +52,7 @@ function sameBits(a: FloatArray, b: FloatArray): string | null {
 describe.runIf(availableKernelPaths().includes("wasm-simd"))("wasm-simd gemm summation order", () => {
   for (const dtype of ["float32", "float64"] as const) {
     it(`${dtype}: equals the scalar emulation bit for bit (ragged shapes, every transpose, accumulate, special values)`, () => {
-      const g = kernelFor("wasm-simd");
+      const g = backendFor("wasm-simd").gemm;
       const rnd = mulberry32(dtype === "float32" ? 31 : 32);
       const pick = (): number => DIMS[Math.floor(rnd() * DIMS.length)]!;
       const make = (n: number, special: boolean): FloatArray => {

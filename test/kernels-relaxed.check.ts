@@ -3,7 +3,8 @@
  * the relaxed-SIMD build against the float64 reference on random ragged shapes.
  * Prints one JSON line { paths, cases, worst32, worst64 }.
  */
-import { availableKernelPaths, gemmReference, kernelFor, normRelError } from "../src/index.js";
+import { availableKernelPaths, gemmReference, normRelError } from "../src/index.js";
+import { backendFor } from "../src/kernels/index.js";
 
 let s = 12345;
 const rand = (): number => {
@@ -16,7 +17,7 @@ const paths = availableKernelPaths();
 const worst = { float32: 0, float64: 0 };
 let cases = 0;
 if (paths.includes("wasm-relaxed")) {
-  const g = kernelFor("wasm-relaxed");
+  const g = backendFor("wasm-relaxed").gemm;
   while (cases < 200) {
     const [M, N, K] = [pick(), pick(), pick()];
     if (M * N * K > 300_000) continue;
@@ -41,7 +42,7 @@ if (paths.includes("wasm-relaxed")) {
 let rowSplitCases = 0;
 let rowSplitMismatches = 0;
 if (paths.includes("wasm-relaxed")) {
-  const g = kernelFor("wasm-relaxed");
+  const g = backendFor("wasm-relaxed").gemm;
   for (let c = 0; c < 16; c++) {
     const M = [7, 100, 257, 1000][c % 4]!;
     const N = pick();

@@ -6,18 +6,22 @@
  */
 import { describe, expect, it, vi } from "vitest";
 import {
-  WASM_MIN_MNK,
-  autoKernelPath,
   availableKernelPaths,
   gemm,
   gemmReference,
   getKernelPath,
-  kernelFor,
   normRelError,
+  OptionError,
   setKernelPath,
   type FloatArray,
+  type GemmFn,
   type KernelPath,
 } from "../src/index.js";
+import { WASM_MIN_MNK, allFiniteReference, autoKernelPath, backendFor } from "../src/kernels/index.js";
+import { affineReference } from "../src/layers/affine.js";
+import { batchnormReference } from "../src/layers/batchnorm.js";
+import { reluReference } from "../src/layers/relu.js";
+import { optimF32Reference } from "../src/optim/float32.js";
 import { wasmBytes } from "../src/kernels/wasm.js";
 import { mulberry32 } from "./helpers/seeded.js";
 
@@ -81,10 +85,10 @@ describe("gemm kernels", () => {
     expect(paths.includes("wasm-relaxed")).toBe(wasmBytes("relaxed") !== null);
   });
 
-  for (const path of paths) {
+  describe.each(paths)("%s", (path) => {
     for (const dtype of ["float32", "float64"] as const) {
       it(`${path} ${dtype}: ${cases.length} random and ragged shapes match a float64 reference`, () => {
-        const g = kernelFor(path);
+        const g = backendFor(path).gemm;
         const tol = dtype === "float32" ? 1e-4 : 1e-12;
         const r = mulberry32(7);
         let worst = 0;
@@ -112,7 +116,7 @@ describe("gemm kernels", () => {
     }
 
     it(`${path}: K = 0 gives zeros (or leaves C when accumulating); M = 0 or N = 0 writes nothing`, () => {
-      const g = kernelFor(path);
+      const g = backendFor(path).gemm;
       for (const Arr of [Float32Array, Float64Array]) {
         const C = new Arr([1, 2, 3, 4, 5, 6]);
         g(false, false, 2, 3, 0, new Arr(0), new Arr(0), C, true);
@@ -129,7 +133,7 @@ describe("gemm kernels", () => {
     it(`${path}: a row range of C is bit-identical to the product of those rows alone (any M)`, () => {
       // The Solver scores 1000 rows per call instead of ten calls of 100 (FullyConnectedNet.rowwiseScores):
       // that is exact only when no element's arithmetic depends on M or on where its row sits.
-      const g = kernelFor(path);
+      const g = backendFor(path).gemm;
       const r = mulberry32(7);
       for (let c = 0; c < 24; c++) {
         const M = [7, 50, 100, 257, 1000][c % 5]!;
@@ -163,7 +167,7 @@ describe("gemm kernels", () => {
     });
 
     it(`${path}: repeated calls give bit-identical results (scratch reuse leaks nothing)`, () => {
-      const g = kernelFor(path);
+      const g = backendFor(path).gemm;
       const r = mulberry32(99);
       const A = Float32Array.from(randomArray(33 * 129, r));
       const B = Float32Array.from(randomArray(129 * 17, r));
@@ -176,7 +180,7 @@ describe("gemm kernels", () => {
       g(true, false, 33, 17, 129, A, B, again, false);
       expect(again).toEqual(first);
     });
-  }
+  });
 });
 
 describe("gemm dispatcher", () => {
@@ -211,7 +215,7 @@ describe("gemm dispatcher", () => {
     }
   });
 
-  it("honours BNLAB_KERNELS at import and rejects unknown values", async () => {
+  it("reads BNLAB_KERNELS lazily: honours it at the first kernel call; a bad value throws there, not at import", async () => {
     const saved = process.env["BNLAB_KERNELS"];
     try {
       process.env["BNLAB_KERNELS"] = "ts";
@@ -220,12 +224,85 @@ describe("gemm dispatcher", () => {
       expect(forced.getKernelPath()).toBe("ts");
       process.env["BNLAB_KERNELS"] = "cuda";
       vi.resetModules();
-      await expect(import("../src/kernels/index.js")).rejects.toThrow(/BNLAB_KERNELS: expected ts, wasm-simd, wasm-relaxed or auto, got "cuda"/);
+      const bad = await import("../src/kernels/index.js");
+      const message = /invalid BNLAB_KERNELS: expected ts, wasm-simd, wasm-relaxed or auto, got "cuda"/;
+      const C = new Float64Array(1);
+      expect(() => bad.gemm(false, false, 1, 1, 1, new Float64Array([2]), new Float64Array([3]), C)).toThrow(message);
+      expect(() => bad.getKernelPath()).toThrow(message);
+      expect(() => bad.setKernelPath("auto")).toThrow(message);
+      // An explicit path needs no environment; "auto" reads it again.
+      bad.setKernelPath("ts");
+      expect(bad.getKernelPath()).toBe("ts");
+      bad.gemm(false, false, 1, 1, 1, new Float64Array([2]), new Float64Array([3]), C);
+      expect(C[0]).toBe(6);
+      expect(() => bad.setKernelPath("auto")).toThrow(message);
+      if (!paths.includes("wasm-relaxed")) {
+        process.env["BNLAB_KERNELS"] = "wasm-relaxed";
+        expect(() => bad.setKernelPath("auto")).toThrow(/invalid BNLAB_KERNELS: expected one of ts, wasm-simd or auto \(available here\), got "wasm-relaxed"/);
+      }
     } finally {
       if (saved === undefined) delete process.env["BNLAB_KERNELS"];
       else process.env["BNLAB_KERNELS"] = saved;
       vi.resetModules();
     }
+  });
+
+  it("the errors are OptionErrors naming BNLAB_KERNELS", () => {
+    const saved = process.env["BNLAB_KERNELS"];
+    try {
+      process.env["BNLAB_KERNELS"] = "gpu";
+      let caught: unknown;
+      try {
+        setKernelPath("auto");
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught).toBeInstanceOf(OptionError);
+      expect(String(caught)).toMatch(/BNLAB_KERNELS.*"gpu"/);
+    } finally {
+      if (saved === undefined) delete process.env["BNLAB_KERNELS"];
+      else process.env["BNLAB_KERNELS"] = saved;
+      setKernelPath("auto");
+    }
+  });
+
+  it("registerBackend adds a Backend object; its thresholds and missing kernels fall back to the reference", async () => {
+    vi.resetModules();
+    try {
+      const fresh = await import("../src/kernels/index.js");
+      let calls = 0;
+      const counting: GemmFn = (...args) => {
+        calls++;
+        gemmReference(...args);
+      };
+      // A stand-in for a new backend (a WebGPU one would plug in the same way).
+      fresh.registerBackend({ name: "wasm-relaxed", gemm: counting, computesEveryProduct: true, minSizes: { gemm: 27 } });
+      expect(fresh.availableKernelPaths()).toContain("wasm-relaxed");
+      fresh.setKernelPath("wasm-relaxed");
+      const C = new Float64Array(9);
+      fresh.gemm(false, false, 2, 2, 2, new Float64Array(4).fill(1), new Float64Array(4).fill(1), C);
+      expect(calls).toBe(0);
+      fresh.gemm(false, false, 3, 3, 3, new Float64Array(9).fill(1), new Float64Array(9).fill(2), C);
+      expect(calls).toBe(1);
+      expect([...C]).toEqual(new Array<number>(9).fill(6));
+      expect(fresh.activeKernel("relu", 1e6)).toBeNull();
+      expect(fresh.activeKernel("allFinite", 1e6)).toBeNull();
+      expect(fresh.gemmComputesEveryProduct(26)).toBe(false);
+      expect(fresh.gemmComputesEveryProduct(27)).toBe(true);
+      expect(() => fresh.registerBackend({ name: "ts", gemm: counting, computesEveryProduct: false })).toThrow(/backend\.name/);
+    } finally {
+      vi.resetModules();
+    }
+  });
+
+  it("the ts backend is complete and made of the references; the others are registered Backend objects", () => {
+    const ts = backendFor("ts");
+    expect(ts).toMatchObject({
+      name: "ts", gemm: gemmReference, affine: affineReference, batchnorm: batchnormReference,
+      relu: reluReference, optimF32: optimF32Reference, allFinite: allFiniteReference, computesEveryProduct: false,
+    });
+    for (const p of paths) expect(backendFor(p).name).toBe(p);
+    expect(() => backendFor("gpu" as KernelPath)).toThrow(/kernel path: expected one of/);
   });
 });
 

@@ -2,7 +2,7 @@
  * The differential check of float32 update-rule kernels against the reference, shared by
  * test/optim-f32.test.ts and test/optim-relaxed.check.ts (run in a child node).
  */
-import type { OptimKernelsF32 } from "../src/index.js";
+import type { OptimKernelsF32 } from "../src/kernels/index.js";
 
 /** Index of the first element whose float32 bits differ, or -1. */
 export function firstBitDifference(a: Float32Array, b: Float32Array): number {

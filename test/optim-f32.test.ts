@@ -10,9 +10,9 @@
 import { execFileSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  WASM_MIN_OPTIM, adam, availableKernelPaths, getKernelPath, getUpdateRule, optimF32Reference, optimKernelsFor, rmsprop,
-  setKernelPath, sgdMomentum,
+  adam, availableKernelPaths, getKernelPath, getUpdateRule, optimF32Reference, rmsprop, setKernelPath, sgdMomentum,
 } from "../src/index.js";
+import { WASM_MIN_OPTIM, backendFor } from "../src/kernels/index.js";
 import type { OptimConfig } from "../src/index.js";
 import { repoRoot } from "./helpers/env.js";
 import { firstBitDifference, optimDifferential } from "./optim-f32.shared.js";
@@ -62,13 +62,14 @@ describe("float32 update rules equal numpy's float32 arithmetic bit for bit", ()
 
 describe("WebAssembly update-rule kernels equal the float32 reference", () => {
   const wasmPaths = availableKernelPaths().filter((p) => p !== "ts");
-  it("every wasm path has them, the reference path none", () => {
-    expect(optimKernelsFor("ts")).toBeNull();
-    for (const p of wasmPaths) expect(optimKernelsFor(p)).not.toBeNull();
+  it("every wasm path has its own, the reference path the reference", () => {
+    expect(backendFor("ts").optimF32).toBe(optimF32Reference);
+    for (const p of wasmPaths) expect(backendFor(p).optimF32).toBeDefined();
+    for (const p of wasmPaths) expect(backendFor(p).optimF32).not.toBe(optimF32Reference);
   });
   for (const path of wasmPaths) {
     it(`${path}: every rule, ragged lengths and several chunks, 3 steps each`, () => {
-      const r = optimDifferential(optimKernelsFor(path)!, optimF32Reference);
+      const r = optimDifferential(backendFor(path).optimF32!, optimF32Reference);
       expect(r.mismatches, JSON.stringify(r.firstMismatch)).toBe(0);
       expect(r.checked).toBeGreaterThan(50);
     });

@@ -5,7 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { RandomState } from "../src/core/random.js";
 import { FullyConnectedNet } from "../src/models/fc-net.js";
-import { layerStats, meanStd, probeNet } from "../web/src/probe.js";
+import { columnPercentiles, layerStats, meanStd, probeNet } from "../web/src/probe.js";
+import { layerStatsSpec } from "../web/src/charts.js";
 
 function problem(seed: number): { X: ReturnType<RandomState["randn"]>; y: Int32Array } {
   const rng = new RandomState(seed);
@@ -61,6 +62,33 @@ describe("probeNet", () => {
     // Without normalization, a tiny weight scale shrinks the activations layer by layer.
     expect(tiny[1]!.pre.std).toBeLessThan(tiny[0]!.pre.std);
     expect(tiny[0]!.pre.std).toBeLessThan(0.1);
+  });
+
+  it("percentiles of one column as numpy's default (linear interpolation)", () => {
+    // Column 1 of a (10, 2) array holds 10, 9, …, 1: np.percentile(range(1, 11), [15, 50, 85]).
+    const a = Array.from({ length: 20 }, (_, k) => (k % 2 === 0 ? 100 : 10 - (k - 1) / 2));
+    const p = columnPercentiles(a, 2, 1);
+    expect(p.p15).toBeCloseTo(2.35, 12);
+    expect(p.p50).toBeCloseTo(5.5, 12);
+    expect(p.p85).toBeCloseTo(8.65, 12);
+  });
+
+  it("layerStats carries the first unit's percentiles; the chart draws them as bands", () => {
+    const net = new FullyConnectedNet({ hiddenDims: [6, 5], inputDim: 12, numClasses: 4, weightScale: 0.5, dtype: "float64", seed: 1 });
+    const { X, y } = problem(4);
+    const stats = layerStats(net, X, y);
+    const probe = probeNet(net, X, y);
+    stats.forEach((s, i) => {
+      expect(s.unit).toEqual(columnPercentiles(probe.layers[i]!.pre.data, net.hiddenDims[i]!, 0));
+      expect(s.unit.p15).toBeLessThanOrEqual(s.unit.p50);
+      expect(s.unit.p50).toBeLessThanOrEqual(s.unit.p85);
+      expect(s.unit.p15).toBeLessThan(s.unit.p85);
+    });
+    const spec = layerStatsSpec([{ label: "left", normalization: "none", points: [{ iteration: 0, layers: stats }] }], "unitPercentiles") as unknown as {
+      data: { values: { layer: number; p15: number; p85: number }[] };
+    };
+    expect(spec.data.values).toHaveLength(2);
+    expect(spec.data.values[1]!.p85).toBe(stats[1]!.unit.p85);
   });
 
   it("meanStd of values and of absolute values", () => {

@@ -10,7 +10,8 @@ import { register as train } from "./train.js";
 import { register as sweep } from "./sweep.js";
 import { register as gradcheck } from "./gradcheck.js";
 import { register as exercise } from "./exercise.js";
+import { register as study } from "./study.js";
 
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [reproduce, train, sweep, gradcheck, exercise, serve, data, bench];
+export const commands: Register[] = [reproduce, train, sweep, gradcheck, study, exercise, serve, data, bench];

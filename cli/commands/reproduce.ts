@@ -55,7 +55,7 @@ export function register(program: Command): void {
     .option("--seed <S>", "seed of every cell's random stream (the assignment's is 231)", seedOption, 231)
     .option("--jobs <N>", "worker threads for the weight-scale sweep (default: one per core)", jobsOption)
     .option("--quick", "shrink the training experiments (fewer rows, epochs and scales) for a fast look")
-    .option("--extended", "add layer norm to cells 6 and 7, and the batch-size experiment")
+    .option("--extended", "add layer norm to cells 6 and 7, the batch-size experiment and every study (bnlab study --list)")
     .option("--dtype <T>", DTYPE_HELP, dtypeOption, "float32" as DType)
     .option("--json", "print results.json to stdout instead of the summary")
     .action(async (flags: ReproduceFlags) => {
@@ -78,7 +78,7 @@ export function register(program: Command): void {
         version: bnlabVersion(),
         config: reproduceConfig(quick, extended),
         onProgress: (p) => progress.update(p),
-        onCell: (ev) => progress.cell(CELL_TITLES[ev.cell] ?? ev.cell, ev.phase, ev.seconds),
+        onCell: (ev) => progress.cell(CELL_TITLES[ev.cell] ?? (ev.cell.startsWith("study:") ? `extended: study ${ev.cell.slice(6)}` : ev.cell), ev.phase, ev.seconds),
       });
       const written = await writeReport(outDir, results);
       progress.stop();

@@ -12,6 +12,9 @@ import { sweepExperimentParallel } from "./parallel.js";
 import { logspace, SEED_SCHEME, SWEEP_DEFAULTS, type SweepOptions } from "./sweep.js";
 import { BATCH_SIZE_DEFAULTS, batchSizeExperiment, DEEP_NET_DEFAULTS, deepNetExperiment, type BatchSizeOptions, type DeepNetOptions, type ProgressFn } from "./training.js";
 import type { DatasetInfo, NormKind, ReproduceResults } from "./types.js";
+import { runStudyParallel } from "../studies/pool.js";
+import { STUDIES } from "../studies/registry.js";
+import type { StudyRecord } from "../studies/study.js";
 
 /** The training experiments' settings for a run. */
 export interface ReproduceConfig {
@@ -19,6 +22,8 @@ export interface ReproduceConfig {
   sweep: SweepOptions;
   batchSize: BatchSizeOptions | null;
   timing: { warmupReps: number; reps: number };
+  /** With `extended`: options by study name (validated by the study; default: its quick or full preset). */
+  studies?: Record<string, unknown>;
 }
 
 /**
@@ -103,6 +108,25 @@ export async function runReproduce(o: ReproduceOptions): Promise<ReproduceResult
   const bs = config.batchSize;
   const batchSize = bs === null ? null : await timed("batchSize", () => batchSizeExperiment(o.data, bs, seed, o.onProgress));
   const answer = await timed("answer", () => writeAnswer(deepNet, sweep));
+  // NOTE: --extended runs every registered study (its quick preset with --quick), each a section of the report.
+  const studies: StudyRecord[] = [];
+  if (extended) {
+    for (const study of STUDIES) {
+      const given = config.studies?.[study.name];
+      const run = {
+        data: o.data,
+        dataset: o.dataset,
+        seed,
+        quick,
+        jobs,
+        version: o.version,
+        kernelPath: getKernelPath(),
+        ...(given !== undefined ? { options: given } : {}),
+        ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+      };
+      studies.push(await timed(`study:${study.name}`, () => runStudyParallel(study, run)));
+    }
+  }
   timings.total = (performance.now() - tAll) / 1000;
   const dataWord = o.dataset.source === "synthetic" ? "SYNTHETIC data (not CIFAR-10)" : "CIFAR-10";
   return {
@@ -125,5 +149,6 @@ export async function runReproduce(o: ReproduceOptions): Promise<ReproduceResult
       answer,
     },
     figures: {},
+    ...(extended ? { studies } : {}),
   };
 }

@@ -213,6 +213,8 @@ export interface DatasetInfo {
   warning: string | null;
 }
 
+import type { StudyRecord } from "../studies/study.js";
+
 /** Everything `bnlab reproduce` measured: the content of results.json. */
 export interface ReproduceResults {
   schema: "bnlab-results/1";
@@ -236,4 +238,6 @@ export interface ReproduceResults {
   };
   /** Figure files relative to the output folder, by figure name ("deepNet", "sweep", "batchSize"). */
   figures: Record<string, { svg: string; png: string }>;
+  /** With --extended: one record per registered study (src/studies/registry.ts), in registry order. */
+  studies?: StudyRecord[];
 }

@@ -18,8 +18,29 @@
  * its operands (two subarray views are the only objects created).
  */
 import type { FloatArray } from "../core/tensor.js";
-import type { AffineKernels, AllFiniteFn, BatchnormAltFn, BatchnormForwardFn, GemmFn, OptimKernelsF32, ReluKernels } from "./index.js";
+import type {
+  AffineKernels, AllFiniteFn, Backend, BatchnormAltFn, BatchnormForwardFn, GemmFn, KernelPath, OptimKernelsF32, ReluKernels,
+} from "./types.js";
 import { WASM_RELAXED_SIMD, WASM_SIMD } from "./wasm-bytes.generated.js";
+
+// The WebAssembly backends' size thresholds (`Backend.minSizes`): below them the
+// copies into wasm memory cost more than the arithmetic, and the reference runs
+// (docs/performance.md has the measurements).
+
+/** Below this M·N·K gemm and the affine kernels defer to the reference. */
+export const WASM_MIN_MNK = 64;
+
+/** Below this N·D batch norm runs the reference. */
+export const WASM_MIN_BATCHNORM = 2048;
+
+/** Below this length a float32 update rule runs the reference (the same bits). */
+export const WASM_MIN_OPTIM = 256;
+
+/** Below this many elements ReLU runs the reference (the same bits). */
+export const WASM_MIN_RELU = 256;
+
+/** Below this many elements the finiteness check runs the reference. */
+export const WASM_MIN_FINITE = 4096;
 
 /** The exports of asm/gemm.ts. */
 interface GemmExports {
@@ -106,6 +127,35 @@ function take(view: FloatArray, p: number, a: FloatArray, n: number, o = 0): voi
   a.set(view.subarray(i, i + n), o);
 }
 
+/**
+ * One build as a backend named `name`, with the WebAssembly thresholds, or null when
+ * the engine rejects the build.
+ */
+export function wasmBackend(name: KernelPath, build: "simd" | "relaxed"): Backend | null {
+  const k = wasmKernels(build);
+  if (k === null) return null;
+  return {
+    name,
+    gemm: k.gemm,
+    affine: k.affine,
+    batchnorm: { alt: k.batchnormAlt, forward: k.batchnormForward },
+    relu: k.relu,
+    optimF32: k.optimF32,
+    allFinite: k.allFinite,
+    // NOTE: the micro-kernels multiply every packed a, zeros included (asm/gemm.ts;
+    // test/kernels-gemm-bits.test.ts pins their arithmetic).
+    computesEveryProduct: true,
+    minSizes: {
+      gemm: WASM_MIN_MNK,
+      affine: WASM_MIN_MNK,
+      batchnorm: WASM_MIN_BATCHNORM,
+      relu: WASM_MIN_RELU,
+      optimF32: WASM_MIN_OPTIM,
+      allFinite: WASM_MIN_FINITE,
+    },
+  };
+}
+
 /** Decodes one build; null when this engine cannot validate it (e.g. relaxed SIMD on Node 20). */
 export function wasmBytes(build: "simd" | "relaxed"): Uint8Array<ArrayBuffer> | null {
   if (typeof WebAssembly === "undefined") return null;
@@ -153,13 +203,9 @@ function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
   }
 
   // NOTE: the gemm wrapper and the two affine kernels each lay out, put, call and take
-  // for themselves rather than through one shared helper: measured in one process
-  // against the previous wrapper (interleaved runs), a helper (returning the offsets, or
-  // setting them in an object) made the (50, 3072, 100) product ~4% and dW1 = Xᵀ·dout
-  // ~5% slower on Node 20, reproducibly, for no reason we could pin down. Tried again with the
-  // offsets written into a preallocated Float64Array (no allocation): the raw product got ~5%
-  // faster but Solver.step() ~3.5% slower (3 interleaved rounds of bench/gemm-probe.ts and
-  // bench/step-profile.ts), so the step's path keeps the copies.
+  // for themselves rather than through one shared helper: every shared helper tried
+  // made the training step slower on Node 20 (docs/performance.md, "Measurement notes
+  // moved from the code").
   const gemm: GemmFn = function gemmWasm(transA, transB, M, N, K, A, B, C, accumulate): void {
     if (M === 0 || N === 0) return;
     if (K === 0) {

@@ -4,9 +4,40 @@
  */
 import { Tensor, shapeSize } from "../core/tensor.js";
 import type { FloatArray } from "../core/tensor.js";
-import { affineKernel, gemm } from "../kernels/index.js";
+import { activeKernel, gemm } from "../kernels/index.js";
+import { gemmReference } from "../kernels/reference.js";
+import type { AffineKernels, GemmFn } from "../kernels/types.js";
 import { expectDtype, expectShape, outputBuffer } from "./checks.js";
 import { sumRows } from "./reductions.js";
+
+/**
+ * The affine kernels as a product by `gemmFn` followed by the TypeScript bias passes:
+ * the bias added with one rounding per element, the bias gradient as `sumRows`
+ * (float64 accumulation). With `gemmReference` this is the reference
+ * (`affineReference`); with the dispatcher's `gemm`, what the layer runs when the
+ * active backend has no affine kernel for the size.
+ */
+export function affineWith(gemmFn: GemmFn): AffineKernels {
+  return {
+    forward(N, M, D, x, w, b, out) {
+      gemmFn(false, false, N, M, D, x, w, out, false);
+      for (let i = 0; i < N; i++) {
+        const r = i * M;
+        for (let j = 0; j < M; j++) out[r + j] = out[r + j]! + b[j]!;
+      }
+    },
+    paramBackward(N, D, M, x, dout, dw, db) {
+      gemmFn(true, false, D, M, N, x, dout, dw, false);
+      sumRows(dout, N, M, db);
+    },
+  };
+}
+
+/** The reference affine kernels (the "ts" backend's). */
+export const affineReference: AffineKernels = affineWith(gemmReference);
+
+/** The fallback: the active backend's gemm (or the reference below its threshold) and the bias loops. */
+const affineViaGemm: AffineKernels = affineWith(gemm);
 
 /** What `affineBackward` needs from the forward pass. */
 export interface AffineCache {
@@ -42,18 +73,8 @@ export function affineForward(x: Tensor, w: Tensor, b: Tensor, outBuffer?: Float
   const x2 = x.reshape([N, D]);
   const out = outputBuffer(fn, "out", outBuffer, N * M, x.data);
   // NOTE: on the WebAssembly paths the bias is added before the product leaves wasm
-  // memory (the same single rounding per element as this loop).
-  const k = affineKernel(N * M * D);
-  if (k !== null) {
-    k.forward(N, M, D, x2.data, w.data, b.data, out);
-  } else {
-    gemm(false, false, N, M, D, x2.data, w.data, out);
-    const bd = b.data;
-    for (let i = 0; i < N; i++) {
-      const r = i * M;
-      for (let j = 0; j < M; j++) out[r + j] = out[r + j]! + bd[j]!;
-    }
-  }
+  // memory (the same single rounding per element as the reference's loop).
+  (activeKernel("affine", N * M * D) ?? affineViaGemm).forward(N, M, D, x2.data, w.data, b.data, out);
   return { out: new Tensor(out, [N, M]), cache: { x: x2, xShape: x.shape, w } };
 }
 
@@ -78,13 +99,7 @@ export function affineParamBackward(dout: Tensor, cache: AffineCache, paramBuffe
   expectDtype(fn, "dout", dout, cache.x.dtype);
   const dw = outputBuffer(fn, "dw", paramBuffers?.dw, D * M, dout.data);
   const db = outputBuffer(fn, "db", paramBuffers?.db, M, dout.data);
-  const k = affineKernel(D * M * N);
-  if (k !== null) {
-    k.paramBackward(N, D, M, cache.x.data, dout.data, dw, db);
-  } else {
-    gemm(true, false, D, M, N, cache.x.data, dout.data, dw);
-    sumRows(dout.data, N, M, db);
-  }
+  (activeKernel("affine", D * M * N) ?? affineViaGemm).paramBackward(N, D, M, cache.x.data, dout.data, dw, db);
   return { dw: new Tensor(dw, [D, M]), db: new Tensor(db, [M]) };
 }
 

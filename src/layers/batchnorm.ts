@@ -7,7 +7,8 @@
 import { OptionError } from "../core/errors.js";
 import { Tensor, allocFloat } from "../core/tensor.js";
 import type { DType, FloatArray } from "../core/tensor.js";
-import { batchnormAltKernel, batchnormForwardKernel } from "../kernels/index.js";
+import { activeKernel } from "../kernels/index.js";
+import type { BatchnormKernels } from "../kernels/types.js";
 import { expect2d, expectDtype, expectShape, outputBuffer } from "./checks.js";
 
 /** Per-feature running mean and variance (D each), updated by every train-mode forward pass. */
@@ -89,14 +90,65 @@ export interface BatchnormBuffers {
 }
 
 /**
+ * Batch norm's forward pass in TypeScript (`BatchnormForwardFn`): the definition every
+ * backend's `batchnorm.forward` reproduces bit for bit. Three row-major passes in
+ * train mode: the column means; x − mean (stored) with the column sums of its
+ * squares; then xhat and out (numpy's two-pass variance, so the result equals the
+ * assignment's). In test mode mu and v are given and the first two passes are one.
+ */
+export function batchnormForwardReference(
+  train: boolean, N: number, D: number, eps: number, x: FloatArray, gamma: FloatArray, beta: FloatArray,
+  mu: Float64Array, v: Float64Array, sqrtvar: Float64Array, ivar: Float64Array, xmu: FloatArray, xhat: FloatArray, out: FloatArray,
+): void {
+  if (train) {
+    // step 1: mu = mean over the batch (column sums in row order, as sumRows)
+    mu.fill(0, 0, D);
+    for (let i = 0; i < N; i++) {
+      const r = i * D;
+      for (let j = 0; j < D; j++) mu[j] = mu[j]! + x[r + j]!;
+    }
+    for (let j = 0; j < D; j++) mu[j] = mu[j]! / N;
+    // steps 2-4: xmu = x - mu, stored in x's dtype; var = mean of xmu² (biased),
+    // from the stored values as numpy squares the rounded xmu.
+    v.fill(0, 0, D);
+    for (let i = 0; i < N; i++) {
+      const r = i * D;
+      for (let j = 0; j < D; j++) {
+        xmu[r + j] = x[r + j]! - mu[j]!;
+        const e = xmu[r + j]!;
+        v[j] = v[j]! + e * e;
+      }
+    }
+    for (let j = 0; j < D; j++) v[j] = v[j]! / N;
+  } else {
+    for (let i = 0; i < N; i++) {
+      const r = i * D;
+      for (let j = 0; j < D; j++) xmu[r + j] = x[r + j]! - mu[j]!;
+    }
+  }
+  // steps 5-6: sqrtvar = sqrt(var + eps), ivar = 1 / sqrtvar
+  for (let j = 0; j < D; j++) {
+    sqrtvar[j] = Math.sqrt(v[j]! + eps);
+    ivar[j] = 1 / sqrtvar[j]!;
+  }
+  // steps 7-9: xhat = xmu·ivar, out = gamma·xhat + beta
+  for (let i = 0; i < N; i++) {
+    const r = i * D;
+    for (let j = 0; j < D; j++) {
+      xhat[r + j] = xmu[r + j]! * ivar[j]!;
+      out[r + j] = gamma[j]! * xhat[r + j]! + beta[j]!;
+    }
+  }
+}
+
+/**
  * Forward pass of batch normalization.
  *
  * Train mode: batch mean and biased variance per feature; the running statistics
  * (when given) move towards them. Test mode: the running statistics normalize.
  *
- * Three row-major passes over x: the column means; x − mean (stored) with the
- * column sums of its squares; then xhat and out. (numpy's two-pass variance
- * order, so the result equals the assignment's.)
+ * The arithmetic is `batchnormForwardReference`'s (or the active backend's kernel,
+ * the same bits); this function checks, allocates and updates the running statistics.
  *
  * @param x input (N, D)
  * @param gamma scale (D), dtype of x
@@ -120,81 +172,25 @@ export function batchnormForward(
   const { eps, momentum } = checkParam(fn, bnParam, D, x.dtype);
   const xd = x.data;
   const ND = N * D;
+  const train = bnParam.mode === "train";
+  const running = bnParam.running;
   const mu = new Float64Array(D);
   const v = new Float64Array(D);
+  if (!train) {
+    mu.set(running!.mean);
+    v.set(running!.var);
+  }
+  const sqrtvar = new Float64Array(D);
+  const ivar = new Float64Array(D);
   const xmu = outputBuffer(fn, "xmu", buffers?.xmu, ND, xd);
   const xhat = outputBuffer(fn, "xhat", buffers?.xhat, ND, xd);
   const out = outputBuffer(fn, "out", buffers?.out, ND, xd);
-  const kernel = batchnormForwardKernel(N, D);
-  if (kernel) {
-    // The WebAssembly path runs the same three passes, bit-identically (src/kernels).
-    const train = bnParam.mode === "train";
-    if (!train) {
-      mu.set(bnParam.running!.mean);
-      v.set(bnParam.running!.var);
-    }
-    const sqrtvar = new Float64Array(D);
-    const ivar = new Float64Array(D);
-    kernel(train, N, D, eps, xd, gamma.data, beta.data, mu, v, sqrtvar, ivar, xmu, xhat, out);
-    const running = bnParam.running;
-    if (train && running !== undefined) {
-      for (let j = 0; j < D; j++) {
-        running.mean[j] = momentum * running.mean[j]! + (1 - momentum) * mu[j]!;
-        running.var[j] = momentum * running.var[j]! + (1 - momentum) * v[j]!;
-      }
-    }
-    const cache: BatchnormCache = { mode: bnParam.mode, N, D, xhat, xmu, gamma: gamma.data, ivar, sqrtvar, var: v, eps };
-    return { out: new Tensor(out, [N, D]), cache };
-  }
-  if (bnParam.mode === "train") {
-    // step 1: mu = mean over the batch (column sums in row order, as sumRows)
-    for (let i = 0; i < N; i++) {
-      const r = i * D;
-      for (let j = 0; j < D; j++) mu[j] = mu[j]! + xd[r + j]!;
-    }
-    for (let j = 0; j < D; j++) mu[j] = mu[j]! / N;
-    // steps 2-4: xmu = x - mu, stored in x's dtype; var = mean of xmu² (biased),
-    // from the stored values as numpy squares the rounded xmu.
-    for (let i = 0; i < N; i++) {
-      const r = i * D;
-      for (let j = 0; j < D; j++) {
-        xmu[r + j] = xd[r + j]! - mu[j]!;
-        const e = xmu[r + j]!;
-        v[j] = v[j]! + e * e;
-      }
-    }
-    for (let j = 0; j < D; j++) v[j] = v[j]! / N;
-    const running = bnParam.running;
-    if (running !== undefined) {
-      for (let j = 0; j < D; j++) {
-        running.mean[j] = momentum * running.mean[j]! + (1 - momentum) * mu[j]!;
-        running.var[j] = momentum * running.var[j]! + (1 - momentum) * v[j]!;
-      }
-    }
-  } else {
-    const running = bnParam.running!;
-    mu.set(running.mean);
-    v.set(running.var);
-    for (let i = 0; i < N; i++) {
-      const r = i * D;
-      for (let j = 0; j < D; j++) xmu[r + j] = xd[r + j]! - mu[j]!;
-    }
-  }
-  // steps 5-6: sqrtvar = sqrt(var + eps), ivar = 1 / sqrtvar
-  const sqrtvar = new Float64Array(D);
-  const ivar = new Float64Array(D);
-  for (let j = 0; j < D; j++) {
-    sqrtvar[j] = Math.sqrt(v[j]! + eps);
-    ivar[j] = 1 / sqrtvar[j]!;
-  }
-  // steps 7-9: xhat = xmu·ivar, out = gamma·xhat + beta
   const g = gamma.data;
-  const b = beta.data;
-  for (let i = 0; i < N; i++) {
-    const r = i * D;
+  (activeKernel("batchnorm", ND) ?? batchnormReference).forward(train, N, D, eps, xd, g, beta.data, mu, v, sqrtvar, ivar, xmu, xhat, out);
+  if (train && running !== undefined) {
     for (let j = 0; j < D; j++) {
-      xhat[r + j] = xmu[r + j]! * ivar[j]!;
-      out[r + j] = g[j]! * xhat[r + j]! + b[j]!;
+      running.mean[j] = momentum * running.mean[j]! + (1 - momentum) * mu[j]!;
+      running.var[j] = momentum * running.var[j]! + (1 - momentum) * v[j]!;
     }
   }
   const cache: BatchnormCache = { mode: bnParam.mode, N, D, xhat, xmu, gamma: g, ivar, sqrtvar, var: v, eps };
@@ -208,8 +204,13 @@ function checkDout(fn: string, dout: Tensor, cache: BatchnormCache): void {
   }
 }
 
-/** Column sums of dout and of dout·xhat (dbeta, dgamma) in one pass, in row order as sumRows. */
-function paramGrads(dd: FloatArray, xhat: FloatArray, N: number, D: number): { dbeta: FloatArray; dgamma: FloatArray } {
+/** A new array of D elements of the dtype of `like`. */
+function vectorLike(like: FloatArray, D: number): FloatArray {
+  return like instanceof Float64Array ? new Float64Array(D) : new Float32Array(D);
+}
+
+/** Column sums of dout and of dout·xhat (dbeta, dgamma) in one pass, in row order as sumRows, into dbeta and dgamma. */
+function paramGradsInto(dd: FloatArray, xhat: FloatArray, N: number, D: number, dbeta: FloatArray, dgamma: FloatArray): void {
   const sb = new Float64Array(D);
   const sg = new Float64Array(D);
   for (let i = 0; i < N; i++) {
@@ -220,10 +221,15 @@ function paramGrads(dd: FloatArray, xhat: FloatArray, N: number, D: number): { d
       sg[j] = sg[j]! + d * xhat[r + j]!;
     }
   }
-  const dbeta = dd instanceof Float64Array ? new Float64Array(D) : new Float32Array(D);
-  const dgamma = dd instanceof Float64Array ? new Float64Array(D) : new Float32Array(D);
   dbeta.set(sb);
   dgamma.set(sg);
+}
+
+/** `paramGradsInto` into new arrays of the dtype of dout. */
+function paramGrads(dd: FloatArray, xhat: FloatArray, N: number, D: number): { dbeta: FloatArray; dgamma: FloatArray } {
+  const dbeta = vectorLike(dd, D);
+  const dgamma = vectorLike(dd, D);
+  paramGradsInto(dd, xhat, N, D, dbeta, dgamma);
   return { dbeta, dgamma };
 }
 
@@ -318,6 +324,30 @@ export function batchnormBackward(dout: Tensor, cache: BatchnormCache, dxBuffer?
 }
 
 /**
+ * Batch norm's closed-form backward in TypeScript (`BatchnormAltFn`), the definition
+ * of `batchnorm.alt`: two passes, the column sums (dbeta, dgamma, float64 accumulation
+ * rounded to the dtype), then dx = scale·(N·dout − dbeta − xhat·dgamma) in float64,
+ * rounded once, with scale = gamma·ivar/N.
+ */
+export function batchnormAltReference(
+  N: number, D: number, dout: FloatArray, xhat: FloatArray, gamma: FloatArray, ivar: Float64Array,
+  dx: FloatArray, dbeta: FloatArray, dgamma: FloatArray,
+): void {
+  paramGradsInto(dout, xhat, N, D, dbeta, dgamma);
+  const scale = new Float64Array(D);
+  for (let j = 0; j < D; j++) scale[j] = (gamma[j]! * ivar[j]!) / N;
+  for (let i = 0; i < N; i++) {
+    const r = i * D;
+    for (let j = 0; j < D; j++) {
+      dx[r + j] = scale[j]! * (N * dout[r + j]! - dbeta[j]! - xhat[r + j]! * dgamma[j]!);
+    }
+  }
+}
+
+/** Batch norm's reference kernels (the "ts" backend's). */
+export const batchnormReference: BatchnormKernels = { alt: batchnormAltReference, forward: batchnormForwardReference };
+
+/**
  * Backward pass of batch normalization in closed form, derived on paper:
  *
  *   dx = (gamma·ivar / N) · (N·dout − Σ_rows dout − xhat · Σ_rows(dout·xhat))
@@ -333,25 +363,11 @@ export function batchnormBackwardAlt(dout: Tensor, cache: BatchnormCache, dxBuff
   if (cache.mode === "test") return testModeBackward(dout, cache, dxBuffer);
   const { N, D, xhat, gamma, ivar } = cache;
   const dd = dout.data;
-  const kernel = batchnormAltKernel(N, D);
-  if (kernel) {
-    // The WebAssembly path runs the same two passes (bit-identical; src/kernels).
-    const dx = outputBuffer("batchnormBackwardAlt", "dx", dxBuffer, N * D, dd);
-    const dbeta = dd instanceof Float64Array ? new Float64Array(D) : new Float32Array(D);
-    const dgamma = dd instanceof Float64Array ? new Float64Array(D) : new Float32Array(D);
-    kernel(N, D, dd, xhat, gamma, ivar, dx, dbeta, dgamma);
-    return { dx: new Tensor(dx, [N, D]), dgamma: new Tensor(dgamma, [D]), dbeta: new Tensor(dbeta, [D]) };
-  }
-  // Two passes: the column sums (dbeta, dgamma), then dx.
-  const { dbeta, dgamma } = paramGrads(dd, xhat, N, D);
-  const scale = new Float64Array(D);
-  for (let j = 0; j < D; j++) scale[j] = (gamma[j]! * ivar[j]!) / N;
   const dx = outputBuffer("batchnormBackwardAlt", "dx", dxBuffer, N * D, dd);
-  for (let i = 0; i < N; i++) {
-    const r = i * D;
-    for (let j = 0; j < D; j++) {
-      dx[r + j] = scale[j]! * (N * dd[r + j]! - dbeta[j]! - xhat[r + j]! * dgamma[j]!);
-    }
-  }
+  const dbeta = vectorLike(dd, D);
+  const dgamma = vectorLike(dd, D);
+  // NOTE: the WebAssembly kernels give dbeta, dgamma and float64 dx bit for bit; their
+  // float32 dx is evaluated in float32 as numpy does, within a few ulps of the reference's.
+  (activeKernel("batchnorm", N * D) ?? batchnormReference).alt(N, D, dd, xhat, gamma, ivar, dx, dbeta, dgamma);
   return { dx: new Tensor(dx, [N, D]), dgamma: new Tensor(dgamma, [D]), dbeta: new Tensor(dbeta, [D]) };
 }

@@ -19,3 +19,5 @@ export {
   affineNormReluBackward,
 } from "./sandwich.js";
 export type { NormSpec, NormCache, AffineReluCache, AffineNormReluCache } from "./sandwich.js";
+export { sigmoidForward, sigmoidBackward, tanhForward, tanhBackward } from "./activations.js";
+export type { SmoothActivationCache } from "./activations.js";

@@ -2,44 +2,45 @@
  * A fully connected network with optional batch or layer normalization and
  * dropout, as in the assignment's fc_net.py:
  *
- *   {affine – [norm] – relu – [dropout]} × (L − 1) – affine – softmax
+ *   {affine – [norm – [bnNoise]] – activation – [dropout]} × (L − 1) – affine – softmax
  *
  * Parameters live in structured layer objects; the `params` name map (W1, b1,
- * gamma1, beta1, …) is a view of the same tensors, built once.
+ * gamma1, beta1, …) is a view of the same tensors, built once. `loss`, `scores`
+ * and `trace` run the same forward and backward code (`forward`, `backward`).
  */
 import { OptionError } from "../core/errors.js";
 import { RandomState } from "../core/random.js";
 import { Tensor, allocFloat, shapeSize } from "../core/tensor.js";
 import type { DType, FloatArray, Labels } from "../core/tensor.js";
 import { affineBackward, affineForward, affineParamBackward } from "../layers/affine.js";
-import type { AffineCache, AffineParamBuffers } from "../layers/affine.js";
+import type { AffineParamBuffers } from "../layers/affine.js";
 import { batchnormBackwardAlt, batchnormForward, createRunningStats } from "../layers/batchnorm.js";
-import type { RunningStats } from "../layers/batchnorm.js";
-import { layernormBackward, layernormForward } from "../layers/layernorm.js";
+import type { BatchnormParam, RunningStats } from "../layers/batchnorm.js";
 import { dropoutBackward, dropoutForward } from "../layers/dropout.js";
-import { allFiniteKernel, gemmComputesEveryProduct } from "../kernels/index.js";
+import { activeKernel, allFiniteReference, gemmComputesEveryProduct } from "../kernels/index.js";
 import type { DropoutCache } from "../layers/dropout.js";
+import { layernormBackward, layernormForward } from "../layers/layernorm.js";
 import { softmaxLoss } from "../layers/losses.js";
-import { reluBackward, reluForward } from "../layers/relu.js";
-import type { ReluCache } from "../layers/relu.js";
-import { normBackward, normForward } from "../layers/sandwich.js";
-import type { NormCache, NormSpec } from "../layers/sandwich.js";
+import type { NormCache } from "../layers/sandwich.js";
+import { applyNoise, checkBnNoise, drawNoise, noiseBackward } from "./bn-noise.js";
+import type { BnNoise, LayerNoise } from "./bn-noise.js";
+import type { Activation } from "./fc-net-pass.js";
 import type { LossOptions, Model, ModelSnapshot } from "./model.js";
+import { activationBackward, activationForward, tracePass } from "./fc-net-pass.js";
+import type { ForwardCaches, HiddenCache, HiddenGrads, Pass } from "./fc-net-pass.js";
+import type { ModelTrace, TraceOptions } from "./trace.js";
+import { Workspaces } from "./workspace.js";
+import { givenLayers, type NetLayerImpls } from "./net-layers.js";
+import type { Workspace } from "./workspace.js";
 
-/** The normalization inserted before each hidden ReLU. */
+export type { BnNoise } from "./bn-noise.js";
+export type { LayerTrace, ModelTrace, TraceOptions } from "./trace.js";
+
+/** The normalization inserted before each hidden activation. */
 export type Normalization = "batchnorm" | "layernorm" | null;
 
-/**
- * Normalization layers a net may run instead of bnlab's own (the exercise's hook:
- * a learner's implementations, with bnlab's public signatures).
- */
-export interface NetLayerImpls {
-  batchnormForward: typeof batchnormForward;
-  /** The batch-norm backward the net uses (bnlab's own: the closed form). */
-  batchnormBackward: typeof batchnormBackwardAlt;
-  layernormForward: typeof layernormForward;
-  layernormBackward: typeof layernormBackward;
-}
+export type { Activation } from "./fc-net-pass.js";
+export type { NetLayerImpls } from "./net-layers.js";
 
 /** Options of `FullyConnectedNet` (defaults as in the assignment). */
 export interface FullyConnectedNetOptions {
@@ -53,6 +54,16 @@ export interface FullyConnectedNetOptions {
   dropoutKeepRatio?: number;
   /** Default null (none). */
   normalization?: Normalization;
+  /** The hidden layers' nonlinearity; default "relu" (the assignment's). */
+  activation?: Activation;
+  /**
+   * Noisy batch norm (Santurkar et al. 2018): in train mode, a random per-unit scale and shift
+   * after each hidden batch-norm layer, drawn afresh at every train-mode forward pass from the
+   * net's own stream `noiseRng` = RandomState(seed ?? 0), never from `rng` (see `BnNoise` for
+   * the distribution). Requires normalization "batchnorm". shift = scale = 0 gives batch norm's
+   * results bit for bit.
+   */
+  bnNoise?: BnNoise;
   /** L2 strength: the loss adds 0.5·reg·ΣW² over the weights. Default 0. */
   reg?: number;
   /** Standard deviation of the initial weights. Default 1e-2. */
@@ -64,8 +75,8 @@ export interface FullyConnectedNetOptions {
   /** The stream to draw from instead (wins over `seed`). */
   rng?: RandomState;
   /**
-   * Replacements for bnlab's normalization layers (each absent one falls back to
-   * bnlab's). They are called with bnlab's public arguments only (no workspace buffers).
+   * Replacements for bnlab's normalization layers (a learner's, in the exercise); each absent
+   * one falls back to bnlab's. They get bnlab's public arguments only (no workspace buffers).
    */
   layers?: Partial<NetLayerImpls>;
 }
@@ -78,35 +89,9 @@ interface Layer {
   readonly names: { readonly W: string; readonly b: string; readonly gamma: string; readonly beta: string };
 }
 
-interface HiddenCache {
-  fc: AffineCache;
-  /** The affine output x·W + b (a workspace buffer, untouched until the next forward). */
-  a: FloatArray;
-  norm: NormCache | null;
-  relu: ReluCache;
-  dropout: DropoutCache | null;
-}
-
-/**
- * Whether every element is finite (a sum of w·0 is NaN exactly when some w is ±Inf or NaN);
- * on the WebAssembly paths a SIMD pass over large arrays (the same answer).
- */
+/** Whether every element is finite: the active backend's check (SIMD on the wasm paths), else the reference. */
 function allFinite(w: FloatArray): boolean {
-  const kernel = allFiniteKernel(w.length);
-  if (kernel !== null) return kernel(w);
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  const n4 = w.length & ~3;
-  for (let k = 0; k < n4; k += 4) {
-    s0 += w[k]! * 0;
-    s1 += w[k + 1]! * 0;
-    s2 += w[k + 2]! * 0;
-    s3 += w[k + 3]! * 0;
-  }
-  for (let k = n4; k < w.length; k++) s0 += w[k]! * 0;
-  return s0 + s1 + s2 + s3 === 0;
+  return (activeKernel("allFinite", w.length) ?? allFiniteReference)(w);
 }
 
 /** A layer's dw and db among the model's own gradients, or undefined (new arrays). */
@@ -118,29 +103,6 @@ function isPositiveInteger(v: unknown): v is number {
   return typeof v === "number" && Number.isInteger(v) && v > 0;
 }
 
-/**
- * Buffers proportional to the batch (activations, their gradients), reused by
- * every `loss` and `scores` call with the same batch size, so a training step
- * allocates nothing proportional to the batch after the first one. The returned
- * scores and gradients are never workspace buffers: callers may keep them.
- */
-class Workspace {
-  private readonly bufs = new Map<string, FloatArray>();
-  constructor(private readonly dtype: DType) {}
-  /** The buffer named `name` of n elements (created on first use). */
-  get(name: string, n: number): FloatArray {
-    let b = this.bufs.get(name);
-    if (b === undefined || b.length !== n) {
-      b = allocFloat(n, this.dtype);
-      this.bufs.set(name, b);
-    }
-    return b;
-  }
-}
-
-/** Batch sizes whose workspaces are kept (training, accuracy checks and a remainder batch). */
-const MAX_WORKSPACES = 4;
-
 /** The fully connected network of the assignment. Implements `Model`. */
 export class FullyConnectedNet implements Model {
   readonly dtype: DType;
@@ -151,21 +113,30 @@ export class FullyConnectedNet implements Model {
   readonly normalization: Normalization;
   readonly dropoutKeepRatio: number;
   readonly reg: number;
+  readonly activation: Activation;
+  /** The noisy-batch-norm option (frozen), or null. */
+  readonly bnNoise: Readonly<BnNoise> | null;
+  /**
+   * The stream bnNoise draws from (RandomState(bnNoise.seed ?? 0)), or null without bnNoise.
+   * Its `getState`/`setState` replay a draw (e.g. the same noise for every evaluation of a
+   * numerical gradient).
+   */
+  readonly noiseRng: RandomState | null;
   /**
    * Test mode treats rows independently (batch norm uses the running statistics, dropout
    * is the identity, layer norm is per row), and no kernel's per-element arithmetic
    * depends on the number of rows (test/kernels.test.ts checks gemm for every path):
-   * the Solver may score many rows per call. Not claimed for a net with given `layers`.
+   * the Solver may score many rows per call. Not claimed with given `layers`.
    */
   readonly rowwiseScores: boolean;
-  /** Whether the `layers` option replaced some of bnlab's normalization layers (such a net checks accuracy inline). */
+  /** Whether `layers` replaced some of bnlab's normalization layers (such a net checks accuracy inline). */
   readonly customLayers: boolean;
+  /** The `layers` option, or null (bnlab's own normalization layers). */
+  private readonly layerImpls: Partial<NetLayerImpls> | null;
   /** The model's random stream: weights were drawn from it; dropout masks are. */
   readonly rng: RandomState;
   private readonly layers: readonly Layer[];
-  /** The `layers` option (null: bnlab's own normalization layers, with workspace buffers). */
-  private readonly layerImpls: Partial<NetLayerImpls> | null;
-  private readonly workspaces = new Map<number, Workspace>();
+  private readonly workspaces: Workspaces;
   /** The gradients of `loss(X, y, { reuseGradients: true })` (created on first use), in the order of `params`. */
   private ownGrads: Map<string, Tensor> | null = null;
 
@@ -193,6 +164,14 @@ export class FullyConnectedNet implements Model {
     }
     const keep = o.dropoutKeepRatio ?? 1;
     if (!(keep > 0 && keep <= 1)) throw new OptionError("dropoutKeepRatio", "a keep probability in (0, 1]", keep);
+    const activation = o.activation ?? "relu";
+    if (activation !== "relu" && activation !== "sigmoid" && activation !== "tanh") {
+      throw new OptionError("activation", '"relu", "sigmoid" or "tanh"', activation);
+    }
+    const bnNoise = o.bnNoise === undefined ? null : checkBnNoise(o.bnNoise);
+    if (bnNoise !== null && normalization !== "batchnorm") {
+      throw new OptionError("bnNoise", 'normalization "batchnorm" (noise follows a batch-norm layer)', normalization);
+    }
     if (o.rng === undefined && o.seed !== undefined && !(Number.isInteger(o.seed) && o.seed >= 0 && o.seed < 2 ** 32)) {
       throw new OptionError("seed", "an integer in [0, 2^32)", o.seed);
     }
@@ -203,8 +182,12 @@ export class FullyConnectedNet implements Model {
     this.normalization = normalization;
     this.dropoutKeepRatio = keep;
     this.reg = reg;
+    this.activation = activation;
+    this.bnNoise = bnNoise;
+    this.noiseRng = bnNoise === null ? null : new RandomState(bnNoise.seed ?? 0);
+    this.workspaces = new Workspaces(dtype);
     this.rng = o.rng ?? (o.seed !== undefined ? new RandomState(o.seed) : new RandomState());
-    this.layerImpls = o.layers !== undefined && Object.keys(o.layers).length > 0 ? { ...o.layers } : null;
+    this.layerImpls = givenLayers(o.layers);
     this.customLayers = this.layerImpls !== null;
     this.rowwiseScores = !this.customLayers;
 
@@ -259,13 +242,13 @@ export class FullyConnectedNet implements Model {
    */
   scores(X: Tensor): Tensor {
     const x = this.prepareInput(X);
-    return this.forward(x, "test", this.workspace(x.shape[0]!), false).scores;
+    return this.forward(x, "test", false, this.workspaces.forBatch(x.shape[0]!), false).scores;
   }
 
   /**
    * Train mode: the softmax loss plus 0.5·reg·ΣW², and its gradient with respect
    * to every parameter (same names as `params`). Updates the batch-norm running
-   * statistics and draws dropout masks from `rng`.
+   * statistics, draws dropout masks from `rng` and bnNoise from `noiseRng`.
    * @param X (N, d1, …, dk) with d1·…·dk = inputDim
    * @param y labels (N), each in [0, numClasses)
    * @param options `reuseGradients: true` writes the gradients into buffers the model owns
@@ -273,51 +256,48 @@ export class FullyConnectedNet implements Model {
    */
   loss(X: Tensor, y: Labels, options?: LossOptions): { loss: number; grads: Map<string, Tensor> } {
     const x = this.prepareInput(X);
-    const N = x.shape[0]!;
-    this.checkLabels(y, N);
+    this.checkLabels(y, x.shape[0]!);
     const own = options?.reuseGradients === true ? this.ownGradients() : null;
-    const ws = this.workspace(N);
-    const { scores, caches } = this.forward(x, "train", ws, true);
+    const { loss, grads } = this.pass(x, y, "train", true, own, false);
+    return { loss, grads };
+  }
+
+  /**
+   * One forward and backward pass, recorded: per hidden layer its input, affine output,
+   * normalized value, activation output and the loss gradient with respect to each, with
+   * the parameter gradients; the loss, scores and gradients are those `loss` computes
+   * (the same code, bit for bit). Every tensor is a copy.
+   *
+   * Tracing changes no parameter and, unless `updateRunningStats`, no running statistic.
+   * In train mode it draws what `loss` draws (dropout masks from `rng`, bnNoise from
+   * `noiseRng`); in test mode nothing. The loss includes the regularization.
+   * @param X (N, d1, …, dk) with d1·…·dk = inputDim; y labels (N)
+   */
+  trace(X: Tensor, y: Labels, options: TraceOptions = {}): ModelTrace {
+    const mode = options.mode ?? "train";
+    if (mode !== "train" && mode !== "test") throw new OptionError("mode", '"train" or "test"', mode);
+    const update = options.updateRunningStats ?? false;
+    if (typeof update !== "boolean") throw new OptionError("updateRunningStats", "a boolean", update);
+    const x = this.prepareInput(X);
+    this.checkLabels(y, x.shape[0]!);
+    const p = this.pass(x, y, mode, mode === "train" && update, null, true);
+    return tracePass(p, this.layers.map((l) => l.names));
+  }
+
+  /**
+   * The shared pass of `loss` and `trace`: forward, softmax loss, backward, regularization.
+   * @param updateRunning whether a train-mode batch norm moves its running statistics
+   * @param own the model's own gradient buffers to write into, or null (new arrays)
+   * @param inputGrad whether to compute the first layer's input gradient too
+   */
+  private pass(x: Tensor, y: Labels, mode: "train" | "test", updateRunning: boolean, own: Map<string, Tensor> | null, inputGrad: boolean): Pass {
+    const N = x.shape[0]!;
+    const ws = this.workspaces.forBatch(N);
+    const { scores, caches } = this.forward(x, mode, updateRunning, ws, true);
     const { loss: dataLoss, dx: dscores } = softmaxLoss(scores, y, ws.get("dscores", scores.size));
+    const { grads, hiddenGrads } = this.backward(dscores, caches, ws, own, inputGrad);
 
-    const grads = new Map<string, Tensor>();
     const L = this.layers.length;
-    const last = this.layers[L - 1]!;
-    const top = affineBackward(dscores, caches.last, ws.get(`dh${L - 2}`, N * this.hiddenDims[L - 2]!), paramBuffers(own, last));
-    grads.set(last.names.W, top.dw);
-    grads.set(last.names.b, top.db);
-    let dh = top.dx;
-    for (let i = L - 2; i >= 0; i--) {
-      const layer = this.layers[i]!;
-      const c = caches.hidden[i]!;
-      const size = N * this.hiddenDims[i]!;
-      if (c.dropout) dh = dropoutBackward(dh, c.dropout).dx;
-      let da = reluBackward(dh, c.relu, ws.get(`drelu${i}`, size)).dx;
-      if (c.norm && layer.norm) {
-        const n = this.layerImpls === null ? normBackward(da, c.norm, ws.get(`dnorm${i}`, size)) : this.givenNormBackward(da, c.norm);
-        if (own !== null) {
-          // The norm layers return new (D-sized) arrays: copied into the model's own.
-          own.get(layer.names.gamma)!.data.set(n.dgamma.data);
-          own.get(layer.names.beta)!.data.set(n.dbeta.data);
-        } else {
-          grads.set(layer.names.gamma, n.dgamma);
-          grads.set(layer.names.beta, n.dbeta);
-        }
-        da = n.dx;
-      }
-      // NOTE: the first layer's input is the data: nobody needs its gradient, so skip that product.
-      if (i > 0) {
-        const g = affineBackward(da, c.fc, ws.get(`dh${i - 1}`, N * this.hiddenDims[i - 1]!), paramBuffers(own, layer));
-        dh = g.dx;
-        grads.set(layer.names.W, g.dw);
-        grads.set(layer.names.b, g.db);
-      } else {
-        const g = affineParamBackward(da, c.fc, paramBuffers(own, layer));
-        grads.set(layer.names.W, g.dw);
-        grads.set(layer.names.b, g.db);
-      }
-    }
-
     let regLoss = 0;
     for (let i = 0; i < L; i++) {
       const layer = this.layers[i]!;
@@ -331,7 +311,7 @@ export class FullyConnectedNet implements Model {
       // (N·M values, not D·M) already proves the weights finite; W is unchanged since.
       if (this.reg === 0) {
         const [D, M] = layer.W.shape as [number, number];
-        const out = i < L - 1 ? caches.hidden[i]!.a : scores.data;
+        const out = i < L - 1 ? caches.hidden[i]!.a.data : scores.data;
         if (gemmComputesEveryProduct(N * M * D) && allFinite(out)) continue;
         if (allFinite(w)) continue;
       }
@@ -342,11 +322,72 @@ export class FullyConnectedNet implements Model {
       }
       regLoss += 0.5 * this.reg * s;
     }
-    if (own !== null) return { loss: dataLoss + regLoss, grads: own };
+    const loss = dataLoss + regLoss;
+    if (own !== null) return { loss, grads: own, scores, caches, hiddenGrads };
     // Return the gradients in the order of `params`.
     const ordered = new Map<string, Tensor>();
     for (const name of this.params.keys()) ordered.set(name, grads.get(name)!);
-    return { loss: dataLoss + regLoss, grads: ordered };
+    return { loss, grads: ordered, scores, caches, hiddenGrads };
+  }
+
+  /**
+   * Backward from dscores through every layer.
+   * @returns the parameter gradients (in `own` when given) and each hidden layer's backward values
+   */
+  private backward(
+    dscores: Tensor,
+    caches: ForwardCaches,
+    ws: Workspace,
+    own: Map<string, Tensor> | null,
+    inputGrad: boolean,
+  ): { grads: Map<string, Tensor>; hiddenGrads: HiddenGrads[] } {
+    const N = dscores.shape[0]!;
+    const grads = new Map<string, Tensor>();
+    const L = this.layers.length;
+    const last = this.layers[L - 1]!;
+    const top = affineBackward(dscores, caches.last, ws.get(`dh${L - 2}`, N * this.hiddenDims[L - 2]!), paramBuffers(own, last));
+    grads.set(last.names.W, top.dw);
+    grads.set(last.names.b, top.db);
+    const hiddenGrads: HiddenGrads[] = new Array<HiddenGrads>(L - 1);
+    let dh = top.dx;
+    for (let i = L - 2; i >= 0; i--) {
+      const layer = this.layers[i]!;
+      const c = caches.hidden[i]!;
+      const size = N * this.hiddenDims[i]!;
+      const dActivated = c.dropout ? dropoutBackward(dh, c.dropout).dx : dh;
+      let dAffine = activationBackward(dActivated, c.act, ws.get(`drelu${i}`, size));
+      let dNormalized: Tensor | null = null;
+      if (c.norm && layer.norm) {
+        dNormalized = dAffine;
+        // NOTE: the noise is a constant of the step: its backward only scales by s.
+        const dn = c.noise ? noiseBackward(dNormalized, c.noise, ws.get(`dnoise${i}`, size)).dx : dNormalized;
+        const n = this.normBackward(dn, c.norm, ws.get(`dnorm${i}`, size));
+        if (own !== null) {
+          // The norm layers return new (D-sized) arrays: copied into the model's own.
+          own.get(layer.names.gamma)!.data.set(n.dgamma.data);
+          own.get(layer.names.beta)!.data.set(n.dbeta.data);
+        } else {
+          grads.set(layer.names.gamma, n.dgamma);
+          grads.set(layer.names.beta, n.dbeta);
+        }
+        dAffine = n.dx;
+      }
+      // NOTE: the first layer's input is the data: nobody but a trace needs its gradient, so skip that product.
+      let dInput: Tensor | null = null;
+      if (i > 0 || inputGrad) {
+        const dxBuffer = i > 0 ? ws.get(`dh${i - 1}`, N * this.hiddenDims[i - 1]!) : ws.get("dinput", N * this.inputDim);
+        const g = affineBackward(dAffine, c.fc, dxBuffer, paramBuffers(own, layer));
+        dh = dInput = g.dx;
+        grads.set(layer.names.W, g.dw);
+        grads.set(layer.names.b, g.db);
+      } else {
+        const g = affineParamBackward(dAffine, c.fc, paramBuffers(own, layer));
+        grads.set(layer.names.W, g.dw);
+        grads.set(layer.names.b, g.db);
+      }
+      hiddenGrads[i] = { dInput, dAffine, dNormalized, dActivated };
+    }
+    return { grads, hiddenGrads };
   }
 
   /** The model's own gradient tensors, one per parameter, same names and order as `params`. */
@@ -391,15 +432,17 @@ export class FullyConnectedNet implements Model {
   }
 
   /**
+   * @param updateRunning whether a train-mode batch norm moves its running statistics
    * @param ws the batch size's workspace for the activations
    * @param scoresInWorkspace whether the scores may live in the workspace (not when returned to a caller)
    */
   private forward(
     x: Tensor,
     mode: "train" | "test",
+    updateRunning: boolean,
     ws: Workspace,
     scoresInWorkspace: boolean,
-  ): { scores: Tensor; caches: { hidden: HiddenCache[]; last: AffineCache } } {
+  ): { scores: Tensor; caches: ForwardCaches } {
     const hidden: HiddenCache[] = [];
     let h = x;
     const N = x.shape[0]!;
@@ -407,20 +450,23 @@ export class FullyConnectedNet implements Model {
     for (let i = 0; i < L - 1; i++) {
       const layer = this.layers[i]!;
       const size = N * this.hiddenDims[i]!;
+      const input = h;
       const a = affineForward(h, layer.W, layer.b, ws.get(`a${i}`, size));
       let z = a.out;
       let norm: NormCache | null = null;
+      let noise: LayerNoise | null = null;
+      let normalized: Tensor | null = null;
       if (layer.norm) {
-        const spec: NormSpec =
-          layer.norm.running !== null
-            ? { kind: "batchnorm", param: { mode, running: layer.norm.running } }
-            : { kind: "layernorm" };
-        const bufs = { out: ws.get(`norm${i}`, size), xhat: ws.get(`xhat${i}`, size), xmu: ws.get(`xmu${i}`, size) };
-        const n = this.layerImpls === null ? normForward(z, layer.norm.gamma, layer.norm.beta, spec, bufs) : this.givenNormForward(z, layer.norm.gamma, layer.norm.beta, spec);
+        const n = this.normForward(layer.norm, z, mode, updateRunning, ws, i);
         z = n.out;
         norm = n.cache;
+        if (this.noiseRng !== null && this.bnNoise !== null && mode === "train") {
+          noise = drawNoise(this.noiseRng, this.hiddenDims[i]!, this.bnNoise);
+          applyNoise(z, noise);
+        }
+        normalized = z;
       }
-      const r = reluForward(z, ws.get(`h${i}`, size));
+      const r = activationForward(this.activation, z, ws.get(`h${i}`, size));
       h = r.out;
       let dropout: DropoutCache | null = null;
       if (this.dropoutKeepRatio < 1) {
@@ -428,39 +474,46 @@ export class FullyConnectedNet implements Model {
         h = d.out;
         dropout = d.cache;
       }
-      hidden.push({ fc: a.cache, a: a.out.data, norm, relu: r.cache, dropout });
+      hidden.push({ input, fc: a.cache, a: a.out, norm, noise, normalized, act: r.cache, activated: r.out, dropout });
     }
     const last = this.layers[L - 1]!;
     const top = affineForward(h, last.W, last.b, scoresInWorkspace ? ws.get("scores", N * this.numClasses) : undefined);
     return { scores: top.out, caches: { hidden, last: top.cache } };
   }
 
-  /** normForward with the `layers` option's functions where given (no buffers: the caller's code owns its outputs). */
-  private givenNormForward(x: Tensor, gamma: Tensor, beta: Tensor, spec: NormSpec): { out: Tensor; cache: NormCache } {
-    const L = this.layerImpls!;
-    if (spec.kind === "batchnorm") {
-      const n = (L.batchnormForward ?? batchnormForward)(x, gamma, beta, spec.param);
+  /**
+   * The one place the hidden layers' normalization runs forward: batch norm or layer
+   * norm by `this.normalization` (its output in the workspace for batch norm).
+   */
+  private normForward(
+    norm: NonNullable<Layer["norm"]>,
+    z: Tensor,
+    mode: "train" | "test",
+    updateRunning: boolean,
+    ws: Workspace,
+    i: number,
+  ): { out: Tensor; cache: NormCache } {
+    if (this.normalization === "batchnorm") {
+      const running = norm.running;
+      if (running === null) throw new Error("FullyConnectedNet: a batch-norm layer without running statistics");
+      // NOTE: a train-mode pass that must not move the statistics (a trace) passes none;
+      // the batch's own statistics normalize either way, so the output is the same.
+      const param: BatchnormParam = mode === "test" || updateRunning ? { mode, running } : { mode };
+      const given = this.layerImpls?.batchnormForward;
+      const size = z.size;
+      const bufs = { out: ws.get(`norm${i}`, size), xhat: ws.get(`xhat${i}`, size), xmu: ws.get(`xmu${i}`, size) };
+      const n = given !== undefined ? given(z, norm.gamma, norm.beta, param) : batchnormForward(z, norm.gamma, norm.beta, param, bufs);
       return { out: n.out, cache: { kind: "batchnorm", cache: n.cache } };
     }
-    const n = (L.layernormForward ?? layernormForward)(x, gamma, beta, spec.param ?? {});
+    const n = (this.layerImpls?.layernormForward ?? layernormForward)(z, norm.gamma, norm.beta, {});
     return { out: n.out, cache: { kind: "layernorm", cache: n.cache } };
   }
 
-  /** normBackward with the `layers` option's functions where given. */
-  private givenNormBackward(dout: Tensor, c: NormCache): { dx: Tensor; dgamma: Tensor; dbeta: Tensor } {
-    const L = this.layerImpls!;
-    return c.kind === "batchnorm" ? (L.batchnormBackward ?? batchnormBackwardAlt)(dout, c.cache) : (L.layernormBackward ?? layernormBackward)(dout, c.cache);
-  }
-
-  /** The workspace for batch size N (the least recently created one is dropped past MAX_WORKSPACES). */
-  private workspace(N: number): Workspace {
-    let ws = this.workspaces.get(N);
-    if (ws === undefined) {
-      if (this.workspaces.size >= MAX_WORKSPACES) this.workspaces.delete(this.workspaces.keys().next().value!);
-      ws = new Workspace(this.dtype);
-      this.workspaces.set(N, ws);
-    }
-    return ws;
+  /** The one place the normalization runs backward (batch norm: the closed form `batchnormBackwardAlt`). */
+  private normBackward(dout: Tensor, cache: NormCache, dxBuffer: FloatArray): { dx: Tensor; dgamma: Tensor; dbeta: Tensor } {
+    const L = this.layerImpls;
+    if (cache.kind === "layernorm") return (L?.layernormBackward ?? layernormBackward)(dout, cache.cache);
+    return L?.batchnormBackward !== undefined ? L.batchnormBackward(dout, cache.cache) : batchnormBackwardAlt(dout, cache.cache, dxBuffer);
   }
 
   private prepareInput(X: Tensor): Tensor {
@@ -472,7 +525,7 @@ export class FullyConnectedNet implements Model {
     // NOTE: inputs of the other dtype are converted (a copy, into the workspace) so
     // that every layer computes in the model's dtype.
     if (X.dtype === this.dtype) return X.reshape([N, D]);
-    const buf = this.workspace(N).get("x", N * D);
+    const buf = this.workspaces.forBatch(N).get("x", N * D);
     buf.set(X.data);
     return new Tensor(buf, [N, D]);
   }

@@ -13,7 +13,7 @@
  * Scalars are passed already rounded (`Math.fround`), named as in the kernels:
  * omb1 = fround(1 − beta1), c1 = fround(1 − beta1^t), ….
  */
-import type { OptimKernelsF32 } from "../kernels/index.js";
+import type { OptimKernelsF32 } from "../kernels/types.js";
 
 const f = Math.fround;
 

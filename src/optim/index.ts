@@ -18,8 +18,8 @@
 import { OptionError } from "../core/errors.js";
 import { allocFloat, dtypeOf } from "../core/tensor.js";
 import type { FloatArray } from "../core/tensor.js";
-import { optimKernelF32 } from "../kernels/index.js";
-import type { OptimKernelsF32 } from "../kernels/index.js";
+import { activeKernel } from "../kernels/index.js";
+import type { OptimKernelsF32 } from "../kernels/types.js";
 import { optimF32Reference } from "./float32.js";
 
 /** Plain SGD: w -= learningRate * dw. */
@@ -107,9 +107,9 @@ function stateBuffer(name: string, given: FloatArray | undefined, w: FloatArray)
   return given;
 }
 
-/** The float32 implementation for n weights: the selected kernel path's, else the reference. */
+/** The float32 implementation for n weights: the active backend's, else the reference. */
 function f32Impl(n: number): OptimKernelsF32 {
-  return optimKernelF32(n) ?? optimF32Reference;
+  return activeKernel("optimF32", n) ?? optimF32Reference;
 }
 
 const fr = Math.fround;

@@ -20,6 +20,18 @@ export function fmtNum(x: number): string {
   return String(Number(x.toPrecision(6)));
 }
 
+/** The report's style sheet (also used by the study reports, src/report/study-html.ts). */
+export const REPORT_CSS = `body { font-family: "DejaVu Sans", Verdana, Arial, sans-serif; max-width: 980px; margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.5; }
+h1 { font-size: 1.7em; margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #ddd; padding-bottom: 0.2em; margin-top: 2em; }
+.meta { color: #555; font-size: 0.9em; } .purpose { color: #333; }
+table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.9em; } th, td { border: 1px solid #ddd; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
+th { background: #f5f5f5; } td { font-family: "DejaVu Sans Mono", Menlo, monospace; }
+.verdict.ok { color: #1a7f37; } .verdict.bad { color: #b42318; font-weight: bold; }
+.banner { background: #fff4e5; border: 1px solid #f0a020; padding: 0.8em 1em; margin: 1em 0; }
+figure.plot { margin: 1em 0; } figure.plot svg { max-width: 100%; height: auto; } figcaption { color: #555; font-size: 0.9em; }
+#cell-8 p { max-width: 52em; }
+`;
+
 const fmtArr = (xs: readonly number[]): string => `[${xs.map(fmtNum).join(", ")}]`;
 const pct = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : String(x));
 
@@ -61,7 +73,7 @@ function runSummary(runs: readonly TrainingRun[], withBatch: boolean): string {
  * Builds the page. `svgs` holds the inline SVG of each figure by name
  * ("deepNet", "sweep", "batchSize").
  */
-export function renderReportHtml(results: ReproduceResults, svgs: Record<string, string>): string {
+export function renderReportHtml(results: ReproduceResults, svgs: Record<string, string>, extraSections: readonly string[] = []): string {
   const c = results.cells;
   const ds = results.dataset;
   const synthetic = ds.source === "synthetic";
@@ -222,16 +234,7 @@ export function renderReportHtml(results: ReproduceResults, svgs: Record<string,
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(results.title)}</title>
 <style>
-body { font-family: "DejaVu Sans", Verdana, Arial, sans-serif; max-width: 980px; margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.5; }
-h1 { font-size: 1.7em; margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #ddd; padding-bottom: 0.2em; margin-top: 2em; }
-.meta { color: #555; font-size: 0.9em; } .purpose { color: #333; }
-table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.9em; } th, td { border: 1px solid #ddd; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
-th { background: #f5f5f5; } td { font-family: "DejaVu Sans Mono", Menlo, monospace; }
-.verdict.ok { color: #1a7f37; } .verdict.bad { color: #b42318; font-weight: bold; }
-.banner { background: #fff4e5; border: 1px solid #f0a020; padding: 0.8em 1em; margin: 1em 0; }
-figure.plot { margin: 1em 0; } figure.plot svg { max-width: 100%; height: auto; } figcaption { color: #555; font-size: 0.9em; }
-#cell-8 p { max-width: 52em; }
-</style>
+${REPORT_CSS}</style>
 </head>
 <body>
 <header>
@@ -241,6 +244,7 @@ ${banner}
 <p>The CS231n batch-normalization notebook, cell by cell, computed by bnlab. Each section states what the cell checks, the numbers it produced, and the figures; the last section answers the notebook's question from these numbers.</p>
 </header>
 ${parts.join("\n")}
+${extraSections.join("\n")}
 <footer>
 <h2>Timings</h2>
 ${table(["step", "wall time"], timingRows)}

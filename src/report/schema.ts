@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import type { ReproduceResults } from "../experiments/types.js";
+import { studyRecordSchema } from "../studies/record-schema.js";
 
 /** The value of the `schema` field; bumped only on an incompatible change. */
 export const RESULTS_SCHEMA_ID = "bnlab-results/1";
@@ -174,6 +175,8 @@ export const resultsSchema = z.strictObject({
     answer: z.strictObject({ observations: z.array(z.string()), reasons: z.array(z.string()), facts: answerFacts }),
   }),
   figures: z.record(z.string(), figurePaths),
+  /** With --extended: the studies' records (each result checked by its study's schema when written, src/studies/json.ts). */
+  studies: z.array(studyRecordSchema).optional(),
 });
 
 /** results.json as parsed (floats may be the strings "NaN", "Infinity", "-Infinity"). */
@@ -192,6 +195,11 @@ export function encodeNonFinite(value: unknown): unknown {
     return out;
   }
   return value;
+}
+
+/** The inverse of `encodeNonFinite`: the strings "NaN", "Infinity", "-Infinity" back to numbers. */
+export function decodeNonFinite(value: unknown): unknown {
+  return decode(value);
 }
 
 function decode(value: unknown): unknown {

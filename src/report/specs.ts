@@ -34,6 +34,9 @@ const CONFIG = {
   background: "white",
 };
 
+/** The shared look of every figure (font, axes, legend, title), for figures made elsewhere (src/studies). */
+export const FIGURE_CONFIG = CONFIG;
+
 type Row = Record<string, string | number>;
 
 function colorScale(kinds: readonly NormKind[]): { domain: string[]; range: string[] } {

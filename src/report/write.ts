@@ -11,6 +11,9 @@ import { renderReportHtml } from "./html.js";
 import { renderFigure } from "./render.js";
 import { resultsJsonText } from "./schema.js";
 import { batchSizeSpec, deepNetSpec, sweepSpec } from "./specs.js";
+import { getStudy } from "../studies/registry.js";
+import type { AnyStudy, StudyRecord } from "../studies/study.js";
+import { studySectionHtml, type StudyFigureHtml } from "./study-html.js";
 
 /** Writes `data` to `path` atomically (temporary file in the same folder, then rename). */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
@@ -28,6 +31,26 @@ export async function writeFigure(outDir: string, file: string, spec: TopLevelSp
   writeFileAtomic(join(outDir, svg), fig.svg);
   writeFileAtomic(join(outDir, png), fig.png);
   return { svg, png, svgText: fig.svg };
+}
+
+/**
+ * Draws the study's figures into `outDir/figures` (files `<prefix><name>.svg|png`),
+ * fills in `record.figures` and returns them for the HTML.
+ */
+export async function writeStudyFigures(outDir: string, study: AnyStudy, record: StudyRecord, prefix = ""): Promise<StudyFigureHtml[]> {
+  const out: StudyFigureHtml[] = [];
+  for (const f of study.figures(record.result)) {
+    const w = await writeFigure(outDir, `${prefix}${f.name}`, f.spec);
+    record.figures[f.name] = { svg: w.svg, png: w.png };
+    out.push({ name: f.name, caption: f.caption, svg: w.svgText, files: { svg: w.svg, png: w.png } });
+  }
+  return out;
+}
+
+/** The section of a study in the notebook's report, its figures drawn into `outDir` (prefixed with the study's name). */
+export async function studyReportSection(outDir: string, study: AnyStudy, record: StudyRecord): Promise<string> {
+  const figures = await writeStudyFigures(outDir, study, record, `${study.name}-`);
+  return studySectionHtml(record, study.summary, figures, 2);
 }
 
 /** Paths written by `writeReport`, absolute. */
@@ -58,11 +81,14 @@ export async function writeReport(outDir: string, results: ReproduceResults): Pr
     figures[name] = { svg: f.svg, png: f.png };
   }
   results.figures = figures;
+  // The studies of --extended: figures prefixed with the study's name, one section each.
+  const sections: string[] = [];
+  for (const record of results.studies ?? []) sections.push(await studyReportSection(outDir, getStudy(record.study), record));
   results.timings.figures = (performance.now() - t0) / 1000;
   const resultsJson = join(outDir, "results.json");
   const reportHtml = join(outDir, "report.html");
   writeFileAtomic(resultsJson, resultsJsonText(results));
-  writeFileAtomic(reportHtml, renderReportHtml(results, svgs));
+  writeFileAtomic(reportHtml, renderReportHtml(results, svgs, sections));
   const abs: Record<string, { svg: string; png: string }> = {};
   for (const [k, v] of Object.entries(figures)) abs[k] = { svg: join(outDir, v.svg), png: join(outDir, v.png) };
   return { outDir, resultsJson, reportHtml, figures: abs };

@@ -78,6 +78,7 @@ function netSpec(model: Model): FullyConnectedNetOptions | null {
     inputDim: model.inputDim,
     numClasses: model.numClasses,
     normalization: model.normalization,
+    activation: model.activation,
     dropoutKeepRatio: model.dropoutKeepRatio,
     reg: model.reg,
     dtype: model.dtype,

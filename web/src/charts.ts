@@ -78,16 +78,17 @@ export interface StatsSeries {
   points: { iteration: number; layers: LayerStats[] }[];
 }
 
-export type StatKey = "preStd" | "preMean" | "gradMean" | "gradStd";
+export type StatKey = "preStd" | "preMean" | "gradMean" | "gradStd" | "unitPercentiles";
 
 export const STAT_TITLES: Record<StatKey, string> = {
   preStd: "std of the ReLU input",
   preMean: "mean of the ReLU input",
   gradMean: "mean |gradient| at the ReLU input",
   gradStd: "std of |gradient| at the ReLU input",
+  unitPercentiles: "unit 1's ReLU input: 15th, 50th, 85th percentiles",
 };
 
-function statValue(l: LayerStats, key: StatKey): number {
+function statValue(l: LayerStats, key: Exclude<StatKey, "unitPercentiles">): number {
   switch (key) {
     case "preStd":
       return l.pre.std;
@@ -106,6 +107,7 @@ function statValue(l: LayerStats, key: StatKey): number {
  * statistics use a log axis, so vanishing and exploding both show.
  */
 export function layerStatsSpec(series: readonly StatsSeries[], key: StatKey): TopLevelSpec {
+  if (key === "unitPercentiles") return percentileSpec(series);
   const logAxis = key !== "preMean";
   const rows: { net: string; layer: number; iteration: number; value: number }[] = [];
   let dropped = 0;
@@ -134,6 +136,43 @@ export function layerStatsSpec(series: readonly StatsSeries[], key: StatKey): To
         y: { field: "value", type: "quantitative", title: STAT_TITLES[key], scale: logAxis ? { type: "log" } : { zero: false } },
         color: { field: "layer", type: "ordinal", title: "layer", scale: { scheme: "viridis", reverse: true } },
       },
+    },
+  } as TopLevelSpec;
+}
+
+/**
+ * One panel per network: per hidden layer, the median of one unit's ReLU input over
+ * the probe batch (a line) inside the band from its 15th to its 85th percentile,
+ * against the iteration (Ioffe and Szegedy 2015, figure 1).
+ */
+function percentileSpec(series: readonly StatsSeries[]): TopLevelSpec {
+  const rows: { net: string; layer: number; iteration: number; p15: number; p50: number; p85: number }[] = [];
+  let dropped = 0;
+  for (const s of series) {
+    for (const p of s.points) {
+      p.layers.forEach((l, i) => {
+        const { p15, p50, p85 } = l.unit;
+        if ([p15, p50, p85].every(Number.isFinite)) rows.push({ net: s.label, layer: i + 1, iteration: p.iteration, p15, p50, p85 });
+        else dropped++;
+      });
+    }
+  }
+  const title = `${STAT_TITLES.unitPercentiles} per hidden layer` + (dropped > 0 ? ` (${dropped} non-finite values not drawn)` : "");
+  const x = { field: "iteration", type: "quantitative", title: "Iteration" };
+  const color = { field: "layer", type: "ordinal", title: "layer", scale: { scheme: "viridis", reverse: true } };
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: { text: title, anchor: "start", fontSize: 14 },
+    config: { font: FIGURE_FONT, view: { stroke: "#ddd" }, axis: { gridColor: "#eee" }, background: "white" },
+    data: { values: rows },
+    facet: { column: { field: "net", type: "nominal", title: null, sort: series.map((s) => s.label), header: { labelFontSize: 13 } } },
+    spec: {
+      width: 300,
+      height: 200,
+      layer: [
+        { mark: { type: "area", opacity: 0.2 }, encoding: { x, y: { field: "p15", type: "quantitative", title: "unit 1's ReLU input", scale: { zero: false } }, y2: { field: "p85" }, color } },
+        { mark: { type: "line", strokeWidth: 1.5 }, encoding: { x, y: { field: "p50", type: "quantitative" }, color } },
+      ],
     },
   } as TopLevelSpec;
 }

@@ -1,70 +1,35 @@
 /**
- * Per-layer statistics of a FullyConnectedNet on a probe batch, recomputed with
- * the layer functions from the net's parameters (the net itself is not touched:
- * batch norm runs in train mode on the probe's own statistics and its running
- * averages are not updated, and no random numbers are drawn).
+ * Per-layer statistics of a FullyConnectedNet on a probe batch, from the library's
+ * model trace (`FullyConnectedNet.trace`: the net's own forward and backward code).
+ * The net is not changed: batch norm runs in train mode on the probe's own
+ * statistics and its running averages are not updated, and the random streams are
+ * rewound after the pass, so the training is the same with or without probes.
  *
- * For hidden layer l the probe records the value entering its ReLU (after
+ * For hidden layer l the probe records the value entering its activation (after
  * normalization, if any) and the loss gradient with respect to that value.
  */
-import type { Labels } from "../../src/core/tensor.js";
-import { Tensor } from "../../src/core/tensor.js";
-import { affineBackward, affineForward, type AffineCache } from "../../src/layers/affine.js";
-import { softmaxLoss } from "../../src/layers/losses.js";
-import { reluBackward, reluForward, type ReluCache } from "../../src/layers/relu.js";
-import { normBackward, normForward, type NormCache, type NormSpec } from "../../src/layers/sandwich.js";
+import type { Labels, Tensor } from "../../src/core/tensor.js";
 import type { FullyConnectedNet } from "../../src/models/fc-net.js";
-import type { LayerStats, MeanStd } from "./protocol.js";
+import type { LayerStats, MeanStd, Percentiles } from "./protocol.js";
 
-/** Raw probe output: the data loss and, per hidden layer, the ReLU input and its gradient, each (N, H). */
+/** Raw probe output: the loss and, per hidden layer, the activation's input and its gradient, each (N, H). */
 export interface ProbeResult {
   loss: number;
   layers: { pre: Tensor; grad: Tensor }[];
 }
 
-function param(net: FullyConnectedNet, name: string): Tensor {
-  const t = net.params.get(name);
-  if (!t) throw new Error(`probe: the net has no parameter ${name}`);
-  return t;
-}
-
 /**
- * Forward and backward pass of `net` on X (N, inputDim) with labels y (N), in
- * train mode, without dropout and without regularization.
+ * A train-mode trace of `net` on X (N, inputDim) with labels y (N). NOTE: a net
+ * with dropout or bnNoise draws its masks and noise for the trace; the streams are
+ * put back afterwards so the next training step draws what it would have drawn.
  */
 export function probeNet(net: FullyConnectedNet, X: Tensor, y: Labels): ProbeResult {
-  const L = net.hiddenDims.length + 1;
-  let h = X.dtype === net.dtype ? X : X.astype(net.dtype);
-  h = h.reshape([h.shape[0]!, net.inputDim]);
-  const caches: { fc: AffineCache; norm: NormCache | null; relu: ReluCache; pre: Tensor }[] = [];
-  for (let i = 1; i < L; i++) {
-    const a = affineForward(h, param(net, `W${i}`), param(net, `b${i}`));
-    let z = a.out;
-    let norm: NormCache | null = null;
-    if (net.normalization !== null) {
-      // NOTE: batch norm without `running`: train-mode statistics of the probe batch, nothing stored.
-      const spec: NormSpec = net.normalization === "batchnorm" ? { kind: "batchnorm", param: { mode: "train" } } : { kind: "layernorm" };
-      const n = normForward(z, param(net, `gamma${i}`), param(net, `beta${i}`), spec);
-      z = n.out;
-      norm = n.cache;
-    }
-    const r = reluForward(z);
-    caches.push({ fc: a.cache, norm, relu: r.cache, pre: z });
-    h = r.out;
-  }
-  const top = affineForward(h, param(net, `W${L}`), param(net, `b${L}`));
-  const { loss, dx: dscores } = softmaxLoss(top.out, y);
-  let dh = affineBackward(dscores, top.cache).dx;
-  const layers: { pre: Tensor; grad: Tensor }[] = new Array(L - 1);
-  for (let i = L - 2; i >= 0; i--) {
-    const c = caches[i]!;
-    const da = reluBackward(dh, c.relu).dx;
-    layers[i] = { pre: c.pre, grad: da };
-    if (i === 0) break;
-    const dz = c.norm ? normBackward(da, c.norm).dx : da;
-    dh = affineBackward(dz, c.fc).dx;
-  }
-  return { loss, layers };
+  const rng = net.rng.getState();
+  const noise = net.noiseRng?.getState() ?? null;
+  const t = net.trace(X, y);
+  net.rng.setState(rng);
+  if (noise !== null) net.noiseRng?.setState(noise);
+  return { loss: t.loss, layers: t.layers.map((l) => ({ pre: l.normalized ?? l.affine, grad: l.dNormalized ?? l.dAffine })) };
 }
 
 /** Mean and (biased) standard deviation of the values, or of their absolute values. */
@@ -80,7 +45,31 @@ export function meanStd(a: ArrayLike<number>, absolute = false): MeanStd {
   return { mean, std: Math.sqrt(v / a.length) };
 }
 
-/** The probe summarized per hidden layer: ReLU input mean/std, |gradient| mean/std. */
+/** The q-th quantile (q in [0, 1]) of ascending values: numpy's default linear interpolation. */
+function quantile(sorted: Float64Array, q: number): number {
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo]! + (pos - lo) * (sorted[hi]! - sorted[lo]!);
+}
+
+/** The 15th, 50th and 85th percentiles of column j of a row-major (N, H) array. */
+export function columnPercentiles(a: ArrayLike<number>, H: number, j: number): Percentiles {
+  const N = Math.floor(a.length / H);
+  const col = new Float64Array(N);
+  for (let n = 0; n < N; n++) col[n] = a[n * H + j]!;
+  col.sort();
+  return { p15: quantile(col, 0.15), p50: quantile(col, 0.5), p85: quantile(col, 0.85) };
+}
+
+/**
+ * The probe summarized per hidden layer: activation input mean/std, |gradient| mean/std,
+ * and the percentiles of the first unit's activation input.
+ */
 export function layerStats(net: FullyConnectedNet, X: Tensor, y: Labels): LayerStats[] {
-  return probeNet(net, X, y).layers.map((l) => ({ pre: meanStd(l.pre.data), grad: meanStd(l.grad.data, true) }));
+  return probeNet(net, X, y).layers.map((l) => ({
+    pre: meanStd(l.pre.data),
+    grad: meanStd(l.grad.data, true),
+    unit: columnPercentiles(l.pre.data, l.pre.shape[1]!, 0),
+  }));
 }

@@ -42,6 +42,19 @@ export interface MeanStd {
 export interface LayerStats {
   pre: MeanStd;
   grad: MeanStd;
+  /** One unit's (the layer's first) activation input over the probe batch. */
+  unit: Percentiles;
+}
+
+/**
+ * The 15th, 50th and 85th percentiles of one quantity over a probe batch (numpy's
+ * default, linear interpolation between the sorted values), as in Ioffe and
+ * Szegedy's figure 1.
+ */
+export interface Percentiles {
+  p15: number;
+  p50: number;
+  p85: number;
 }
 
 export type ToWorker =

@@ -4,17 +4,18 @@
  * Parsing never throws: a missing or unusable value falls back to its default and
  * is reported in `problems`, so a hand-edited link still opens.
  */
+import { KERNEL_PATHS, type KernelPath } from "../../src/kernels/types.js";
 
 export type NormKind = "none" | "batchnorm" | "layernorm";
 export type Optimizer = "sgd" | "sgdMomentum" | "rmsprop" | "adam";
 export type DataSource = "served" | "synthetic" | "file";
-export type KernelChoice = "auto" | "ts" | "wasm-simd" | "wasm-relaxed";
+export type KernelChoice = "auto" | KernelPath;
 export type Tab = "train" | "sweep" | "implement";
 
 export const NORMS: readonly NormKind[] = ["none", "batchnorm", "layernorm"];
 export const OPTIMIZERS: readonly Optimizer[] = ["sgd", "sgdMomentum", "rmsprop", "adam"];
 export const DATA_SOURCES: readonly DataSource[] = ["served", "synthetic", "file"];
-export const KERNELS: readonly KernelChoice[] = ["auto", "ts", "wasm-simd", "wasm-relaxed"];
+export const KERNELS: readonly KernelChoice[] = ["auto", ...KERNEL_PATHS];
 
 export interface Settings {
   /** Number of hidden layers. */

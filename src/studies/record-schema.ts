@@ -1,0 +1,59 @@
+/**
+ * The zod pieces of a study's JSON: floats that may be non-finite (as in
+ * results.json: a JSON number or "NaN", "Infinity", "-Infinity") and the record
+ * every study run writes. zod only, so src/report/schema.ts can import it
+ * (results.json's `studies`) without an import cycle.
+ */
+import { z } from "zod";
+
+/** The value of a study record's `schema` field; bumped only on an incompatible change. */
+export const STUDY_SCHEMA_ID = "bnlab-study/1";
+
+/** A float: a JSON number or one of "NaN", "Infinity", "-Infinity". */
+export const jsonNum = z.union([z.number(), z.enum(["NaN", "Infinity", "-Infinity"])]);
+export const jsonNums = z.array(jsonNum);
+export const jsonInt = z.number().int();
+
+export const citationSchema = z.strictObject({
+  authors: z.array(z.string()).min(1),
+  title: z.string(),
+  venue: z.string(),
+  year: jsonInt,
+  url: z.string().optional(),
+});
+
+export const findingSchema = z.strictObject({
+  id: z.string(),
+  text: z.string(),
+  values: z.record(z.string(), jsonNum.nullable()),
+});
+
+const datasetSchema = z.strictObject({
+  source: z.enum(["cifar10", "synthetic"]),
+  dir: z.string().nullable(),
+  description: z.string(),
+  numTrain: jsonInt,
+  numVal: jsonInt,
+  numTest: jsonInt,
+  warning: z.string().nullable(),
+});
+
+/**
+ * A study record with its result and options left open (`unknown`); each
+ * study's own `resultSchema` checks the result (see ./json.ts).
+ */
+export const studyRecordSchema = z.strictObject({
+  schema: z.literal(STUDY_SCHEMA_ID),
+  study: z.string(),
+  title: z.string(),
+  citation: citationSchema,
+  createdAt: z.string(),
+  settings: z.strictObject({ seed: jsonInt, quick: z.boolean(), jobs: jsonInt }),
+  options: z.unknown(),
+  dataset: datasetSchema,
+  versions: z.strictObject({ bnlab: z.string(), node: z.string(), platform: z.string(), kernelPath: z.string() }),
+  timings: z.record(z.string(), jsonNum),
+  result: z.unknown(),
+  findings: z.array(findingSchema),
+  figures: z.record(z.string(), z.strictObject({ svg: z.string(), png: z.string() })),
+});
