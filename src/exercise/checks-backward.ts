@@ -12,7 +12,7 @@ import { maxAbsError, relError } from "../gradcheck/index.js";
 import { FullyConnectedNet } from "../models/fc-net.js";
 import { batchnormBackward, batchnormForward } from "../layers/index.js";
 import type { NetLayerImpls } from "../models/fc-net.js";
-import { guardedBatchnorm, learnerBackward, learnerBnForward, REF_TOL, seededInputs, type CheckOutcome, type ExerciseCheck, type Grads } from "./check-lib.js";
+import { guardedBatchnorm, learnerBackward, learnerBnForward, REF_TOL, seededInputs, type ExerciseCheck, type Grads } from "./check-lib.js";
 import { CheckFailure, diagnosis, fmtErr, NotImplementedSignal, scaledError, type LearnerContext } from "./context.js";
 import { backwardCandidates, diagnoseOutputs, type Outputs } from "./diagnose.js";
 import type { ExerciseFunction } from "./types.js";
@@ -202,4 +202,3 @@ export const BACKWARD_CHECKS: ExerciseCheck[] = [
   repeatable,
 ];
 
-export type { CheckOutcome };

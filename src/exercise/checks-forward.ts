@@ -8,7 +8,7 @@ import { CELL1_AFFINE, DEFAULT_SEED, forwardTestRun, forwardTrainCheck, forwardT
 import { batchnormForward, createRunningStats } from "../layers/index.js";
 import type { RunningStats } from "../layers/index.js";
 import { copyRunning, fmtList, learnerBnForward, REF_TOL, seededInputs, type CheckOutcome, type ExerciseCheck } from "./check-lib.js";
-import { fmtErr, output, type LearnerContext } from "./context.js";
+import { fmtErr, output, scaledError, type LearnerContext } from "./context.js";
 import { diagnoseOutputs, forwardCandidates, stepName, type ForwardStep, type Outputs } from "./diagnose.js";
 
 /** Runs a sequence of forward passes with `forward`, returning its outputs by name (as forwardVariantOutputs names them). */
@@ -39,21 +39,9 @@ export function compareForwardSequence(
 ): { error: number; diagnosis: ReturnType<typeof diagnoseOutputs> } {
   const got = runSequence((x, mode, running) => learnerBnForward(ctx, x, gamma, beta, running ? { mode, running } : { mode }).out, steps, running0);
   const want = runSequence((x, mode, running) => batchnormForward(x, gamma, beta, running ? { mode, running } : { mode }).out, steps, running0);
-  const error = Math.max(...Object.keys(want).map((k) => scaled(got[k]!, want[k]!)));
+  const error = Math.max(...Object.keys(want).map((k) => scaledError(got[k]!, want[k]!)));
   const diag = diagnoseOutputs(got, want, tol, forwardCandidates(steps, gamma.data, beta.data, running0), what);
   return { error, diagnosis: diag };
-}
-
-function scaled(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let scale = 1;
-  for (let i = 0; i < b.length; i++) if (Number.isFinite(b[i]!)) scale = Math.max(scale, Math.abs(b[i]!));
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (Number.isNaN(a[i]!) && Number.isNaN(b[i]!)) continue;
-    const d = Math.abs(a[i]! - b[i]!);
-    m = Number.isNaN(d) ? Infinity : Math.max(m, d);
-  }
-  return m / scale;
 }
 
 const cell1: ExerciseCheck = {
@@ -95,7 +83,7 @@ const cell2: ExerciseCheck = {
     const forward = (x: Tensor, g: Tensor, b: Tensor, p: Parameters<typeof batchnormForward>[3]): { out: Tensor; cache: never } => learnerBnForward(ctx, x, g, b, p) as { out: Tensor; cache: never };
     const mine = forwardTestRun(DEFAULT_SEED, 50, forward as typeof batchnormForward);
     const ref = forwardTestRun(DEFAULT_SEED, 50);
-    const error = Math.max(scaled(mine.out.data, ref.out.data), scaled(mine.running.mean, ref.running.mean), scaled(mine.running.var, ref.running.var));
+    const error = Math.max(scaledError(mine.out.data, ref.out.data), scaledError(mine.running.mean, ref.running.mean), scaledError(mine.running.var, ref.running.var));
     const notes = [`test time: means ${fmtList(mine.result.after.means)}  stds ${fmtList(mine.result.after.stds)}  (bnlab: means ${fmtList(ref.result.after.means)})`];
     const threshold = REF_TOL.float64;
     if (error <= threshold) return { error, threshold, notes, diagnosis: null };
