@@ -4,6 +4,7 @@
  * RandomState like the notebook's global numpy stream: all models are built
  * first, in the notebook's order, then each Solver trains from the same stream.
  */
+import { netNormalization } from "../core/names.js";
 import { RandomState } from "../core/random.js";
 import type { DType, Tensor } from "../core/tensor.js";
 import { FullyConnectedNet, type NetLayerImpls } from "../models/fc-net.js";
@@ -56,7 +57,7 @@ export function createNet(
     inputDim,
     numClasses: 10,
     weightScale,
-    normalization: normalization === "none" ? null : normalization,
+    normalization: netNormalization(normalization),
     dtype,
     rng,
   });

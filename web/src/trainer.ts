@@ -5,6 +5,7 @@
  * measured on a fixed probe batch every `probeEvery` iterations.
  */
 import type { TrainingRun } from "../../src/experiments/types.js";
+import { netNormalization } from "../../src/core/names.js";
 import { RandomState } from "../../src/core/random.js";
 import { Tensor } from "../../src/core/tensor.js";
 import { FullyConnectedNet, type NetLayerImpls } from "../../src/models/fc-net.js";
@@ -54,7 +55,7 @@ export function buildRun(
   const net = new FullyConnectedNet({
     ...(layers !== undefined ? { layers } : {}),
     hiddenDims: run.hiddenDims,
-    normalization: run.normalization === "none" ? null : run.normalization,
+    normalization: netNormalization(run.normalization),
     weightScale: run.weightScale,
     rng,
   });
