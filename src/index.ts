@@ -28,6 +28,9 @@ export {
 } from "./gradcheck/index.js";
 export type { GradcheckEntry, GradcheckTolerance } from "./gradcheck/index.js";
 export { FullyConnectedNet } from "./models/fc-net.js";
+export { preciseBatchnormStats } from "./models/precise-stats.js";
+export type { PreciseStatsOptions } from "./models/precise-stats.js";
+export { PopulationStats } from "./models/population-stats.js";
 export type { Activation, BnNoise, FullyConnectedNetOptions, FullyConnectedNetSpec, LayerTrace, NetLayerImpls, ModelTrace, Normalization, TraceOptions } from "./models/fc-net.js";
 export type { Model, ModelSnapshot, ModelSpec } from "./models/model.js";
 export { modelFromSpec } from "./models/spec.js";

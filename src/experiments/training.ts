@@ -11,6 +11,7 @@ import { FullyConnectedNet, type NetLayerImpls } from "../models/fc-net.js";
 import { Solver, type Dataset } from "../train/solver.js";
 import { DEFAULT_SEED } from "./checks.js";
 import type { BatchSizeResult, DeepNetResult, NormKind, TrainSettings, TrainingRun } from "./types.js";
+import { netNormOptionsFor } from "../models/net-norm.js";
 
 /** Progress of a long experiment: `done` of `total` units (iterations) of the named step. */
 export interface ExperimentProgress {
@@ -58,6 +59,7 @@ export function createNet(
     numClasses: 10,
     weightScale,
     normalization: netNormalization(normalization),
+    ...netNormOptionsFor(netNormalization(normalization), s.normOptions ?? {}),
     dtype,
     rng,
   });
