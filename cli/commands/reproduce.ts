@@ -11,7 +11,8 @@ import { writeReport } from "../../src/node.js";
 import { enableBackgroundChecks } from "../../src/node.js";
 import { loadData } from "../data-source.js";
 import { checkOutDir } from "../out-dir.js";
-import { jobsOption, pathOption, seedOption } from "../options.js";
+import { DTYPE_HELP, dtypeOption, jobsOption, pathOption, seedOption } from "../options.js";
+import type { DType } from "../../src/node.js";
 import { Progress } from "../progress.js";
 import { summaryRows, textTable } from "../summary.js";
 import { bnlabVersion } from "../version.js";
@@ -27,6 +28,7 @@ interface ReproduceFlags {
   quick?: boolean;
   extended?: boolean;
   json?: boolean;
+  dtype: DType;
 }
 
 const CELL_TITLES: Record<string, string> = {
@@ -54,6 +56,7 @@ export function register(program: Command): void {
     .option("--jobs <N>", "worker threads for the weight-scale sweep (default: one per core)", jobsOption)
     .option("--quick", "shrink the training experiments (fewer rows, epochs and scales) for a fast look")
     .option("--extended", "add layer norm to cells 6 and 7, the batch-size experiment and every study (bnlab study --list)")
+    .option("--dtype <T>", DTYPE_HELP, dtypeOption, "float32" as DType)
     .option("--json", "print results.json to stdout instead of the summary")
     .action(async (flags: ReproduceFlags) => {
       const outDir = checkOutDir(flags.out);
