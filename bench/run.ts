@@ -28,6 +28,7 @@ import {
   batchnormForward,
   gemmReference,
   getKernelPath,
+  enableBackgroundChecks,
   startBackgroundCheckThread,
   normRelError,
   type AdamConfig,
@@ -277,6 +278,7 @@ function benchTraining(cfg: BenchConfig, peakGflops: number, emit: (l: BenchLine
   const t0 = performance.now();
   const ready = startBackgroundCheckThread(true, 60_000);
   emit({ case: "check-thread-start", ready, ms: performance.now() - t0 });
+  enableBackgroundChecks();
   for (const spec of cfg.training) {
     const data = fakeData(spec.numTrain, spec.numVal, 4);
     for (const checks of ["inline", "background"] as const) {
@@ -316,6 +318,7 @@ async function benchSweep(cfg: BenchConfig, jobs: number, peakGflops: number, em
   // One job trains on this thread, with its accuracy checks on the background thread (the
   // default); worker jobs check inline, as they already fill the cores.
   const checks = startBackgroundCheckThread(true, 60_000) ? "background" : "inline";
+  enableBackgroundChecks();
   let t0 = performance.now();
   sweepExperiment(data, o, 231);
   let wallMs = performance.now() - t0;

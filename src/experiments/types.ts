@@ -7,8 +7,10 @@
  * results.json encodes those as the strings "NaN", "Infinity" and "-Infinity".
  */
 
-/** The normalization a fully connected net uses; "none" is the notebook's baseline. */
-export type NormKind = "none" | "batchnorm" | "layernorm";
+import type { NormKind } from "../core/names.js";
+
+/** The normalization a fully connected net uses; "none" is the notebook's baseline (the kinds: src/core/names.ts). */
+export type { NormKind };
 
 /** Per-column statistics of an (N, D) activation matrix: D means and D (biased) standard deviations. */
 export interface ColumnStats {
