@@ -8,8 +8,9 @@
  * gives the same bits, and nothing else is affected.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { Tensor, affineForward, availableKernelPaths, getKernelPath, setKernelPath } from "../src/index.js";
-import { backendFor } from "../src/kernels/index.js";
+import { FullyConnectedNet, Solver, Tensor, affineForward, availableKernelPaths, getKernelPath, setKernelPath } from "../src/index.js";
+import { backendFor, registerBackend } from "../src/kernels/index.js";
+import type { Backend } from "../src/kernels/index.js";
 import { affineReference, packedAffineReference, pinAffineInput } from "../src/layers/affine.js";
 import { mulberry32 } from "./helpers/seeded.js";
 
@@ -134,7 +135,7 @@ describe("pinAffineInput", () => {
       const b = new Tensor(fill(50, r, false), [50]);
       const want = affineForward(X.rows(0, 100), w, b).out.data as Float32Array;
       const wantOther = affineForward(X.rows(100, 200), w, b).out.data as Float32Array;
-      const pin = pinAffineInput(X.rows(0, 100), 50);
+      const pin = pinAffineInput(X.rows(0, 100));
       if (path === "ts") expect(pin).toBeNull();
       else expect(pin).not.toBeNull();
       expect(bits(affineForward(X.rows(0, 100), w, b).out.data as Float32Array)).toEqual(bits(want));
@@ -149,7 +150,54 @@ describe("pinAffineInput", () => {
       pin?.release();
       pin?.release();
       expect(bits(affineForward(X.rows(0, 100), w, b).out.data as Float32Array)).toEqual(bits(want));
-      expect(pinAffineInput(new Tensor(new Float64Array(600), [2, 300]), 50)).toBeNull();
+      expect(pinAffineInput(new Tensor(new Float64Array(600), [2, 300]))).toBeNull();
+    }
+  });
+});
+
+describe("the Solver's checks on pinned rows", () => {
+  it.runIf(availableKernelPaths().includes("wasm-simd"))("pack the unsubsampled check rows once per train() and record the same histories", () => {
+    const simd = backendFor("wasm-simd");
+    const original = availableKernelPaths().includes("wasm-relaxed") ? backendFor("wasm-relaxed") : null;
+    // Two wrappers around wasm-simd under the spare name: one counting its packed kernels, one without them.
+    let packs = 0;
+    let forwards = 0;
+    let live = 0;
+    const k = simd.packedAffine!;
+    const counting: Backend = {
+      ...simd, name: "wasm-relaxed",
+      packedAffine: {
+        pack: (x, N, D) => (packs++, live++, k.pack(x, N, D)),
+        forward: (p, M, w, b, out) => (forwards++, k.forward(p, M, w, b, out)),
+        release: (p) => (live--, k.release(p)),
+      },
+    };
+    const { packedAffine: _omit, ...rest } = simd;
+    const without: Backend = { ...rest, name: "wasm-relaxed" };
+    const r = mulberry32(21);
+    const X = new Tensor(fill(230 * 300, r, false), [230, 300]);
+    const Xv = new Tensor(fill(120 * 300, r, false), [120, 300]);
+    const y = Int32Array.from({ length: 230 }, (_, i) => i % 10);
+    const yv = Int32Array.from({ length: 120 }, (_, i) => (i * 3) % 10);
+    const run = (b: Backend): number[][] => {
+      registerBackend(b);
+      setKernelPath("wasm-relaxed");
+      const model = new FullyConnectedNet({ inputDim: 300, hiddenDims: [40, 30], normalization: "batchnorm", seed: 4 });
+      const solver = new Solver(model, { xTrain: X, yTrain: y, xVal: Xv, yVal: yv }, { batchSize: 23, numEpochs: 3, numTrainSamples: null, backgroundChecks: false, seed: 5 });
+      solver.train();
+      return [solver.lossHistory, solver.trainAccHistory, solver.valAccHistory, [...model.params.get("W1")!.data]];
+    };
+    try {
+      const plain = run(without);
+      const pinned = run(counting);
+      expect(pinned).toEqual(plain);
+      // 10 iterations per epoch, 3 epochs: checks at 0, 9, 19, 29 = 4. Chunks: 230 rows = 200 + 30, 120 = 100 + 20.
+      expect(packs).toBe(4);
+      expect(forwards).toBe(4 * 4);
+      expect(live).toBe(0);
+    } finally {
+      if (original !== null) registerBackend(original);
+      setKernelPath(initialPath);
     }
   });
 });

@@ -83,11 +83,13 @@ export interface PinnedInput {
  * The caller promises that x's data does not change until `release()`. Returns null when
  * the active backend has no packed kernel for this size, or x is not float32.
  */
-export function pinAffineInput(x: Tensor, outputs: number): PinnedInput | null {
+export function pinAffineInput(x: Tensor): PinnedInput | null {
   if (!(x.data instanceof Float32Array) || x.shape.length < 1) return null;
   const N = x.shape[0]!;
   const D = shapeSize(x.shape.slice(1));
-  const kernels = activeKernel("packedAffine", N * D * outputs);
+  // NOTE: N·D is the product's size for one output column, the least it can be; each
+  // affineForward checks the threshold again with its own M (pinnedFor).
+  const kernels = activeKernel("packedAffine", N * D);
   if (kernels === null || N === 0 || D === 0) return null;
   const data = x.data;
   const pin: Pin = { byteOffset: data.byteOffset, length: N * D, kernels, operand: kernels.pack(data, N, D) };
