@@ -289,6 +289,8 @@ export class Solver {
     const numIterations = this.numIterations;
     const reports = new ProgressInOrder(this.onProgress);
     // The checks' unsubsampled rows are packed once per call for the first layer (same bits).
+    // NOTE: this relies on the data not changing during the call (as the background checks,
+    // which copy it once per call, do too).
     this.counter.beginPinning();
     try {
       for (let t = 0; t < numIterations; t++) {
