@@ -10,27 +10,15 @@
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { FullyConnectedNet, Solver, Tensor } from "../src/index.js";
+import { FullyConnectedNet, Solver } from "../src/index.js";
+import { fakeDataset } from "./fake-rows.js";
 import type { Normalization } from "../src/index.js";
 
 const args = process.argv.slice(2);
 const rounds = args.includes("--rounds") ? Number(args[args.indexOf("--rounds") + 1]) : 4;
 const here = dirname(fileURLToPath(import.meta.url));
 
-function fake(n: number, seed: number): { x: Float32Array; y: Int32Array } {
-  let s = seed;
-  const x = new Float32Array(n * 3072);
-  for (let i = 0; i < x.length; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    x[i] = ((s >>> 0) / 4294967296 - 0.5) * 3.46;
-  }
-  return { x, y: Int32Array.from({ length: n }, (_, i) => (i * 7 + seed) % 10) };
-}
-const tr = fake(1000, 3);
-const va = fake(1000, 5);
-const data = { xTrain: new Tensor(tr.x, [1000, 3, 32, 32]), yTrain: tr.y, xVal: new Tensor(va.x, [1000, 3, 32, 32]), yVal: va.y };
+const data = fakeDataset();
 const nets: { name: string; normalization: Normalization }[] = [{ name: "six-layer-bn", normalization: "batchnorm" }, { name: "six-layer", normalization: null }];
 
 function bnlab(normalization: Normalization, seed: number): number {

@@ -7,27 +7,15 @@
  *
  *   npx tsx bench/pin-ab.ts [--rounds 6] [--six]
  */
-import { FullyConnectedNet, Solver, Tensor, setKernelPath } from "../src/index.js";
+import { FullyConnectedNet, Solver, setKernelPath } from "../src/index.js";
+import { fakeDataset } from "./fake-rows.js";
 import { backendFor, registerBackend } from "../src/kernels/index.js";
 
 const args = process.argv.slice(2);
 const rounds = args.includes("--rounds") ? Number(args[args.indexOf("--rounds") + 1]) : 6;
 const hiddenDims = args.includes("--six") ? [100, 100, 100, 100, 100] : [50, 50, 50, 50, 50, 50, 50];
 
-function fake(n: number, seed: number): { x: Float32Array; y: Int32Array } {
-  let s = seed;
-  const x = new Float32Array(n * 3072);
-  for (let i = 0; i < x.length; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    x[i] = ((s >>> 0) / 4294967296 - 0.5) * 3.46;
-  }
-  return { x, y: Int32Array.from({ length: n }, (_, i) => (i * 7 + seed) % 10) };
-}
-const tr = fake(1000, 3);
-const va = fake(1000, 5);
-const data = { xTrain: new Tensor(tr.x, [1000, 3, 32, 32]), yTrain: tr.y, xVal: new Tensor(va.x, [1000, 3, 32, 32]), yVal: va.y };
+const data = fakeDataset();
 const { packedAffine: _unused, ...plain } = backendFor("wasm-simd");
 // The same kernels without the packed entry, under the spare name.
 registerBackend({ ...plain, name: "wasm-relaxed" });
