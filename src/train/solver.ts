@@ -288,6 +288,10 @@ export class Solver {
     const perEpoch = this.iterationsPerEpoch;
     const numIterations = this.numIterations;
     const reports = new ProgressInOrder(this.onProgress);
+    // The checks' unsubsampled rows are packed once per call for the first layer (same bits).
+    // NOTE: this relies on the data not changing during the call (as the background checks,
+    // which copy it once per call, do too).
+    this.counter.beginPinning();
     try {
       for (let t = 0; t < numIterations; t++) {
         const loss = this.step();
@@ -306,6 +310,7 @@ export class Solver {
       this.recordChecks(reports, true);
     } finally {
       this.checks.end();
+      this.counter.endPinning();
     }
     if (this.best !== null) this.model.restore(this.best);
   }
