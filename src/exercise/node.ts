@@ -38,6 +38,7 @@ export function loadLearnerFile(file: string, bnlab: Record<string, unknown>): L
   return loadLearnerModule(readFileSync(file, "utf8"), file, { bnlab }, (code, filename) => runInThisContext(code, { filename }) as Evaluated);
 }
 
+/** Options of `checkLearnerFile`. */
 export interface CheckFileOptions {
   /** A check id, an id prefix or a function name (see selectChecks). */
   only?: string;

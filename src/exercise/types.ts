@@ -24,6 +24,7 @@ export const EXERCISE_FUNCTIONS = [
   "affineNormReluBackward",
 ] as const;
 
+/** The name of a function the learner writes. */
 export type ExerciseFunction = (typeof EXERCISE_FUNCTIONS)[number];
 
 /** A learner's module: any of the functions may be missing (their checks say "not implemented"). */
@@ -100,6 +101,7 @@ export const CAUSES = {
   notDeterministic: "calling the function twice on the same arguments gave different results (state kept between calls, or the cache changed)",
 } as const;
 
+/** A recognised mistake (a key of CAUSES). */
 export type CauseId = keyof typeof CAUSES;
 
 /** Thrown by the starter's functions; any error whose message says "not implemented" counts. */

@@ -6,6 +6,7 @@
 import type { batchnormBackwardAlt, batchnormForward } from "../layers/batchnorm.js";
 import type { layernormBackward, layernormForward } from "../layers/layernorm.js";
 
+/** The functions the net calls for its normalization layers (bnlab's own when a field is absent). */
 export interface NetLayerImpls {
   batchnormForward: typeof batchnormForward;
   /** The batch-norm backward the net uses (bnlab's own: the closed form). */

@@ -37,6 +37,7 @@ export class ReportWriteError extends BnlabError {
   }
 }
 
+/** Options of `writeReportDir`. */
 export interface WriteReportDirOptions {
   /** Writes one file (default `fs.writeFileSync`); tests inject failures (ENOSPC) here. */
   writeFile?: (path: string, data: string | Uint8Array) => void;

@@ -28,16 +28,17 @@ function settingsRows(options: unknown): string {
   return `<details><summary>Settings</summary><table><thead><tr><th>option</th><th>value</th></tr></thead><tbody>\n${rows.join("\n")}\n</tbody></table></details>`;
 }
 
-/**
- * One study as a section: what it measures, the paper, the findings (written
- * from the numbers), the figures and the settings. `heading` is the level of its title.
- */
+/** A study's table as HTML. */
 function tableHtml(t: StudyTable): string {
   const th = t.head.map((h) => `<th>${escapeHtml(h)}</th>`).join("");
   const trs = t.rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`).join("\n");
   return `<table><caption>${escapeHtml(t.caption)}</caption><thead><tr>${th}</tr></thead><tbody>\n${trs}\n</tbody></table>`;
 }
 
+/**
+ * One study as a section: what it measures, the paper, the findings (written
+ * from the numbers), the figures and the settings. `heading` is the level of its title.
+ */
 export function studySectionHtml(record: StudyRecord, summary: string, figures: readonly StudyFigureHtml[], heading: 1 | 2 = 2, tables: readonly StudyTable[] = []): string {
   const h = `h${heading}`;
   const sub = `h${heading + 1}`;
