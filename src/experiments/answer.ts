@@ -4,6 +4,7 @@
  * and 7. Every sentence that states a result carries the number it rests on, and
  * the sentences chosen depend on what was measured: other results, other text.
  */
+import { depthChange, ordersText } from "./signal.js";
 import type { AnswerFacts, AnswerResult, DeepNetResult, NormKind, SignalFact, SignalFacts, SweepPoint, SweepResult, TrainingRun } from "./types.js";
 
 /** ln(10): the softmax loss of a 10-class net that predicts uniformly. */
@@ -117,22 +118,7 @@ function speedFacts(deep: DeepNetResult | null): AnswerFacts["speed"] {
 export function signalFact(p: SweepPoint): SignalFact | null {
   const s = p.signal?.init;
   if (s === undefined || s.preActStd.length === 0) return null;
-  const L = s.preActStd.length;
-  const signalFirst = s.preActStd[0]!;
-  const signalLast = s.preActStd[L - 1]!;
-  const gradFirst = s.inputGradNorm[0]!;
-  const gradLast = s.inputGradNorm[L - 1]!;
-  return {
-    weightScale: p.weightScale,
-    normalization: p.normalization,
-    signalFirst,
-    signalLast,
-    signalDecades: Math.log10(signalLast / signalFirst),
-    gradLast,
-    gradFirst,
-    gradDecades: Math.log10(gradFirst / gradLast),
-    weightGradFirst: s.weightGradNorm[0]!,
-  };
+  return { weightScale: p.weightScale, normalization: p.normalization, ...depthChange(s), weightGradFirst: s.weightGradNorm[0]! };
 }
 
 /** The baseline and batch norm at the smallest and the largest scale (null when no run has probes). */
@@ -152,29 +138,25 @@ function signalFacts(sweep: SweepResult): SignalFacts | null {
   return { rows: probed[0]!.signal!.rows, hiddenLayers: sweep.settings.hiddenDims.length, smallest, largest };
 }
 
-/** "shrank by 20.2 orders of magnitude" / "grew by 4.2 …" / "stayed within 0.1 …", by the sign of `decades`. */
-function ordersText(decades: number): string {
-  if (!Number.isFinite(decades)) return `changed by ${String(decades)} orders of magnitude`;
-  const d = Math.abs(decades).toFixed(1);
-  if (d === "0.0") return "stayed within 0.05 orders of magnitude";
-  return `${decades < 0 ? "shrank" : "grew"} by ${d} orders of magnitude`;
-}
-
 /** Scientific notation as the answer prints measured per-layer values. */
 export const sig = (x: number): string => (Number.isFinite(x) ? x.toExponential(1) : String(x));
+
+/** "shrank by 19.8 orders of magnitude (3.4e-1 to 5.2e-21)". */
+function change(decades: number, from: number, to: number): string {
+  return `${ordersText(decades)} (${sig(from)} to ${sig(to)})`;
+}
 
 /** The paragraph that quotes the per-layer measurements of cell 7's probes. */
 function signalParagraph(s: SignalFacts): string {
   const L = s.hiddenLayers;
   const label = (k: NormKind): string => (k === "none" ? "without batch norm" : "with batch norm");
   const one = (f: SignalFact): string =>
-    `${label(f.normalization)} the standard deviation of the signal entering the ReLU ${ordersText(f.signalDecades)} from hidden layer 1 to hidden layer ${L} ` +
-    `(${sig(f.signalFirst)} to ${sig(f.signalLast)}), and the norm of the loss gradient with respect to a layer's input ${ordersText(f.gradDecades)} from hidden layer ${L} down to layer 1 ` +
-    `(${sig(f.gradLast)} to ${sig(f.gradFirst)}; ‖∂L/∂W1‖ = ${sig(f.weightGradFirst)})`;
+    `${label(f.normalization)} the signal ${change(f.signalDecades, f.signalFirst, f.signalLast)} and the gradient ${change(f.gradDecades, f.gradLast, f.gradFirst)}, ‖∂L/∂W1‖ = ${sig(f.weightGradFirst)}`;
   const part = (fs: SignalFact[], which: string): string =>
     fs.length === 0 ? "" : ` At the ${which} scale w = ${sc(fs[0]!.weightScale)}, ${fs.map(one).join("; ")}.`;
   return (
-    `Measured layer by layer (cell 7's probes at initialization, on the first ${s.rows} training rows):` +
+    `Measured layer by layer (cell 7's probes at initialization, on the first ${s.rows} training rows; the signal is the standard deviation of the value entering the ReLU, ` +
+    `from hidden layer 1 up to hidden layer ${L}, the gradient the norm of the loss gradient with respect to a hidden layer's output, from hidden layer ${L} down to hidden layer 1):` +
     part(s.smallest, "smallest") +
     part(s.largest, "largest")
   );

@@ -31,6 +31,8 @@ export interface LayerSignal {
   deadFraction: number[];
   /** ‖∂L/∂h_{i−1}‖ (Frobenius): the gradient with respect to the layer's input (the data for layer 1). */
   inputGradNorm: number[];
+  /** ‖∂L/∂h_i‖ (Frobenius): the gradient with respect to the layer's output (the activation's output, before dropout). */
+  outputGradNorm: number[];
   /** ‖∂L/∂W_i‖ (Frobenius, regularization included). */
   weightGradNorm: number[];
 }
@@ -89,13 +91,14 @@ export function probeBatch(data: Dataset, rows = SIGNAL_PROBE_ROWS): { X: Tensor
 /** Per-layer statistics of one train-mode trace of `model` on (X, y); changes nothing. */
 export function signalProbe(model: FullyConnectedNet, X: Tensor, y: Labels): LayerSignal {
   const t = model.trace(X, y, { mode: "train", updateRunningStats: false });
-  const out: LayerSignal = { loss: t.loss, affineStd: [], preActStd: [], deadFraction: [], inputGradNorm: [], weightGradNorm: [] };
+  const out: LayerSignal = { loss: t.loss, affineStd: [], preActStd: [], deadFraction: [], inputGradNorm: [], outputGradNorm: [], weightGradNorm: [] };
   for (const l of t.layers) {
     const pre = l.normalized ?? l.affine;
     out.affineStd.push(stdOf(l.affine.data));
     out.preActStd.push(stdOf(pre.data));
     out.deadFraction.push(deadFractionOf(pre));
     out.inputGradNorm.push(normOf(l.dInput.data));
+    out.outputGradNorm.push(normOf(l.dActivated.data));
     out.weightGradNorm.push(normOf(l.dW.data));
   }
   return out;
@@ -152,4 +155,37 @@ export class UpdateRatioTracker {
       });
     }
   }
+}
+
+/** How the signal and the gradient change through depth in one probe. */
+export interface DepthChange {
+  /** Std of the value entering the activation in hidden layer 1 and in the last hidden layer. */
+  signalFirst: number;
+  signalLast: number;
+  /** log10(signalLast / signalFirst): negative when the signal shrinks on its way up. */
+  signalDecades: number;
+  /** ‖∂L/∂h‖ of the last hidden layer's output and of hidden layer 1's. */
+  gradLast: number;
+  gradFirst: number;
+  /** log10(gradFirst / gradLast): negative when the gradient shrinks on its way down. */
+  gradDecades: number;
+}
+
+/** The first and last hidden layers of a probe, and the orders of magnitude between them. */
+export function depthChange(s: LayerSignal): DepthChange {
+  const L = s.preActStd.length;
+  const signalFirst = s.preActStd[0]!;
+  const signalLast = s.preActStd[L - 1]!;
+  // NOTE: the gradient with respect to the layers' outputs, not inputs: layer 1's input is the data, whose scale is not the net's.
+  const gradFirst = s.outputGradNorm[0]!;
+  const gradLast = s.outputGradNorm[L - 1]!;
+  return { signalFirst, signalLast, signalDecades: Math.log10(signalLast / signalFirst), gradLast, gradFirst, gradDecades: Math.log10(gradFirst / gradLast) };
+}
+
+/** "shrank by 20.2 orders of magnitude" / "grew by 4.2 …" / "stayed within 0.05 …", by the sign of `decades`. */
+export function ordersText(decades: number): string {
+  if (!Number.isFinite(decades)) return `changed by ${String(decades)} orders of magnitude`;
+  const d = Math.abs(decades).toFixed(1);
+  if (d === "0.0") return "stayed within 0.05 orders of magnitude";
+  return `${decades < 0 ? "shrank" : "grew"} by ${d} orders of magnitude`;
 }

@@ -135,6 +135,8 @@ export function sweepIterations(data: Dataset, o: TrainSettings): number {
 
 /** What a study adds to a sweep run (src/studies/signal): a hook after every step, with inline accuracy checks. */
 export interface SweepRunHooks {
+  /** Called once, with the initialized model, before the first step. */
+  start(model: FullyConnectedNet): void;
   /** Called after every step (before the Solver's accuracy check of that step is reported), with the model. */
   afterStep(model: FullyConnectedNet, iteration: number): void;
 }
@@ -164,6 +166,7 @@ export function runSweepJob(data: Dataset, o: TrainSettings, job: SweepJob, onIt
   const probe = probeBatch(data);
   const init = signalProbe(model, probe.X, probe.y);
   let end: LayerSignal | null = null;
+  hooks?.start(model);
   rng.setState(job.solverState);
   // NOTE: the last step's report comes before train() puts back the best model: "end" is the trained weights.
   const onStep = (done: number, total: number): void => {

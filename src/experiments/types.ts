@@ -217,7 +217,7 @@ export interface SignalFact {
   signalLast: number;
   /** log10(signalLast / signalFirst): negative when the signal shrinks through depth. */
   signalDecades: number;
-  /** ‖∂L/∂input‖ of the last hidden layer and of layer 1. */
+  /** ‖∂L/∂h‖ of the last hidden layer's output and of hidden layer 1's. */
   gradLast: number;
   gradFirst: number;
   /** log10(gradFirst / gradLast): negative when the gradient shrinks on its way down. */

@@ -43,7 +43,7 @@ const trainingRun = z.strictObject({
   seconds: num,
 });
 
-const layerSignal = z.strictObject({ loss: num, affineStd: nums, preActStd: nums, deadFraction: nums, inputGradNorm: nums, weightGradNorm: nums });
+const layerSignal = z.strictObject({ loss: num, affineStd: nums, preActStd: nums, deadFraction: nums, inputGradNorm: nums, outputGradNorm: nums, weightGradNorm: nums });
 
 /** Per-layer signal probes of a run (src/experiments/signal.ts). */
 export const signalProbesSchema = z.strictObject({ rows: int, init: layerSignal, end: layerSignal });
