@@ -33,7 +33,7 @@ function accuracySpec(r: ActivationsResult): TopLevelSpec {
     encoding: {
       x: iterationX,
       y: { field: "acc", type: "quantitative", title: "Accuracy", axis: { format: ".0%" }, scale: { zero: false } },
-      color: { field: "net", type: "nominal", title: null, scale: { domain: r.arms.map((a) => ACTIVATION_ARM_LABELS[a.arm]), range: r.arms.map((a) => COLORS[a.arm]) } },
+      color: { field: "net", type: "nominal", title: null, legend: { labelLimit: 400 }, scale: { domain: r.arms.map((a) => ACTIVATION_ARM_LABELS[a.arm]), range: r.arms.map((a) => COLORS[a.arm]) } },
     },
   } as TopLevelSpec;
 }
