@@ -28,6 +28,7 @@ import {
   batchnormForward,
   gemmReference,
   getKernelPath,
+  enableBackgroundChecks,
   startBackgroundCheckThread,
   normRelError,
   type AdamConfig,
@@ -234,6 +235,7 @@ function benchTraining(cfg: BenchConfig, emit: (l: BenchLine) => void): void {
   const t0 = performance.now();
   const ready = startBackgroundCheckThread(true, 60_000);
   emit({ case: "check-thread-start", ready, ms: performance.now() - t0 });
+  enableBackgroundChecks();
   for (const spec of cfg.training) {
     const data = fakeData(spec.numTrain, spec.numVal, 4);
     for (const checks of ["inline", "background"] as const) {
@@ -262,6 +264,7 @@ async function benchSweep(cfg: BenchConfig, jobs: number, emit: (l: BenchLine) =
   // One job trains on this thread, with its accuracy checks on the background thread (the
   // default); worker jobs check inline, as they already fill the cores.
   const checks = startBackgroundCheckThread(true, 60_000) ? "background" : "inline";
+  enableBackgroundChecks();
   let t0 = performance.now();
   sweepExperiment(data, o, 231);
   emit({ case: "sweep", path: getKernelPath(), jobs: 1, checks, runs, wallMs: performance.now() - t0 });

@@ -9,7 +9,7 @@
  *
  * Rounds alternate the three measurements so machine noise hits them alike.
  */
-import { FullyConnectedNet, Solver, Tensor, adam } from "../src/index.js";
+import { FullyConnectedNet, Solver, Tensor, adam, enableBackgroundChecks } from "../src/index.js";
 import type { AdamConfig, Dataset } from "../src/index.js";
 
 const args = process.argv.slice(2);
@@ -39,6 +39,8 @@ const va = fake(1000, 5);
 const data: Dataset = { xTrain: new Tensor(tr.x, [1000, 3, 32, 32]), yTrain: tr.y, xVal: new Tensor(va.x, [1000, 3, 32, 32]), yVal: va.y };
 const xb = new Tensor(tr.x.slice(0, 50 * 3072), [50, 3, 32, 32]);
 const yb = tr.y.slice(0, 50);
+// As the CLI does: the Solver trainings below check on a second thread when "auto" allows.
+enableBackgroundChecks();
 const model = new FullyConnectedNet({ hiddenDims: [100, 100, 100, 100, 100], normalization, weightScale: 2e-2, seed: 0 });
 const configs = new Map<string, Partial<AdamConfig>>();
 for (const name of model.params.keys()) configs.set(name, { learningRate: 1e-3 });

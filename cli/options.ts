@@ -3,7 +3,7 @@
  * the flag, what was expected and what was given (exit code 2).
  */
 import { OptionError } from "../src/core/errors.js";
-import type { NormKind } from "../src/experiments/types.js";
+import { NET_NORMALIZATIONS, NORM_KINDS, NORM_LABELS, type NormKind } from "../src/core/names.js";
 
 /** An integer flag within [min, max]. */
 export function intOption(flag: string, min: number, max: number): (value: string) => number {
@@ -40,12 +40,15 @@ export function intListOption(flag: string, max = 100_000): (value: string) => n
   };
 }
 
-/** A normalization name; "none" and "baseline" both mean no normalization. */
+/** The normalization names the flags take, as help and errors list them: the net's kinds, then "none". */
+export const NORM_CHOICES: readonly string[] = [...NET_NORMALIZATIONS, "none"];
+
+/** A normalization name or its legend label ("none" and "baseline" both mean no normalization). */
 export function normOption(flag: string): (value: string) => NormKind {
   return (value: string): NormKind => {
-    if (value === "none" || value === "baseline") return "none";
-    if (value === "batchnorm" || value === "layernorm") return value;
-    throw new OptionError(flag, "one of batchnorm, layernorm, none", value);
+    const kind = NORM_KINDS.find((k) => value === k || value === NORM_LABELS[k]);
+    if (kind !== undefined) return kind;
+    throw new OptionError(flag, `one of ${NORM_CHOICES.join(", ")}`, value);
   };
 }
 

@@ -3,10 +3,11 @@
  */
 import type { Command } from "commander";
 import { OptionError } from "../src/core/errors.js";
+import { UPDATE_RULE_NAMES } from "../src/core/names.js";
 import type { LoadedData } from "./data-source.js";
 import { intOption, numberOption, seedOption } from "./options.js";
 
-const UPDATE_RULES = ["sgd", "sgdMomentum", "rmsprop", "adam"];
+const UPDATE_RULES: readonly string[] = UPDATE_RULE_NAMES;
 
 export function updateRuleOption(value: string): string {
   if (!UPDATE_RULES.includes(value)) throw new OptionError("--update-rule", `one of ${UPDATE_RULES.join(", ")}`, value);

@@ -9,6 +9,11 @@ export type { DType, FloatArray, Labels, NestedNumbers } from "./core/tensor.js"
 export { BnlabError, OptionError, DataFormatError } from "./core/errors.js";
 export { gemm, gemmReference, setKernelPath, getKernelPath, availableKernelPaths, KERNEL_PATHS } from "./kernels/index.js";
 export type { KernelPath, Backend, GemmFn } from "./kernels/index.js";
+export {
+  NORMALIZATIONS, NORM_KINDS, NET_NORMALIZATIONS, NORMALIZATION_EXPECTED, UPDATE_RULES,
+  isNormKind, isNormalization, isUpdateRuleName, netNormalization, normKindOf,
+} from "./core/names.js";
+export type { NormInfo } from "./core/names.js";
 export { RandomState } from "./core/random.js";
 export type { RandomStateSnapshot } from "./core/random.js";
 export * from "./layers/index.js";
@@ -23,8 +28,9 @@ export {
 } from "./gradcheck/index.js";
 export type { GradcheckEntry, GradcheckTolerance } from "./gradcheck/index.js";
 export { FullyConnectedNet } from "./models/fc-net.js";
-export type { Activation, BnNoise, FullyConnectedNetOptions, LayerTrace, ModelTrace, Normalization, TraceOptions } from "./models/fc-net.js";
-export type { Model, ModelSnapshot } from "./models/model.js";
+export type { Activation, BnNoise, FullyConnectedNetOptions, FullyConnectedNetSpec, LayerTrace, ModelTrace, Normalization, TraceOptions } from "./models/fc-net.js";
+export type { Model, ModelSnapshot, ModelSpec } from "./models/model.js";
+export { modelFromSpec } from "./models/spec.js";
 export { sgd, sgdMomentum, rmsprop, adam, getUpdateRule, validateOptimConfig, UPDATE_RULE_DEFAULTS, UPDATE_RULE_NAMES } from "./optim/index.js";
 export { optimF32Reference } from "./optim/float32.js";
 export type { UpdateRule, UpdateRuleName, OptimConfig, SgdConfig, SgdMomentumConfig, RmspropConfig, AdamConfig } from "./optim/index.js";
@@ -40,8 +46,8 @@ export { Solver, skipSolverDraws, setBackgroundCheckerFactory } from "./train/so
 export type {
   Dataset, SolverDrawPlan, SolverOptions, SolverProgress, BackgroundChecker, BackgroundCheckerFactory, CheckOutcome,
 } from "./train/solver.js";
-// NOTE: importing this module registers the Node background-check thread with the Solver (`backgroundChecks`).
-export { nodeBackgroundChecker, startBackgroundCheckThread, prestartBackgroundChecks, backgroundCheckThreadReady, MAX_SHARED_BYTES } from "./train/background-checks.js";
+// Node only: nothing is registered on import; `enableBackgroundChecks()` does it.
+export { enableBackgroundChecks, nodeBackgroundChecker, startBackgroundCheckThread, prestartBackgroundChecks, backgroundCheckThreadReady, MAX_SHARED_BYTES } from "./train/background-checks.js";
 export { AccuracyCounter } from "./train/accuracy.js";
 export {
   DEFAULT_SEED, columnStats, forwardTrainCheck, forwardTestCheck, backwardCheck, backwardCompare, netGradcheck,

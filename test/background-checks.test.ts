@@ -177,6 +177,15 @@ describe("background accuracy checks", () => {
     expect(ended).toBe(2);
   });
 
+  it("finishes without an onProgress while checks are outstanding (nothing to report to)", () => {
+    expect(startBackgroundCheckThread(true, 60_000)).toBe(true);
+    const counts = countingFactory();
+    const inline = run(d, "batchnorm", { backgroundChecks: false, onProgress: undefined as never });
+    const bg = run(d, "batchnorm", { backgroundChecks: true, onProgress: undefined as never });
+    expect(counts.submitted).toBe(7);
+    expectSameRun(inline, bg);
+  });
+
   it("is off for models it cannot rebuild, and the option is validated", () => {
     class Custom extends FullyConnectedNet {}
     const m = new Custom({ hiddenDims: [10], inputDim: 64, seed: 1 });

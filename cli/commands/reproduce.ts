@@ -8,7 +8,7 @@ import { reproduceConfig, runReproduce } from "../../src/experiments/reproduce.j
 import { defaultJobs } from "../../src/experiments/parallel.js";
 import { resultsJsonText } from "../../src/report/schema.js";
 import { writeReport } from "../../src/report/write.js";
-import { prestartBackgroundChecks } from "../../src/train/background-checks.js";
+import { enableBackgroundChecks } from "../../src/train/background-checks.js";
 import { loadData } from "../data-source.js";
 import { checkOutDir } from "../out-dir.js";
 import { jobsOption, seedOption } from "../options.js";
@@ -57,8 +57,8 @@ export function register(program: Command): void {
     .option("--json", "print results.json to stdout instead of the summary")
     .action(async (flags: ReproduceFlags) => {
       const outDir = checkOutDir(flags.out);
-      // The accuracy-check thread starts while the data loads (BNLAB_BACKGROUND_CHECKS=0: none).
-      prestartBackgroundChecks();
+      // Accuracy checks on a second thread, which starts while the data loads (BNLAB_BACKGROUND_CHECKS=0: none).
+      enableBackgroundChecks();
       const progress = new Progress();
       const loaded = await loadData(flags, flags.seed, progress);
       const jobs = flags.jobs ?? defaultJobs();

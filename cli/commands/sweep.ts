@@ -13,9 +13,10 @@ import type { NormKind } from "../../src/experiments/types.js";
 import { encodeNonFinite } from "../../src/report/schema.js";
 import { NORM_LABELS, sweepSpec } from "../../src/report/specs.js";
 import { writeFigure, writeFileAtomic } from "../../src/report/write.js";
+import { enableBackgroundChecks } from "../../src/train/background-checks.js";
 import { loadData } from "../data-source.js";
 import { checkOutDir } from "../out-dir.js";
-import { intListOption, intOption, jobsOption, normListOption, numberOption } from "../options.js";
+import { NORM_CHOICES, intListOption, intOption, jobsOption, normListOption, numberOption } from "../options.js";
 import { Progress } from "../progress.js";
 import { addTrainingFlags, checkRowFlags, type TrainingFlags } from "../training-flags.js";
 
@@ -33,7 +34,7 @@ export function register(program: Command): void {
     .command("sweep")
     .description("train deep nets at many weight-initialization scales, with and without normalization (cell 7)")
     .option("--hidden <DIMS>", "hidden layer sizes, comma-separated", intListOption("--hidden"), [50, 50, 50, 50, 50, 50, 50])
-    .option("--normalizations <LIST>", "comma-separated: batchnorm, layernorm, none", normListOption("--normalizations"), ["batchnorm", "none"] as NormKind[])
+    .option("--normalizations <LIST>", `comma-separated: ${NORM_CHOICES.join(", ")}`, normListOption("--normalizations"), ["batchnorm", "none"] as NormKind[])
     .option("--min-exp <E>", "smallest scale 10^E", numberOption("--min-exp", -12, 3, true), -4)
     .option("--max-exp <E>", "largest scale 10^E", numberOption("--max-exp", -12, 3, true), 0)
     .option("--num-scales <N>", "scales, log-spaced", intOption("--num-scales", 1, 1000), 20)
@@ -41,6 +42,8 @@ export function register(program: Command): void {
   addTrainingFlags(cmd, "./bnlab-sweep").action(async (flags: SweepFlags) => {
     if (flags.minExp > flags.maxExp) throw new OptionError("--min-exp", `at most --max-exp (${flags.maxExp})`, flags.minExp);
     const outDir = checkOutDir(flags.out);
+    // The job on this thread checks on a second one (the worker jobs check inline: they fill the cores).
+    enableBackgroundChecks();
     const progress = new Progress();
     const loaded = await loadData(flags, flags.seed, progress);
     checkRowFlags(flags, loaded);

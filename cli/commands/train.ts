@@ -10,10 +10,10 @@ import type { DeepNetResult, NormKind } from "../../src/experiments/types.js";
 import { encodeNonFinite } from "../../src/report/schema.js";
 import { deepNetSpec } from "../../src/report/specs.js";
 import { writeFigure, writeFileAtomic } from "../../src/report/write.js";
-import { prestartBackgroundChecks } from "../../src/train/background-checks.js";
+import { enableBackgroundChecks } from "../../src/train/background-checks.js";
 import { loadData } from "../data-source.js";
 import { checkOutDir } from "../out-dir.js";
-import { intListOption, normOption, numberOption } from "../options.js";
+import { NORM_CHOICES, intListOption, normOption, numberOption } from "../options.js";
 import { Progress } from "../progress.js";
 import { addTrainingFlags, checkRowFlags, type TrainingFlags } from "../training-flags.js";
 
@@ -28,12 +28,12 @@ export function register(program: Command): void {
     .command("train")
     .description("train one fully connected net and plot its loss and accuracy histories")
     .option("--hidden <DIMS>", "hidden layer sizes, comma-separated", intListOption("--hidden"), [100, 100, 100, 100, 100])
-    .option("--normalization <KIND>", "batchnorm, layernorm or none", normOption("--normalization"), "batchnorm" as NormKind)
+    .option("--normalization <KIND>", `${NORM_CHOICES.slice(0, -1).join(", ")} or ${NORM_CHOICES.at(-1)!}`, normOption("--normalization"), "batchnorm" as NormKind)
     .option("--weight-scale <W>", "standard deviation of the initial weights", numberOption("--weight-scale", 0, 1e3), 2e-2);
   addTrainingFlags(cmd, "./bnlab-train").action(async (flags: TrainFlags) => {
     const outDir = checkOutDir(flags.out);
-    // The accuracy-check thread starts while the data loads (BNLAB_BACKGROUND_CHECKS=0: none).
-    prestartBackgroundChecks();
+    // Accuracy checks on a second thread, which starts while the data loads (BNLAB_BACKGROUND_CHECKS=0: none).
+    enableBackgroundChecks();
     const progress = new Progress();
     const loaded = await loadData(flags, flags.seed, progress);
     checkRowFlags(flags, loaded);

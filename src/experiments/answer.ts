@@ -4,6 +4,7 @@
  * and 7. Every sentence that states a result carries the number it rests on, and
  * the sentences chosen depend on what was measured: other results, other text.
  */
+import { NORMALIZATIONS } from "../core/names.js";
 import { depthChange, ordersText } from "./signal.js";
 import type { AnswerFacts, AnswerResult, DeepNetResult, NormKind, SignalFact, SignalFacts, SweepPoint, SweepResult, TrainingRun } from "./types.js";
 
@@ -198,7 +199,7 @@ export function answerFacts(deep: DeepNetResult | null, sweep: SweepResult): Ans
 }
 
 function speedParagraph(deep: DeepNetResult, speed: NonNullable<AnswerFacts["speed"]>): string {
-  const label = (k: NormKind): string => (k === "none" ? "the baseline" : k === "batchnorm" ? "batch norm" : "layer norm");
+  const label = (k: NormKind): string => NORMALIZATIONS[k].prose;
   const parts = speed.runs.map((r) =>
     r.epoch === null
       ? `${label(r.normalization)} never reached it in ${deep.settings.numEpochs} epochs (final training accuracy ${pct(r.finalTrainAcc)})`

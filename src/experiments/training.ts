@@ -4,6 +4,7 @@
  * RandomState like the notebook's global numpy stream: all models are built
  * first, in the notebook's order, then each Solver trains from the same stream.
  */
+import { netNormalization } from "../core/names.js";
 import { RandomState } from "../core/random.js";
 import type { DType, Tensor } from "../core/tensor.js";
 import { FullyConnectedNet } from "../models/fc-net.js";
@@ -47,7 +48,7 @@ export function createNet(s: TrainSettings, inputDim: number, normalization: Nor
     inputDim,
     numClasses: 10,
     weightScale,
-    normalization: normalization === "none" ? null : normalization,
+    normalization: netNormalization(normalization),
     dtype,
     rng,
   });

@@ -7,10 +7,11 @@
  * results.json encodes those as the strings "NaN", "Infinity" and "-Infinity".
  */
 
+import type { NormKind } from "../core/names.js";
 import type { SignalProbes } from "./signal.js";
 
-/** The normalization a fully connected net uses; "none" is the notebook's baseline. */
-export type NormKind = "none" | "batchnorm" | "layernorm";
+/** The normalization a fully connected net uses; "none" is the notebook's baseline (the kinds: src/core/names.ts). */
+export type { NormKind };
 
 /** Per-column statistics of an (N, D) activation matrix: D means and D (biased) standard deviations. */
 export interface ColumnStats {

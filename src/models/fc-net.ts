@@ -9,6 +9,7 @@
  * and `trace` run the same forward and backward code (`forward`, `backward`).
  */
 import { OptionError } from "../core/errors.js";
+import { NORMALIZATION_EXPECTED, isNormalization, type Normalization } from "../core/names.js";
 import { RandomState } from "../core/random.js";
 import { Tensor, allocFloat, shapeSize } from "../core/tensor.js";
 import type { DType, FloatArray, Labels } from "../core/tensor.js";
@@ -25,7 +26,7 @@ import type { NormCache } from "../layers/sandwich.js";
 import { applyNoise, checkBnNoise, drawNoise, noiseBackward } from "./bn-noise.js";
 import type { BnNoise, LayerNoise } from "./bn-noise.js";
 import type { Activation } from "./fc-net-pass.js";
-import type { LossOptions, Model, ModelSnapshot } from "./model.js";
+import type { LossOptions, Model, ModelSnapshot, ModelSpec } from "./model.js";
 import { activationBackward, activationForward, tracePass } from "./fc-net-pass.js";
 import type { ForwardCaches, HiddenCache, HiddenGrads, Pass } from "./fc-net-pass.js";
 import type { ModelTrace, TraceOptions } from "./trace.js";
@@ -35,8 +36,8 @@ import type { Workspace } from "./workspace.js";
 export type { BnNoise } from "./bn-noise.js";
 export type { LayerTrace, ModelTrace, TraceOptions } from "./trace.js";
 
-/** The normalization inserted before each hidden activation. */
-export type Normalization = "batchnorm" | "layernorm" | null;
+/** The normalization inserted before each hidden activation (the kinds are listed in src/core/names.ts). */
+export type { Normalization };
 
 export type { Activation } from "./fc-net-pass.js";
 
@@ -72,6 +73,16 @@ export interface FullyConnectedNetOptions {
   seed?: number;
   /** The stream to draw from instead (wins over `seed`). */
   rng?: RandomState;
+}
+
+/**
+ * The spec of a FullyConnectedNet. NOTE: every option except the initialization ones
+ * (seed, rng, weightScale: the weights come from a snapshot) must be listed, so a new
+ * option fails to compile here until `spec()` carries it (or returns null for it).
+ */
+export interface FullyConnectedNetSpec extends ModelSpec {
+  readonly kind: "fc-net";
+  readonly options: { readonly [K in Exclude<keyof FullyConnectedNetOptions, "seed" | "rng" | "weightScale">]: FullyConnectedNetOptions[K] };
 }
 
 /** One affine layer and, for a hidden layer with normalization, its scale, shift and statistics. */
@@ -140,9 +151,7 @@ export class FullyConnectedNet implements Model {
     if (!isPositiveInteger(inputDim)) throw new OptionError("inputDim", "a positive integer", inputDim);
     if (!isPositiveInteger(numClasses)) throw new OptionError("numClasses", "a positive integer", numClasses);
     const normalization = o.normalization ?? null;
-    if (normalization !== null && normalization !== "batchnorm" && normalization !== "layernorm") {
-      throw new OptionError("normalization", 'null, "batchnorm" or "layernorm"', normalization);
-    }
+    if (!isNormalization(normalization)) throw new OptionError("normalization", NORMALIZATION_EXPECTED, normalization);
     const dtype = o.dtype ?? "float32";
     if (dtype !== "float32" && dtype !== "float64") throw new OptionError("dtype", '"float32" or "float64"', dtype);
     const reg = o.reg ?? 0;
@@ -387,6 +396,26 @@ export class FullyConnectedNet implements Model {
   }
 
   /** Deep copy of the parameters and the batch-norm running statistics. */
+  /** The options that rebuild this net (not its weights); null for a subclass (its overrides are not data). */
+  spec(): FullyConnectedNetSpec | null {
+    if (Object.getPrototypeOf(this) !== FullyConnectedNet.prototype) return null;
+    return {
+      kind: "fc-net",
+      options: {
+        hiddenDims: [...this.hiddenDims],
+        inputDim: this.inputDim,
+        numClasses: this.numClasses,
+        normalization: this.normalization,
+        activation: this.activation,
+        // Test-mode scores never draw noise; carried so the rebuilt net is the same net.
+        bnNoise: this.bnNoise === null ? undefined : { ...this.bnNoise },
+        dropoutKeepRatio: this.dropoutKeepRatio,
+        reg: this.reg,
+        dtype: this.dtype,
+      },
+    };
+  }
+
   snapshot(): ModelSnapshot {
     const params = new Map<string, FloatArray>();
     for (const [name, t] of this.params) params.set(name, t.data.slice());

@@ -15,6 +15,16 @@ export interface ModelSnapshot {
   readonly buffers: ReadonlyMap<string, FloatArray>;
 }
 
+/**
+ * A description of a model as plain data (structured-clone- and JSON-able): what it is
+ * (`kind`) and the options that rebuild one that computes the same (`modelFromSpec` in
+ * src/models/spec.ts). Not its weights or statistics: `restore` a snapshot for those.
+ */
+export interface ModelSpec {
+  readonly kind: string;
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
 /** Options of `Model.loss`. */
 export interface LossOptions {
   /**
@@ -50,4 +60,11 @@ export interface Model {
   snapshot(): ModelSnapshot;
   /** Copies a snapshot back into the model's own buffers (the `params` tensors stay the same objects). */
   restore(s: ModelSnapshot): void;
+  /**
+   * What rebuilds this model elsewhere (another thread): `modelFromSpec(spec())` restored from a
+   * `snapshot()` scores exactly as this model does. Null (or absent) when the model cannot be
+   * described as data (e.g. a subclass, whose overrides no spec carries); the Solver then
+   * measures its accuracy checks inline.
+   */
+  spec?(): ModelSpec | null;
 }

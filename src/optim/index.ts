@@ -16,6 +16,7 @@
  * bits). Mixed dtypes take the float64 loop, storing into w's dtype.
  */
 import { OptionError } from "../core/errors.js";
+import { UPDATE_RULE_NAMES, isUpdateRuleName, type UpdateRuleName } from "../core/names.js";
 import { allocFloat, dtypeOf } from "../core/tensor.js";
 import type { FloatArray } from "../core/tensor.js";
 import { activeKernel } from "../kernels/index.js";
@@ -61,8 +62,8 @@ export interface AdamConfig {
 /** The one update-rule signature. */
 export type UpdateRule<C> = (w: FloatArray, dw: FloatArray, config?: Partial<C>) => C;
 
-/** The names `getUpdateRule` accepts. */
-export type UpdateRuleName = "sgd" | "sgdMomentum" | "rmsprop" | "adam";
+/** The names `getUpdateRule` accepts (the list with its labels: src/core/names.ts). */
+export type { UpdateRuleName };
 
 /** Any rule's config: every field optional (what a caller such as the Solver holds per parameter). */
 export type OptimConfig = Partial<SgdConfig & SgdMomentumConfig & RmspropConfig & AdamConfig>;
@@ -221,15 +222,13 @@ const RULES: Record<UpdateRuleName, UpdateRule<OptimConfig>> = {
 /** The assignment's snake_case names, accepted as aliases. */
 const ALIASES: Record<string, UpdateRuleName> = { sgd_momentum: "sgdMomentum" };
 
-/** The rule names, in the order the assignment introduces them. */
-export const UPDATE_RULE_NAMES: readonly UpdateRuleName[] = ["sgd", "sgdMomentum", "rmsprop", "adam"];
+/** The rule names, in the order the assignment introduces them (defined in src/core/names.ts). */
+export { UPDATE_RULE_NAMES };
 
 function resolveName(name: string): UpdateRuleName {
   const n = ALIASES[name] ?? name;
-  if (!(UPDATE_RULE_NAMES as readonly string[]).includes(n)) {
-    throw new OptionError("updateRule", `one of ${UPDATE_RULE_NAMES.map((r) => `"${r}"`).join(", ")}`, name);
-  }
-  return n as UpdateRuleName;
+  if (!isUpdateRuleName(n)) throw new OptionError("updateRule", `one of ${UPDATE_RULE_NAMES.map((r) => `"${r}"`).join(", ")}`, name);
+  return n;
 }
 
 /** The update rule called `name` ("sgd", "sgdMomentum" or "sgd_momentum", "rmsprop", "adam"); OptionError otherwise. */

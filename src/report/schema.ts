@@ -6,6 +6,7 @@
  * `toResultsJson` encodes and `fromResultsJson` validates and decodes.
  */
 import { z } from "zod";
+import { NORM_KINDS, type NormKind } from "../core/names.js";
 import type { ReproduceResults } from "../experiments/types.js";
 import { studyRecordSchema } from "../studies/record-schema.js";
 
@@ -14,7 +15,7 @@ export const RESULTS_SCHEMA_ID = "bnlab-results/1";
 
 const num = z.union([z.number(), z.enum(["NaN", "Infinity", "-Infinity"])]);
 const nums = z.array(num);
-const norm = z.enum(["none", "batchnorm", "layernorm"]);
+const norm = z.enum(NORM_KINDS as [NormKind, ...NormKind[]]);
 const int = z.number().int();
 const stats = { means: nums, stds: nums };
 const shape4 = z.strictObject({ N: int, D1: int, D2: int, D3: int });

@@ -6,21 +6,11 @@
  * left out of the plotted data and the figures say how many were left out.
  */
 import type { TopLevelSpec } from "vega-lite";
-import type { BatchSizeResult, DeepNetResult, NormKind, SweepResult, TrainingRun } from "../experiments/types.js";
+import { NORMALIZATIONS, NORM_KINDS, NORM_LABELS, type NormKind } from "../core/names.js";
+import type { BatchSizeResult, DeepNetResult, SweepResult, TrainingRun } from "../experiments/types.js";
 
-/** The legend label of each normalization, as the notebook names its lines. */
-export const NORM_LABELS: Record<NormKind, string> = {
-  none: "baseline",
-  batchnorm: "batchnorm",
-  layernorm: "layernorm",
-};
-
-/** Fixed colors so a method keeps its color across figures. */
-const NORM_COLORS: Record<NormKind, string> = {
-  none: "#1f77b4",
-  batchnorm: "#ff7f0e",
-  layernorm: "#2ca02c",
-};
+/** The legend label of each normalization (defined in src/core/names.ts). */
+export { NORM_LABELS };
 
 /** The font stack of every figure; the PNG renderer bundles the first family. */
 export const FIGURE_FONT = "DejaVu Sans, Verdana, Arial, sans-serif";
@@ -40,12 +30,11 @@ export const FIGURE_CONFIG = CONFIG;
 type Row = Record<string, string | number>;
 
 function colorScale(kinds: readonly NormKind[]): { domain: string[]; range: string[] } {
-  return { domain: kinds.map((k) => NORM_LABELS[k]), range: kinds.map((k) => NORM_COLORS[k]) };
+  return { domain: kinds.map((k) => NORM_LABELS[k]), range: kinds.map((k) => NORMALIZATIONS[k].color) };
 }
 
 function distinctKinds(runs: readonly { normalization: NormKind }[]): NormKind[] {
-  const order: NormKind[] = ["none", "batchnorm", "layernorm"];
-  return order.filter((k) => runs.some((r) => r.normalization === k));
+  return NORM_KINDS.filter((k) => runs.some((r) => r.normalization === k));
 }
 
 /** Rows of per-iteration losses; non-finite values are dropped. */

@@ -19,12 +19,33 @@
 import { availableParallelism } from "node:os";
 import { MessageChannel, isMainThread, receiveMessageOnPort, type MessagePort, type Worker } from "node:worker_threads";
 import { startModuleWorker } from "../core/node-worker.js";
-import { getKernelPath } from "../kernels/index.js";
-import { FullyConnectedNet, type FullyConnectedNetOptions } from "../models/fc-net.js";
-import type { Model, ModelSnapshot } from "../models/model.js";
-import { toSharedDataset } from "./shared-data.js";
-import { setBackgroundCheckerFactory, type BackgroundChecker, type CheckOutcome, type Dataset } from "./solver.js";
-import type { CheckReply, CheckRequest } from "./check-worker.js";
+import { getKernelPath, type KernelPath } from "../kernels/index.js";
+import type { Model, ModelSnapshot, ModelSpec } from "../models/model.js";
+import { getBackgroundCheckerFactory, setBackgroundCheckerFactory, type BackgroundChecker, type CheckOutcome } from "./checks.js";
+import { toSharedDataset, type SharedDataset } from "./shared-data.js";
+import type { Dataset } from "./solver.js";
+
+/** Main thread → worker (src/node/check-worker.ts). */
+export type CheckRequest =
+  | { type: "data"; id: number; data: SharedDataset }
+  | {
+      type: "check";
+      id: number;
+      spec: ModelSpec;
+      kernelPath: KernelPath;
+      snapshot: ModelSnapshot;
+      trainMask: Int32Array | null;
+      valMask: Int32Array | null;
+      /** False: only the training rows (valAcc NaN). */
+      withVal: boolean;
+    }
+  | { type: "drop"; id: number };
+
+/** Worker → main thread. */
+export type CheckReply =
+  | { type: "ready" }
+  | { type: "result"; id: number; trainAcc: number; valAcc: number }
+  | { type: "error"; id: number; message: string };
 
 /** How long `wait` lets one check take before it gives up on the thread (the Solver then checks inline). */
 const WAIT_LIMIT_MS = 120_000;
@@ -49,7 +70,7 @@ let nextId = 1;
 function startThread(): CheckThread {
   const { port1, port2 } = new MessageChannel();
   const signal = new Int32Array(new SharedArrayBuffer(4));
-  const worker = startModuleWorker(import.meta.url, "./check-worker", { port: port2, signal }, [port2]);
+  const worker = startModuleWorker(import.meta.url, "../node/check-worker", { port: port2, signal }, [port2]);
   worker.unref();
   port1.unref();
   // NOTE: a worker that fails to start never says "ready", so it is simply never used.
@@ -68,30 +89,13 @@ function drain(t: CheckThread): void {
   }
 }
 
-/** The options that rebuild `model` (a plain FullyConnectedNet) in the worker; null for any other model. */
-function netSpec(model: Model): FullyConnectedNetOptions | null {
-  if (!(model instanceof FullyConnectedNet) || Object.getPrototypeOf(model) !== FullyConnectedNet.prototype) return null;
-  return {
-    hiddenDims: [...model.hiddenDims],
-    inputDim: model.inputDim,
-    numClasses: model.numClasses,
-    normalization: model.normalization,
-    activation: model.activation,
-    dropoutKeepRatio: model.dropoutKeepRatio,
-    reg: model.reg,
-    dtype: model.dtype,
-    weightScale: 0,
-    seed: 0,
-  };
-}
-
 class ThreadChecker implements BackgroundChecker {
   private readonly id = nextId++;
   private shared = false;
 
   constructor(
     private readonly t: CheckThread,
-    private readonly spec: FullyConnectedNetOptions,
+    private readonly spec: ModelSpec,
     private readonly data: Dataset,
   ) {
     t.inbox.set(this.id, []);
@@ -153,15 +157,15 @@ class ThreadChecker implements BackgroundChecker {
 }
 
 /**
- * The factory the Solver calls for `backgroundChecks`: a checker when the model is a
- * plain FullyConnectedNet, the thread can be had and (for "auto") this is the main
+ * The factory the Solver calls for `backgroundChecks`: a checker when the model has a
+ * `spec()` (the thread rebuilds it with `modelFromSpec`), the thread can be had and (for "auto") this is the main
  * thread of a machine with at least two cores and BNLAB_BACKGROUND_CHECKS is not "0"
  * (the switch for the CLI and benchmarks), and the data (copied to the thread) is at
  * most MAX_SHARED_BYTES.
  */
 export function nodeBackgroundChecker(model: Model, data: Dataset, force: boolean): BackgroundChecker | null {
   if (!force && !autoAllowed()) return null;
-  const spec = netSpec(model);
+  const spec = model.spec?.() ?? null;
   if (spec === null) return null;
   // NOTE: the thread gets a copy of the data per train() call: worth it for the notebook's
   // 1000-row sets (24 MB), not for the whole training set (600 MB), whose checks then run inline.
@@ -204,4 +208,14 @@ export function startBackgroundCheckThread(wait = false, timeoutMs = 10_000): bo
   return backgroundCheckThreadReady();
 }
 
-setBackgroundCheckerFactory(nodeBackgroundChecker);
+/**
+ * Lets Solvers in this process measure their accuracy checks on a background thread
+ * (`backgroundChecks`, "auto" by default): registers the Node checker, unless a checker
+ * factory is already registered (that one is kept), and starts the thread now when "auto"
+ * would use it, so that it is ready by the first check. Node only; call it once before
+ * training (calling it again does nothing more). Without it every check is inline.
+ */
+export function enableBackgroundChecks(): void {
+  if (getBackgroundCheckerFactory() === null) setBackgroundCheckerFactory(nodeBackgroundChecker);
+  prestartBackgroundChecks();
+}

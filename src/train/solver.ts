@@ -27,6 +27,11 @@ import type { Model, ModelSnapshot } from "../models/model.js";
 import { getUpdateRule, validateOptimConfig } from "../optim/index.js";
 import type { OptimConfig, UpdateRule } from "../optim/index.js";
 import { AccuracyCounter, gatherRows } from "./accuracy.js";
+import { InlineChecks, ProgressInOrder, ThreadedChecks, getBackgroundCheckerFactory } from "./checks.js";
+import type { CheckResult, Checks } from "./checks.js";
+
+export { setBackgroundCheckerFactory } from "./checks.js";
+export type { BackgroundChecker, BackgroundCheckerFactory, CheckOutcome } from "./checks.js";
 
 /** Training and validation data. X (N, d1, …, dk); y (N) integer labels. */
 export interface Dataset {
@@ -74,52 +79,12 @@ export interface SolverOptions {
   onProgress?: (p: SolverProgress) => void;
   /**
    * Measure accuracy on another thread while training goes on (see `BackgroundChecker`).
-   * "auto" (the default): when a checker is registered (Node: `import "bnlab"` registers one),
-   * this is the process's main thread and the machine has at least 2 cores. true: whenever a
-   * checker is registered. false: never. Results are identical either way; only the timing differs.
+   * "auto" (the default): when a checker is registered (in Node, `enableBackgroundChecks()`
+   * registers one; without it "auto" is inline), this is the process's main thread and the
+   * machine has at least 2 cores. true: whenever a checker is registered. false: never.
+   * Results are identical either way; only the timing differs.
    */
   backgroundChecks?: boolean | "auto";
-}
-
-/** One accuracy check's result from a `BackgroundChecker`; `error` when it could not be measured there. */
-export type CheckOutcome = { trainAcc: number; valAcc: number; error?: undefined } | { error: string };
-
-/**
- * Measures the Solver's accuracy checks on another thread, in submission order,
- * from a snapshot of the model taken at the check (so training can go on meanwhile).
- * The Solver draws the subsamples itself, in the same order as an inline check.
- */
-export interface BackgroundChecker {
-  /** True once the thread can take checks (it never turns false); before that the Solver checks inline. */
-  ready(): boolean;
-  /**
-   * Queues the check of `snapshot` on `trainMask` rows of xTrain (null: all) and `valMask` rows of
-   * xVal; with `withVal` false only the training rows (the outcome's valAcc is then NaN).
-   */
-  submit(snapshot: ModelSnapshot, trainMask: Int32Array | null, valMask: Int32Array | null, withVal?: boolean): void;
-  /** The oldest outstanding result if it has arrived, else null. */
-  poll(): CheckOutcome | null;
-  /** The oldest outstanding result, waiting for it. */
-  wait(): CheckOutcome;
-  /**
-   * This `train()` call is over (also after an exception): drops any outstanding checks and
-   * lets the thread free its copy of the data; a later `submit` shares the data again.
-   */
-  end(): void;
-}
-
-/**
- * Makes a checker for a Solver's model and data, or returns null when it cannot
- * (a model it cannot rebuild, no thread to be had). `force` is true for
- * `backgroundChecks: true`, false for "auto".
- */
-export type BackgroundCheckerFactory = (model: Model, data: Dataset, force: boolean) => BackgroundChecker | null;
-
-let checkerFactory: BackgroundCheckerFactory | null = null;
-
-/** Registers (or with null removes) the factory Solvers use for `backgroundChecks`; the Node build registers its own. */
-export function setBackgroundCheckerFactory(factory: BackgroundCheckerFactory | null): void {
-  checkerFactory = factory;
 }
 
 const OPTION_KEYS = [
@@ -231,8 +196,8 @@ export class Solver {
   private readonly xBatch: Tensor;
   private readonly yBatch: Int32Array;
   private readonly counter = new AccuracyCounter();
-  /** Measures checks on another thread (null: inline). */
-  private readonly checker: BackgroundChecker | null;
+  /** Measures the accuracy checks: inline, or on another thread. */
+  private readonly checks: Checks;
 
   constructor(model: Model, data: Dataset, options: SolverOptions = {}) {
     for (const key of Object.keys(options)) {
@@ -266,7 +231,10 @@ export class Solver {
     this.data = data;
     const bg = o.backgroundChecks ?? "auto";
     if (bg !== true && bg !== false && bg !== "auto") throw new OptionError("backgroundChecks", 'true, false or "auto"', bg);
-    this.checker = bg === false || checkerFactory === null ? null : checkerFactory(model, data, bg === true);
+    const factory = getBackgroundCheckerFactory();
+    const checker = bg === false || factory === null ? null : factory(model, data, bg === true);
+    const inline = new InlineChecks(data, (X, y, mask) => this.accuracy(X, y, mask));
+    this.checks = checker === null ? inline : new ThreadedChecks(checker, model, inline);
 
     for (const name of model.params.keys()) this.optimConfigs.set(name, { ...optimConfig });
     this.xBatch = new Tensor(allocFloat(this.batchSize * shapeSize(rowShape), model.dtype), [this.batchSize, ...rowShape]);
@@ -311,92 +279,51 @@ export class Solver {
   /**
    * Runs numEpochs epochs, then restores the model with the best validation accuracy.
    *
-   * With a background checker, each check (after the checker is up) sends a snapshot of
-   * the model to the other thread and training goes on; results are taken in order as
-   * they arrive, and `onProgress` calls wait behind an outstanding check so they still
-   * come in iteration order, each check's accuracies included. The histories, the best
-   * model and every draw are what the inline checks give.
+   * Each check is handed to the Solver's `Checks`: measured at once (inline), or sent with
+   * a snapshot of the model to another thread while training goes on. Results are recorded
+   * in the order of the checks and `onProgress` calls come in iteration order, each check's
+   * accuracies included; the histories, the best model and every draw are the same either way.
    */
   train(): void {
     const perEpoch = this.iterationsPerEpoch;
     const numIterations = this.numIterations;
-    const checker = this.checker;
-    /** Checks sent to the checker, oldest first. */
-    const outstanding: PendingCheck[] = [];
-    /** Progress reports not yet given to onProgress (each waits for its check, if it has one). */
-    const outbox: { progress: SolverProgress; check: PendingCheck | null }[] = [];
-    const settle = (outcome: CheckOutcome): void => {
-      const c = outstanding.shift()!;
-      let acc: { trainAcc: number; valAcc: number };
-      if (outcome.error === undefined) acc = { trainAcc: outcome.trainAcc, valAcc: c.valAcc ?? outcome.valAcc };
-      else {
-        // The thread failed: measure this snapshot here, then put the live model back.
-        const live = this.model.snapshot();
-        this.model.restore(c.snapshot);
-        acc = {
-          trainAcc: this.accuracy(this.data.xTrain, this.data.yTrain, c.trainMask),
-          valAcc: c.valAcc ?? this.accuracy(this.data.xVal, this.data.yVal, c.valMask),
-        };
-        this.model.restore(live);
-      }
-      this.recordCheck(acc.trainAcc, acc.valAcc, c.iteration, c.progress, c.snapshot);
-      c.done = true;
-    };
-    const flush = (): void => {
-      while (outbox.length > 0 && (outbox[0]!.check === null || outbox[0]!.check.done)) {
-        const { progress } = outbox.shift()!;
-        this.onProgress?.(progress);
-      }
-    };
+    const reports = new ProgressInOrder(this.onProgress);
     try {
       for (let t = 0; t < numIterations; t++) {
         const loss = this.step();
         this.itersDone++;
-        const epochEnd = (t + 1) % perEpoch === 0;
-        if (epochEnd) {
-          this.epoch++;
-          for (const c of this.optimConfigs.values()) {
-            if (c.learningRate !== undefined) c.learningRate *= this.lrDecay;
-          }
-        }
+        if ((t + 1) % perEpoch === 0) this.endEpoch();
         const progress: SolverProgress = { iteration: t + 1, numIterations, epoch: this.epoch, loss };
-        let check: PendingCheck | null = null;
         if (isCheckIteration(t, perEpoch, numIterations)) {
           const trainMask = drawSubsample(this.rng, this.data.xTrain.shape[0]!, this.numTrainSamples);
           const valMask = drawSubsample(this.rng, this.data.xVal.shape[0]!, this.numValSamples);
-          if (checker !== null && (outstanding.length > 0 || checker.ready())) {
-            // NOTE: after the last step this thread would only wait, so it measures the validation
-            // rows itself (the model is still the snapshot) while the checker does the training rows.
-            const last = t === numIterations - 1;
-            check = { snapshot: this.model.snapshot(), trainMask, valMask, valAcc: null, iteration: this.itersDone, progress, done: false };
-            checker.submit(check.snapshot, trainMask, valMask, !last);
-            outstanding.push(check);
-            if (last) check.valAcc = this.accuracy(this.data.xVal, this.data.yVal, valMask);
-          } else {
-            const trainAcc = this.accuracy(this.data.xTrain, this.data.yTrain, trainMask);
-            const valAcc = this.accuracy(this.data.xVal, this.data.yVal, valMask);
-            this.recordCheck(trainAcc, valAcc, this.itersDone, progress, null);
-          }
+          this.checks.submit({ trainMask, valMask, iteration: this.itersDone, progress, last: t === numIterations - 1 });
+          reports.checkSubmitted();
         }
-        // Nothing waiting (always so with inline checks): report now, without the queue.
-        if (outbox.length === 0 && check === null) this.onProgress?.(progress);
-        else outbox.push({ progress, check });
-        while (outstanding.length > 0) {
-          const r = checker!.poll();
-          if (r === null) break;
-          settle(r);
-        }
-        flush();
+        this.recordChecks(reports, false);
+        reports.report(progress);
       }
-      while (outstanding.length > 0) {
-        settle(checker!.wait());
-        flush();
-      }
-      flush();
+      this.recordChecks(reports, true);
     } finally {
-      checker?.end();
+      this.checks.end();
     }
     if (this.best !== null) this.model.restore(this.best);
+  }
+
+  /** An epoch ends: the learning rate of every parameter's config decays. */
+  private endEpoch(): void {
+    this.epoch++;
+    for (const c of this.optimConfigs.values()) {
+      if (c.learningRate !== undefined) c.learningRate *= this.lrDecay;
+    }
+  }
+
+  /** Records the checks measured so far, in order (with `wait`: all of them, waiting for each). */
+  private recordChecks(reports: ProgressInOrder, wait: boolean): void {
+    for (let r = this.checks.take(wait); r !== null; r = this.checks.take(wait)) {
+      this.recordCheck(r);
+      reports.checkRecorded();
+    }
   }
 
   /** The model's accuracy on rows `mask` of X (null: all rows). */
@@ -404,8 +331,10 @@ export class Solver {
     return this.counter.count(this.model, X, y, mask) / (mask === null ? X.shape[0]! : mask.length);
   }
 
-  /** Records one check's result; `snapshot` is the model at the check (null: the model as it is now). */
-  private recordCheck(trainAcc: number, valAcc: number, iteration: number, progress: SolverProgress, snapshot: ModelSnapshot | null): void {
+  /** Records one check's result; its `snapshot` is the model at the check (null: the model as it is now). */
+  private recordCheck(r: CheckResult): void {
+    const { trainAcc, valAcc, snapshot } = r;
+    const { iteration, progress } = r.check;
     this.trainAccHistory.push(trainAcc);
     this.valAccHistory.push(valAcc);
     this.accIterations.push(iteration);
@@ -419,18 +348,6 @@ export class Solver {
       this.best = snapshot ?? this.model.snapshot();
     }
   }
-}
-
-/** A check sent to the background checker and not yet recorded. */
-interface PendingCheck {
-  snapshot: ModelSnapshot;
-  trainMask: Int32Array | null;
-  valMask: Int32Array | null;
-  /** The validation accuracy when this thread measured it (the last check), else null. */
-  valAcc: number | null;
-  iteration: number;
-  progress: SolverProgress;
-  done: boolean;
 }
 
 /** What decides the draws of one `train()` call: the data's sizes and the Solver's schedule options. */

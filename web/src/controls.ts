@@ -3,10 +3,11 @@
  * back. The weight scale has a log slider (1e-4 … 1); its exact value comes from
  * the URL until the slider is moved.
  */
+import { NORMALIZATIONS, UPDATE_RULES } from "../../src/core/names.js";
 import { DATA_SOURCES, FIELDS, KERNELS, NORMS, OPTIMIZERS, scaleToSlider, sliderToScale, type KernelChoice, type Settings } from "./state.js";
 
-const NORM_TEXT: Record<string, string> = { none: "no normalization", batchnorm: "batch norm", layernorm: "layer norm" };
-const OPT_TEXT: Record<string, string> = { sgd: "SGD", sgdMomentum: "SGD + momentum", rmsprop: "RMSprop", adam: "Adam" };
+const NORM_TEXT: Record<string, string> = Object.fromEntries(Object.entries(NORMALIZATIONS).map(([k, v]) => [k, v.menu]));
+const OPT_TEXT: Record<string, string> = Object.fromEntries(Object.entries(UPDATE_RULES).map(([k, v]) => [k, v.label]));
 const DATA_TEXT: Record<string, string> = { served: "served CIFAR-10", synthetic: "synthetic set", file: "chosen file" };
 // Typed by KernelChoice: a new kernel path does not compile without its label.
 const KERNEL_TEXT: Record<KernelChoice, string> = {

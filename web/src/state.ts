@@ -4,16 +4,17 @@
  * Parsing never throws: a missing or unusable value falls back to its default and
  * is reported in `problems`, so a hand-edited link still opens.
  */
+import { NORM_KINDS, UPDATE_RULE_NAMES, type NormKind, type UpdateRuleName } from "../../src/core/names.js";
 import { KERNEL_PATHS, type KernelPath } from "../../src/kernels/types.js";
 
-export type NormKind = "none" | "batchnorm" | "layernorm";
-export type Optimizer = "sgd" | "sgdMomentum" | "rmsprop" | "adam";
+export type { NormKind };
+export type Optimizer = UpdateRuleName;
 export type DataSource = "served" | "synthetic" | "file";
 export type KernelChoice = "auto" | KernelPath;
 export type Tab = "train" | "sweep";
 
-export const NORMS: readonly NormKind[] = ["none", "batchnorm", "layernorm"];
-export const OPTIMIZERS: readonly Optimizer[] = ["sgd", "sgdMomentum", "rmsprop", "adam"];
+export const NORMS: readonly NormKind[] = NORM_KINDS;
+export const OPTIMIZERS: readonly Optimizer[] = UPDATE_RULE_NAMES;
 export const DATA_SOURCES: readonly DataSource[] = ["served", "synthetic", "file"];
 export const KERNELS: readonly KernelChoice[] = ["auto", ...KERNEL_PATHS];
 

@@ -5,6 +5,7 @@
  * measured on a fixed probe batch every `probeEvery` iterations.
  */
 import type { TrainingRun } from "../../src/experiments/types.js";
+import { netNormalization } from "../../src/core/names.js";
 import { RandomState } from "../../src/core/random.js";
 import { Tensor } from "../../src/core/tensor.js";
 import { FullyConnectedNet } from "../../src/models/fc-net.js";
@@ -46,7 +47,7 @@ export function buildRun(data: Dataset, run: RunConfig, onProgress?: (p: SolverP
   const rng = new RandomState(run.seed);
   const net = new FullyConnectedNet({
     hiddenDims: run.hiddenDims,
-    normalization: run.normalization === "none" ? null : run.normalization,
+    normalization: netNormalization(run.normalization),
     weightScale: run.weightScale,
     rng,
   });

@@ -3,6 +3,7 @@
  * 2015, figure 1), as plain data, with their zod schemas.
  */
 import { z } from "zod";
+import { UPDATE_RULE_NAMES, type UpdateRuleName } from "../../core/names.js";
 import { jsonInt, jsonNum, jsonNums } from "../record-schema.js";
 
 /** The two nets: sigmoid layers without and with batch norm. */
@@ -18,7 +19,7 @@ export interface ActivationsOptions {
   numVal: number;
   numEpochs: number;
   batchSize: number;
-  updateRule: "sgd" | "sgdMomentum" | "rmsprop" | "adam";
+  updateRule: UpdateRuleName;
   learningRate: number;
   /** Probe before the first step and after every `probeEvery` steps. */
   probeEvery: number;
@@ -71,7 +72,7 @@ export const activationsOptionsSchema = z.strictObject({
   numVal: positiveInt,
   numEpochs: positiveInt,
   batchSize: positiveInt,
-  updateRule: z.enum(["sgd", "sgdMomentum", "rmsprop", "adam"]),
+  updateRule: z.enum(UPDATE_RULE_NAMES as [UpdateRuleName, ...UpdateRuleName[]]),
   learningRate: positive,
   probeEvery: positiveInt,
   probeRows: z.number().int().min(2),
@@ -88,7 +89,7 @@ export const activationsResultSchema = z.strictObject({
     numVal: jsonInt,
     numEpochs: jsonInt,
     batchSize: jsonInt,
-    updateRule: z.enum(["sgd", "sgdMomentum", "rmsprop", "adam"]),
+    updateRule: z.string(),
     learningRate: jsonNum,
     probeEvery: jsonInt,
     probeRows: jsonInt,

@@ -3,6 +3,7 @@
  * with their zod schemas (the result's in JSON form: floats may be "NaN" etc.).
  */
 import { z } from "zod";
+import { UPDATE_RULE_NAMES, type UpdateRuleName } from "../../core/names.js";
 import { jsonInt, jsonNum, jsonNums } from "../record-schema.js";
 
 /** The three nets: the notebook's baseline, batch norm, and batch norm followed by random per-unit noise. */
@@ -66,7 +67,7 @@ export const covariateShiftOptionsSchema = z.strictObject({
   numVal: positiveInt,
   numEpochs: positiveInt,
   batchSize: positiveInt,
-  updateRule: z.enum(["sgd", "sgdMomentum", "rmsprop", "adam"]),
+  updateRule: z.enum(UPDATE_RULE_NAMES as [UpdateRuleName, ...UpdateRuleName[]]),
   learningRate: positive,
   weightScale: positive,
   arms: z.array(armName).min(1).refine((a) => new Set(a).size === a.length, "arms must be distinct"),

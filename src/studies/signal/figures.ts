@@ -16,7 +16,7 @@ const NET: Record<SignalNorm, string> = { batchnorm: "batch norm", none: "baseli
 const WHEN = { init: "at initialization", end: "after training" } as const;
 const sc = (w: number): string => w.toExponential(1);
 
-type Row = Record<string, string | number>;
+type Row = Record<string, string | number | null>;
 
 /** Which runs a figure shows, by normalization, in the order batch norm, baseline. */
 function nets(r: SignalResult): string[] {
@@ -92,8 +92,10 @@ function updateRatioSpec(r: SignalResult): TopLevelSpec {
     maxLayers = Math.max(maxLayers, run.updateRatio.layers.length);
     run.updateRatio.layers.forEach((series, i) =>
       series.forEach((value, k) => {
-        if (Number.isFinite(value) && value > 0) rows.push({ panel, net: NET[run.normalization], layer: `W${i + 1}`, iteration: run.updateRatio.steps[k]!, value });
-        else dropped++;
+        const ok = Number.isFinite(value) && value > 0;
+        // NOTE: a null (not a missing row) breaks the line, so a gap is not drawn as a straight segment across it.
+        rows.push({ panel, net: NET[run.normalization], layer: `W${i + 1}`, iteration: run.updateRatio.steps[k]!, value: ok ? value : null });
+        if (!ok) dropped++;
       }),
     );
   }
@@ -113,7 +115,7 @@ function updateRatioSpec(r: SignalResult): TopLevelSpec {
     spec: {
       width: 300,
       height: 120,
-      mark: { type: "line", strokeWidth: 1.3 },
+      mark: { type: "line", strokeWidth: 1.3, invalid: "break-paths-filter-domains" },
       encoding: {
         x: { field: "iteration", type: "quantitative", title: "Iteration" },
         y: { field: "value", type: "quantitative", title: "‖ΔW‖/‖W‖ (log)", scale: { type: "log" } },

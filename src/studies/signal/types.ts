@@ -3,6 +3,7 @@
  * (the result's in JSON form: floats may be "NaN" etc.).
  */
 import { z } from "zod";
+import { UPDATE_RULE_NAMES, type UpdateRuleName } from "../../core/names.js";
 import type { SignalProbes } from "../../experiments/signal.js";
 import { jsonInt, jsonNum, jsonNums } from "../record-schema.js";
 
@@ -68,7 +69,7 @@ const cellOptions = {
   numVal: positiveInt,
   numEpochs: positiveInt,
   batchSize: positiveInt,
-  updateRule: z.enum(["sgd", "sgdMomentum", "rmsprop", "adam"]),
+  updateRule: z.enum(UPDATE_RULE_NAMES as [UpdateRuleName, ...UpdateRuleName[]]),
   learningRate: positive,
   normalizations: norms,
 };

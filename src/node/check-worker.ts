@@ -1,56 +1,36 @@
 /**
  * The worker thread of src/train/background-checks.ts: scores model snapshots on the
- * Solver's data with `AccuracyCounter`, in the order they come. Node only.
+ * Solver's data with `AccuracyCounter`, in the order they come. Node only. It lives outside
+ * src/train because it builds concrete models (`modelFromSpec`); src/train knows only `Model`.
  */
 import { workerData, type MessagePort } from "node:worker_threads";
-import { setKernelPath, type KernelPath } from "../kernels/index.js";
+import { setKernelPath } from "../kernels/index.js";
 import { Tensor } from "../core/tensor.js";
-import { FullyConnectedNet, type FullyConnectedNetOptions } from "../models/fc-net.js";
-import type { ModelSnapshot } from "../models/model.js";
-import { AccuracyCounter } from "./accuracy.js";
-import { datasetFromShared, type SharedDataset } from "./shared-data.js";
-import type { Dataset } from "./solver.js";
-
-/** Main thread → worker. */
-export type CheckRequest =
-  | { type: "data"; id: number; data: SharedDataset }
-  | {
-      type: "check";
-      id: number;
-      spec: FullyConnectedNetOptions;
-      kernelPath: KernelPath;
-      snapshot: ModelSnapshot;
-      trainMask: Int32Array | null;
-      valMask: Int32Array | null;
-      /** False: only the training rows (valAcc NaN). */
-      withVal: boolean;
-    }
-  | { type: "drop"; id: number };
-
-/** Worker → main thread. */
-export type CheckReply =
-  | { type: "ready" }
-  | { type: "result"; id: number; trainAcc: number; valAcc: number }
-  | { type: "error"; id: number; message: string };
+import type { Model, ModelSpec } from "../models/model.js";
+import { modelFromSpec } from "../models/spec.js";
+import { AccuracyCounter } from "../train/accuracy.js";
+import { datasetFromShared } from "../train/shared-data.js";
+import type { CheckReply, CheckRequest } from "../train/background-checks.js";
+import type { Dataset } from "../train/solver.js";
 
 const init = (workerData as { init?: { port: MessagePort; signal: Int32Array } } | null)?.init;
 
 if (init !== undefined) {
   const { port, signal } = init;
   const datasets = new Map<number, Dataset>();
-  const models = new Map<string, FullyConnectedNet>();
+  const models = new Map<string, Model>();
   const counter = new AccuracyCounter();
   const reply = (r: CheckReply): void => {
     port.postMessage(r);
     Atomics.add(signal, 0, 1);
     Atomics.notify(signal, 0);
   };
-  const modelFor = (spec: FullyConnectedNetOptions): FullyConnectedNet => {
+  const modelFor = (spec: ModelSpec): Model => {
     const key = JSON.stringify(spec);
     let m = models.get(key);
     if (m === undefined) {
       if (models.size >= 4) models.clear();
-      m = new FullyConnectedNet(spec);
+      m = modelFromSpec(spec);
       models.set(key, m);
     }
     return m;
@@ -75,7 +55,7 @@ if (init !== undefined) {
   });
   // Warm up before saying ready: a few checks' worth of products through the kernels, so the
   // first real check does not pay for compiling and tiering them up (~120 ms measured cold).
-  const warm = new FullyConnectedNet({ hiddenDims: [64, 32], inputDim: 3072, normalization: "batchnorm", weightScale: 1e-2, seed: 0 });
+  const warm = modelFromSpec({ kind: "fc-net", options: { hiddenDims: [64, 32], inputDim: 3072, normalization: "batchnorm" } });
   const wx = new Tensor(new Float32Array(200 * 3072).fill(0.5), [200, 3072]);
   const wy = new Int32Array(200);
   for (let r = 0; r < 8; r++) counter.count(warm, wx, wy, null);
