@@ -19,6 +19,7 @@ import { evalNumericalGradient } from "../src/gradcheck/index.js";
 import { FullyConnectedNet } from "../src/models/fc-net.js";
 import { resultsSchema } from "../src/report/schema.js";
 import { signalFindings, signalStudy, SIGNAL_QUICK, type SignalResult } from "../src/studies/signal/index.js";
+import { layerStats } from "../web/src/probe.js";
 import { samplePath } from "./helpers/env.js";
 
 const N = 8;
@@ -107,6 +108,18 @@ describe("signalProbe agrees with a direct computation (float64)", () => {
     expect(deadFractionOf(new Tensor(Float64Array.from([1, 0, NaN, -1, 0, -2]), [2, 3]))).toBe(2 / 3);
     expect(stdOf(Float32Array.from([1, 3]))).toBe(1);
     expect(normOf(Float32Array.from([3, 4]))).toBe(5);
+  });
+});
+
+describe("the playground's per-layer statistics are the signal study's", () => {
+  it("dead fraction and ‖∂L/∂W‖ per layer equal signalProbe's", () => {
+    for (const normalization of [null, "batchnorm"] as const) {
+      const { model, X, y } = tiny(normalization);
+      const s = signalProbe(model, X, y);
+      const live = layerStats(model, X, y);
+      expect(live.map((l) => l.dead)).toEqual(s.deadFraction);
+      expect(live.map((l) => l.weightGrad)).toEqual(s.weightGradNorm);
+    }
   });
 });
 
