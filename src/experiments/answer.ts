@@ -157,7 +157,7 @@ function signalParagraph(s: SignalFacts): string {
     fs.length === 0 ? "" : ` At the ${which} scale w = ${sc(fs[0]!.weightScale)}, ${fs.map(one).join("; ")}.`;
   return (
     `Measured layer by layer (cell 7's probes at initialization, on the first ${s.rows} training rows; the signal is the standard deviation of the value entering the ReLU, ` +
-    `from hidden layer 1 up to hidden layer ${L}, the gradient the norm of the loss gradient with respect to a hidden layer's output, from hidden layer ${L} down to hidden layer 1):` +
+    `from hidden layer 1 up to hidden layer ${L}, the gradient the norm of the loss gradient with respect to a hidden layer's output, from hidden layer ${L} down to hidden layer 1).` +
     part(s.smallest, "smallest") +
     part(s.largest, "largest")
   );
