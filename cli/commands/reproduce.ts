@@ -4,11 +4,11 @@
  */
 import type { Command } from "commander";
 import pc from "picocolors";
-import { reproduceConfig, runReproduce } from "../../src/experiments/reproduce.js";
-import { defaultJobs } from "../../src/experiments/parallel.js";
-import { resultsJsonText } from "../../src/report/schema.js";
-import { writeReport } from "../../src/report/write.js";
-import { enableBackgroundChecks } from "../../src/train/background-checks.js";
+import { reproduceConfig, runReproduce } from "../../src/node.js";
+import { defaultJobs } from "../../src/node.js";
+import { resultsJsonText } from "../../src/node.js";
+import { writeReport } from "../../src/node.js";
+import { enableBackgroundChecks } from "../../src/node.js";
 import { loadData } from "../data-source.js";
 import { checkOutDir } from "../out-dir.js";
 import { jobsOption, seedOption } from "../options.js";

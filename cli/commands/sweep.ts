@@ -5,20 +5,20 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { OptionError } from "../../src/core/errors.js";
-import { writeAnswer } from "../../src/experiments/answer.js";
-import { defaultJobs, sweepExperimentParallel } from "../../src/experiments/parallel.js";
-import { logspace, SEED_SCHEME } from "../../src/experiments/sweep.js";
-import type { NormKind } from "../../src/experiments/types.js";
-import { encodeNonFinite } from "../../src/report/schema.js";
-import { NORM_LABELS, sweepSpec } from "../../src/report/specs.js";
-import { writeFigure, writeFileAtomic } from "../../src/report/write.js";
-import { enableBackgroundChecks } from "../../src/train/background-checks.js";
+import { OptionError } from "../../src/node.js";
+import { writeAnswer } from "../../src/node.js";
+import { defaultJobs, sweepExperimentParallel } from "../../src/node.js";
+import { logspace, SEED_SCHEME } from "../../src/node.js";
+import type { NormKind } from "../../src/node.js";
+import { encodeNonFinite } from "../../src/node.js";
+import { NORM_LABELS, sweepSpec } from "../../src/node.js";
+import { writeFigure, writeFileAtomic } from "../../src/node.js";
+import { enableBackgroundChecks } from "../../src/node.js";
 import { loadData } from "../data-source.js";
 import { checkOutDir } from "../out-dir.js";
 import { NORM_CHOICES, intListOption, intOption, jobsOption, normListOption, numberOption } from "../options.js";
 import { Progress } from "../progress.js";
-import { addTrainingFlags, checkRowFlags, type TrainingFlags } from "../training-flags.js";
+import { addTrainingFlags, checkRowFlags, normOptionsFromFlags, type TrainingFlags } from "../training-flags.js";
 
 interface SweepFlags extends TrainingFlags {
   hidden: number[];
@@ -42,6 +42,7 @@ export function register(program: Command): void {
   addTrainingFlags(cmd, "./bnlab-sweep").action(async (flags: SweepFlags) => {
     if (flags.minExp > flags.maxExp) throw new OptionError("--min-exp", `at most --max-exp (${flags.maxExp})`, flags.minExp);
     const outDir = checkOutDir(flags.out);
+    const normOptions = normOptionsFromFlags(flags, flags.normalizations, flags.hidden);
     // The job on this thread checks on a second one (the worker jobs check inline: they fill the cores).
     enableBackgroundChecks();
     const progress = new Progress();
@@ -49,6 +50,7 @@ export function register(program: Command): void {
     checkRowFlags(flags, loaded);
     const options = {
       hiddenDims: flags.hidden,
+      ...(Object.keys(normOptions).length > 0 ? { normOptions } : {}),
       numTrain: flags.numTrain,
       numVal: flags.numVal,
       numEpochs: flags.epochs,
