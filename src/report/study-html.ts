@@ -38,6 +38,7 @@ function tableHtml(t: StudyTable): string {
   return `<table><caption>${escapeHtml(t.caption)}</caption><thead><tr>${th}</tr></thead><tbody>\n${trs}\n</tbody></table>`;
 }
 
+/** One study's section (heading, purpose, findings, tables, figures), for report.html and reproduce --extended's report. */
 export function studySectionHtml(record: StudyRecord, summary: string, figures: readonly StudyFigureHtml[], heading: 1 | 2 = 2, tables: readonly StudyTable[] = []): string {
   const h = `h${heading}`;
   const sub = `h${heading + 1}`;

@@ -163,6 +163,7 @@ export function trainActivationArm(data: Dataset, o: ActivationsOptions, arm: Ac
   return { result: { arm, lossHistory: [...solver.lossHistory], bestValAcc: solver.bestValAcc, numIterations, probes: records }, model, solver };
 }
 
+/** The activation-distribution study (Ioffe and Szegedy 2015, figure 1) on CIFAR-10. */
 export const activationsStudy: Study<ActivationsOptions, ActivationJob, ActivationArmResult, ActivationsResult> = {
   name: "activations",
   title: "Distribution of a sigmoid's input over training",

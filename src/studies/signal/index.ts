@@ -67,6 +67,7 @@ const cellRows = (o: SignalCellOptions, shape: DataShape): number => Math.min(o.
 const iterations = (o: SignalCellOptions, numTrain: number): number => o.numEpochs * Math.max(Math.floor(numTrain / o.batchSize), 1);
 const label = (cell: "sweep" | "deepNet", j: SweepJob): string => `${cell === "sweep" ? "cell 7" : "cell 6"} ${j.normalization === "none" ? "baseline" : "batch norm"} ${j.weightScale.toExponential(1)}`;
 
+/** The signal study: per-layer signal, dead ReLUs, gradient norms and update-to-weight ratios of cells 6 and 7's nets. */
 export const signalStudy: Study<SignalOptions, SignalJob, SignalRun, SignalResult> = {
   name: "signal",
   title: "Signal and gradient through depth, per layer",
