@@ -66,6 +66,8 @@ export {
 } from "./experiments/sweep.js";
 export type { SweepOptions, SweepJob, SweepShape } from "./experiments/sweep.js";
 export { writeAnswer, answerFacts, CHANCE_LOSS } from "./experiments/answer.js";
+export { signalProbe, probeBatch, deadFractionOf, normOf, stdOf, depthChange, UpdateRatioTracker, SIGNAL_PROBE_ROWS } from "./experiments/signal.js";
+export type { LayerSignal, SignalProbes, DepthChange } from "./experiments/signal.js";
 export { gradcheckSuite } from "./experiments/gradcheck-suite.js";
 export type { GradcheckLine, GradcheckSuiteResult } from "./experiments/gradcheck-suite.js";
 export type * from "./experiments/types.js";
@@ -81,6 +83,10 @@ export { toStudyJson, studyJsonText, fromStudyJson, parseStudyJson, checkStudyRe
 export { studyRecordSchema, STUDY_SCHEMA_ID, jsonNum, jsonNums, jsonInt } from "./studies/record-schema.js";
 export { covariateShiftStudy, icsProbe, landscapeProbe, trainArm, COVARIATE_SHIFT_FULL, COVARIATE_SHIFT_QUICK } from "./studies/covariate-shift/index.js";
 export type { CovariateShiftOptions, CovariateShiftResult, ArmName, ArmResult, ProbeRecord, IcsLayer, LandscapeProbe } from "./studies/covariate-shift/index.js";
+export { signalStudy, SIGNAL_FULL, SIGNAL_QUICK } from "./studies/signal/index.js";
+export type { SignalOptions, SignalResult, SignalRun } from "./studies/signal/index.js";
+export { activationsStudy, ACTIVATIONS_FULL, ACTIVATIONS_QUICK, trainActivationArm, unitPercentiles } from "./studies/activations/index.js";
+export type { ActivationsOptions, ActivationsResult, ActivationArmResult, ActivationProbe } from "./studies/activations/index.js";
 export { renderStudyHtml, studySectionHtml, citationText } from "./report/study-html.js";
 // The exercise: a learner's own layers, checked as the notebook checks them (src/exercise).
 export { EXERCISE_CHECKS, selectChecks, runCheck, runChecksInline, allPassed, learnerStack } from "./exercise/engine.js";

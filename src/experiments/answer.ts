@@ -5,7 +5,8 @@
  * the sentences chosen depend on what was measured: other results, other text.
  */
 import { NORMALIZATIONS } from "../core/names.js";
-import type { AnswerFacts, AnswerResult, DeepNetResult, NormKind, SweepPoint, SweepResult, TrainingRun } from "./types.js";
+import { depthChange, ordersText } from "./signal.js";
+import type { AnswerFacts, AnswerResult, DeepNetResult, NormKind, SignalFact, SignalFacts, SweepPoint, SweepResult, TrainingRun } from "./types.js";
 
 /** ln(10): the softmax loss of a 10-class net that predicts uniformly. */
 export const CHANCE_LOSS = Math.log(10);
@@ -114,6 +115,54 @@ function speedFacts(deep: DeepNetResult | null): AnswerFacts["speed"] {
   };
 }
 
+/** One run's signal fact from its probe at initialization, or null without a probe. */
+export function signalFact(p: SweepPoint): SignalFact | null {
+  const s = p.signal?.init;
+  if (s === undefined || s.preActStd.length === 0) return null;
+  return { weightScale: p.weightScale, normalization: p.normalization, ...depthChange(s), weightGradFirst: s.weightGradNorm[0]! };
+}
+
+/** The baseline and batch norm at the smallest and the largest scale (null when no run has probes). */
+function signalFacts(sweep: SweepResult): SignalFacts | null {
+  const at = (w: number): SignalFact[] =>
+    (["none", "batchnorm"] as const).flatMap((k) => {
+      const p = sweep.points.find((q) => q.normalization === k && q.weightScale === w);
+      const f = p === undefined ? null : signalFact(p);
+      return f === null ? [] : [f];
+    });
+  const probed = sweep.points.filter((p) => p.signal !== undefined);
+  if (probed.length === 0 || sweep.weightScales.length === 0) return null;
+  const scales = [...sweep.weightScales].sort((a, b) => a - b);
+  const smallest = at(scales[0]!);
+  const largest = at(scales[scales.length - 1]!);
+  if (smallest.length === 0 && largest.length === 0) return null;
+  return { rows: probed[0]!.signal!.rows, hiddenLayers: sweep.settings.hiddenDims.length, smallest, largest };
+}
+
+/** Scientific notation as the answer prints measured per-layer values. */
+export const sig = (x: number): string => (Number.isFinite(x) ? x.toExponential(1) : String(x));
+
+/** "shrank by 19.8 orders of magnitude (3.4e-1 to 5.2e-21)". */
+function change(decades: number, from: number, to: number): string {
+  return `${ordersText(decades)} (${sig(from)} to ${sig(to)})`;
+}
+
+/** The paragraph that quotes the per-layer measurements of cell 7's probes. */
+function signalParagraph(s: SignalFacts): string {
+  const L = s.hiddenLayers;
+  const label = (k: NormKind): string => (k === "none" ? "without batch norm" : "with batch norm");
+  const one = (f: SignalFact): string =>
+    `${label(f.normalization)} the signal ${change(f.signalDecades, f.signalFirst, f.signalLast)} and the gradient ${change(f.gradDecades, f.gradLast, f.gradFirst)}, ‖∂L/∂W1‖ = ${sig(f.weightGradFirst)}`;
+  const part = (fs: SignalFact[], which: string): string =>
+    fs.length === 0 ? "" : ` At the ${which} scale w = ${sc(fs[0]!.weightScale)}, ${fs.map(one).join("; ")}.`;
+  return (
+    `Measured layer by layer (cell 7's probes at initialization, on the first ${s.rows} training rows; the signal is the standard deviation of the value entering the ReLU, ` +
+    `from hidden layer 1 up to hidden layer ${L}, the gradient the norm of the loss gradient with respect to a hidden layer's output, from hidden layer ${L} down to hidden layer 1).` +
+    part(s.smallest, "smallest") +
+    part(s.largest, "largest")
+  );
+}
+
 /** Computes the figures the answer cites. */
 export function answerFacts(deep: DeepNetResult | null, sweep: SweepResult): AnswerFacts {
   const base = pointsOf(sweep, "none");
@@ -144,6 +193,7 @@ export function answerFacts(deep: DeepNetResult | null, sweep: SweepResult): Ans
     bestBaseline: bestBase,
     bestBatchnorm: bestBn,
     unitGainScale: unitGainScale(sweep),
+    signal: signalFacts(sweep),
     speed: speedFacts(deep),
   };
 }
@@ -282,6 +332,7 @@ export function writeAnswer(deep: DeepNetResult | null, sweep: SweepResult): Ans
         `so the scores are huge, the softmax saturates, the loss of a wrong prediction grows with the scores (hence the measured losses of that order) and the large gradients keep throwing the weights off.`,
     );
   }
+  if (f.signal != null) reasons.push(signalParagraph(f.signal));
   if (f.bestBaseline !== null) {
     const careful = `which is what careful initialization (e.g. He's w = sqrt(2/fan-in) per layer, on normalized inputs) is for.`;
     reasons.push(

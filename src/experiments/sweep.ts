@@ -17,6 +17,8 @@ import { skipSolverDraws, type Dataset } from "../train/solver.js";
 import { DEFAULT_SEED } from "./checks.js";
 import { createNet, createSolver, subsetData, type ProgressFn } from "./training.js";
 import { logspace } from "../core/crmath.js";
+import type { FullyConnectedNet } from "../models/fc-net.js";
+import { probeBatch, signalProbe, type LayerSignal } from "./signal.js";
 import type { NormKind, SweepPoint, SweepResult, TrainSettings } from "./types.js";
 import type { NetLayerImpls } from "../models/fc-net.js";
 
@@ -132,11 +134,23 @@ export function sweepIterations(data: Dataset, o: TrainSettings): number {
   return o.numEpochs * Math.max(Math.floor(data.xTrain.shape[0]! / o.batchSize), 1);
 }
 
+/** What a study adds to a sweep run (src/studies/signal): a hook after every step, with inline accuracy checks. */
+export interface SweepRunHooks {
+  /** Called once, with the initialized model, before the first step. */
+  start(model: FullyConnectedNet): void;
+  /** Called after every step (before the Solver's accuracy check of that step is reported), with the model. */
+  afterStep(model: FullyConnectedNet, iteration: number): void;
+}
+
 /**
  * Trains one run of the sweep on `data` (already subset, of the job's shape)
- * from the job's stream states, and reduces it.
+ * from the job's stream states, and reduces it. The per-layer signal probes
+ * (`signal`) are taken on the first training rows before the first step and after
+ * the last one; they draw nothing and change nothing (see ./signal.ts).
  * A diverged run (non-finite losses) is a result, not an error. `layers`: a learner's
  * normalization layers inside the net (the exercise).
+ * With `hooks`, the Solver checks accuracy on this thread so that `afterStep`
+ * sees the model of each step (the histories are the same either way).
  */
 export function runSweepJob(
   data: Dataset,
@@ -144,6 +158,7 @@ export function runSweepJob(
   job: SweepJob,
   onIteration?: (done: number, total: number) => void,
   layers?: Partial<NetLayerImpls>,
+  hooks?: SweepRunHooks,
 ): SweepPoint {
   const t0 = performance.now();
   const shape = sweepShape(data);
@@ -157,8 +172,18 @@ export function runSweepJob(
   const rng = new RandomState(job.runSeed);
   rng.setState(job.modelState);
   const model = createNet(o, shape.inputDim, job.normalization, job.weightScale, data.xTrain.dtype, rng, layers);
+  const probe = probeBatch(data);
+  const init = signalProbe(model, probe.X, probe.y);
+  let end: LayerSignal | null = null;
+  hooks?.start(model);
   rng.setState(job.solverState);
-  const solver = createSolver(model, data, o, o.batchSize, rng, onIteration);
+  // NOTE: the last step's report comes before train() puts back the best model: "end" is the trained weights.
+  const onStep = (done: number, total: number): void => {
+    hooks?.afterStep(model, done);
+    if (done === total) end = signalProbe(model, probe.X, probe.y);
+    onIteration?.(done, total);
+  };
+  const solver = createSolver(model, data, o, o.batchSize, rng, onStep, hooks === undefined ? undefined : { backgroundChecks: false });
   solver.train();
   const losses = solver.lossHistory;
   const last = losses.slice(-100);
@@ -176,6 +201,7 @@ export function runSweepJob(
     trainAccHistory: [...solver.trainAccHistory],
     runSeed: job.runSeed,
     seconds: (performance.now() - t0) / 1000,
+    signal: { rows: probe.X.shape[0]!, init, end: end ?? init },
   };
 }
 

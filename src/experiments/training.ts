@@ -74,8 +74,10 @@ export function createSolver(
   batchSize: number,
   rng: RandomState,
   onIteration?: (done: number, total: number) => void,
+  extra?: { backgroundChecks?: boolean },
 ): Solver {
   return new Solver(model, data, {
+    ...(extra?.backgroundChecks !== undefined ? { backgroundChecks: extra.backgroundChecks } : {}),
     updateRule: s.updateRule,
     optimConfig: { learningRate: s.learningRate },
     batchSize,

@@ -8,6 +8,7 @@
  */
 
 import type { NormKind } from "../core/names.js";
+import type { SignalProbes } from "./signal.js";
 
 /** The normalization a fully connected net uses; "none" is the notebook's baseline (the kinds: src/core/names.ts). */
 export type { NormKind };
@@ -140,6 +141,8 @@ export interface SweepPoint {
   /** The seed of the stream this run replays (the cell seed; see SEED_SCHEME). */
   runSeed: number;
   seconds: number;
+  /** Per-layer signal probes at initialization and after the last step (absent in results.json written before them). */
+  signal?: SignalProbes;
 }
 
 /** Cell 7: the weight-initialization sweep. */
@@ -196,11 +199,45 @@ export interface AnswerFacts {
    * first layer w·sqrt(inputDim/2)·inputRms, each later one w·sqrt(fanIn/2).
    */
   unitGainScale: number;
+  /**
+   * From cell 7's per-run signal probes at initialization (null when the sweep has none):
+   * the baseline and batch norm at the smallest and the largest weight scale.
+   */
+  signal?: SignalFacts | null;
   /** From cell 6: the training accuracy target and the epoch / iteration each run reached it (null: never). */
   speed: {
     target: number;
     runs: { normalization: NormKind; epoch: number | null; iteration: number | null; finalTrainAcc: number; bestValAcc: number }[];
   } | null;
+}
+
+/** One run's per-layer signal at initialization, as the answer cites it (hidden layers 1 and L−1). */
+export interface SignalFact {
+  weightScale: number;
+  normalization: NormKind;
+  /** Std of the value entering the ReLU in hidden layer 1 and in the last hidden layer. */
+  signalFirst: number;
+  signalLast: number;
+  /** log10(signalLast / signalFirst): negative when the signal shrinks through depth. */
+  signalDecades: number;
+  /** ‖∂L/∂h‖ of the last hidden layer's output and of hidden layer 1's. */
+  gradLast: number;
+  gradFirst: number;
+  /** log10(gradFirst / gradLast): negative when the gradient shrinks on its way down. */
+  gradDecades: number;
+  /** ‖∂L/∂W1‖. */
+  weightGradFirst: number;
+}
+
+/** The signal facts of the answer. */
+export interface SignalFacts {
+  /** Rows of the probe batch. */
+  rows: number;
+  /** Hidden layers of the swept nets. */
+  hiddenLayers: number;
+  /** At the smallest and at the largest scale: the baseline, then batch norm (either may be missing). */
+  smallest: SignalFact[];
+  largest: SignalFact[];
 }
 
 /** Where the training data came from. */

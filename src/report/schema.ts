@@ -49,6 +49,11 @@ const trainingRun = z.strictObject({
   seconds: num,
 });
 
+const layerSignal = z.strictObject({ loss: num, affineStd: nums, preActStd: nums, deadFraction: nums, inputGradNorm: nums, outputGradNorm: nums, weightGradNorm: nums });
+
+/** Per-layer signal probes of a run (src/experiments/signal.ts). */
+export const signalProbesSchema = z.strictObject({ rows: int, init: layerSignal, end: layerSignal });
+
 const sweepPoint = z.strictObject({
   weightScale: num,
   normalization: norm,
@@ -60,9 +65,22 @@ const sweepPoint = z.strictObject({
   trainAccHistory: nums,
   runSeed: int,
   seconds: num,
+  signal: signalProbesSchema.optional(),
 });
 
 const scaleList = z.array(num);
+
+const signalFact = z.strictObject({
+  weightScale: num,
+  normalization: norm,
+  signalFirst: num,
+  signalLast: num,
+  signalDecades: num,
+  gradLast: num,
+  gradFirst: num,
+  gradDecades: num,
+  weightGradFirst: num,
+});
 
 const answerFacts = z.strictObject({
   chanceLoss: num,
@@ -77,6 +95,15 @@ const answerFacts = z.strictObject({
   bestBaseline: z.strictObject({ weightScale: num, bestValAcc: num }).nullable(),
   bestBatchnorm: z.strictObject({ weightScale: num, bestValAcc: num }).nullable(),
   unitGainScale: num,
+  signal: z
+    .strictObject({
+      rows: int,
+      hiddenLayers: int,
+      smallest: z.array(signalFact),
+      largest: z.array(signalFact),
+    })
+    .nullable()
+    .optional(),
   speed: z
     .strictObject({
       target: num,

@@ -78,13 +78,15 @@ export interface StatsSeries {
   points: { iteration: number; layers: LayerStats[] }[];
 }
 
-export type StatKey = "preStd" | "preMean" | "gradMean" | "gradStd" | "unitPercentiles";
+export type StatKey = "preStd" | "preMean" | "gradMean" | "gradStd" | "weightGrad" | "dead" | "unitPercentiles";
 
 export const STAT_TITLES: Record<StatKey, string> = {
   preStd: "std of the ReLU input",
   preMean: "mean of the ReLU input",
   gradMean: "mean |gradient| at the ReLU input",
   gradStd: "std of |gradient| at the ReLU input",
+  weightGrad: "‖∂L/∂W‖ of the layer's weights",
+  dead: "fraction of dead ReLUs",
   unitPercentiles: "unit 1's ReLU input: 15th, 50th, 85th percentiles",
 };
 
@@ -98,6 +100,10 @@ function statValue(l: LayerStats, key: Exclude<StatKey, "unitPercentiles">): num
       return l.grad.mean;
     case "gradStd":
       return l.grad.std;
+    case "weightGrad":
+      return l.weightGrad;
+    case "dead":
+      return l.dead;
   }
 }
 
@@ -108,7 +114,8 @@ function statValue(l: LayerStats, key: Exclude<StatKey, "unitPercentiles">): num
  */
 export function layerStatsSpec(series: readonly StatsSeries[], key: StatKey): TopLevelSpec {
   if (key === "unitPercentiles") return percentileSpec(series);
-  const logAxis = key !== "preMean";
+  // NOTE: a dead fraction is 0 for a healthy layer: a linear axis, or every such layer would vanish.
+  const logAxis = key !== "preMean" && key !== "dead";
   const rows: { net: string; layer: number; iteration: number; value: number }[] = [];
   let dropped = 0;
   for (const s of series) {

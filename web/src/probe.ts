@@ -10,12 +10,13 @@
  */
 import type { Labels, Tensor } from "../../src/index.js";
 import type { FullyConnectedNet } from "../../src/index.js";
+import { deadFractionOf, normOf } from "../../src/index.js";
 import type { LayerStats, MeanStd, Percentiles } from "./protocol.js";
 
 /** Raw probe output: the loss and, per hidden layer, the activation's input and its gradient, each (N, H). */
 export interface ProbeResult {
   loss: number;
-  layers: { pre: Tensor; grad: Tensor }[];
+  layers: { pre: Tensor; grad: Tensor; dW: Tensor }[];
 }
 
 /**
@@ -29,7 +30,7 @@ export function probeNet(net: FullyConnectedNet, X: Tensor, y: Labels): ProbeRes
   const t = net.trace(X, y);
   net.rng.setState(rng);
   if (noise !== null) net.noiseRng?.setState(noise);
-  return { loss: t.loss, layers: t.layers.map((l) => ({ pre: l.normalized ?? l.affine, grad: l.dNormalized ?? l.dAffine })) };
+  return { loss: t.loss, layers: t.layers.map((l) => ({ pre: l.normalized ?? l.affine, grad: l.dNormalized ?? l.dAffine, dW: l.dW })) };
 }
 
 /** Mean and (biased) standard deviation of the values, or of their absolute values. */
@@ -64,12 +65,15 @@ export function columnPercentiles(a: ArrayLike<number>, H: number, j: number): P
 
 /**
  * The probe summarized per hidden layer: activation input mean/std, |gradient| mean/std,
- * and the percentiles of the first unit's activation input.
+ * the percentiles of the first unit's activation input, and (as the signal study
+ * measures them, src/experiments/signal.ts) the dead-unit fraction and ‖∂L/∂W‖.
  */
 export function layerStats(net: FullyConnectedNet, X: Tensor, y: Labels): LayerStats[] {
   return probeNet(net, X, y).layers.map((l) => ({
     pre: meanStd(l.pre.data),
     grad: meanStd(l.grad.data, true),
     unit: columnPercentiles(l.pre.data, l.pre.shape[1]!, 0),
+    dead: deadFractionOf(l.pre),
+    weightGrad: normOf(l.dW.data),
   }));
 }

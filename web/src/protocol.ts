@@ -44,6 +44,10 @@ export interface LayerStats {
   grad: MeanStd;
   /** One unit's (the layer's first) activation input over the probe batch. */
   unit: Percentiles;
+  /** Fraction of units with no positive activation input on the probe batch (dead ReLUs). */
+  dead: number;
+  /** ‖∂L/∂W‖ of the layer's weights. */
+  weightGrad: number;
 }
 
 /**
