@@ -416,6 +416,13 @@ export class FullyConnectedNet implements Model {
     };
   }
 
+  /** The streams training draws from: "rng" (dropout masks) and, with bnNoise, "noise". */
+  randomStreams(): ReadonlyMap<string, RandomState> {
+    const m = new Map<string, RandomState>([["rng", this.rng]]);
+    if (this.noiseRng !== null) m.set("noise", this.noiseRng);
+    return m;
+  }
+
   snapshot(): ModelSnapshot {
     const params = new Map<string, FloatArray>();
     for (const [name, t] of this.params) params.set(name, t.data.slice());
