@@ -71,7 +71,7 @@ export function register(program: Command): void {
       learningRate: flags.lr,
     };
     progress.log(`bnlab train: ${flags.normalization} net ${JSON.stringify(flags.hidden)} on ${loaded.info.description}`);
-    const run = trainNet(data, { ...settings, normalization: flags.normalization, weightScale: flags.weightScale, seed: flags.seed, checkpoint, onProgress: (p) => progress.update(p) });
+    const run = trainNet(data, { ...settings, normalization: flags.normalization, weightScale: flags.weightScale, seed: flags.seed, ...(checkpoint ? { checkpoint } : {}), onProgress: (p) => progress.update(p) });
     progress.stop();
     const result: DeepNetResult = { seed: flags.seed, settings: { ...settings, weightScale: flags.weightScale }, runs: [run] };
     mkdirSync(outDir, { recursive: true });

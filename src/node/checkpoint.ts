@@ -224,7 +224,8 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): SolverState {
     const [b, en] = e.data_offsets;
     const size = e.shape.reduce((x, y) => x * y, 1);
     if (size * Ctor.BYTES_PER_ELEMENT !== en - b) bad(`array ${name}: shape [${e.shape.join(", ")}] of ${e.dtype} needs ${size * Ctor.BYTES_PER_ELEMENT} bytes, its offsets give ${en - b}`);
-    const copy = body.slice(b, en);
+    // NOTE: a copy (a Buffer's slice is a view of the file's memory, which may be a shared pool).
+    const copy = new Uint8Array(body.subarray(b, en));
     if (new Uint8Array(new Uint16Array([1]).buffer)[0] === 0) for (let i = 0; i < copy.length; i += Ctor.BYTES_PER_ELEMENT) copy.subarray(i, i + Ctor.BYTES_PER_ELEMENT).reverse();
     arrays.set(name, new Ctor(copy.buffer, 0, size));
   }
