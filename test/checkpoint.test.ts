@@ -235,8 +235,10 @@ describe("bnlab train --checkpoint-dir, killed with SIGKILL, then --resume", () 
 
       const killed = join(tmp, "killed");
       const ck = join(killed, "ck");
-      const child = spawn(process.execPath, [join(repoRoot, "node_modules/tsx/dist/cli.mjs"), join(repoRoot, "cli/main.ts"), "train", ...flags, "--checkpoint-dir", ck, "--out", join(killed, "out")], {
+      const child = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "cli/main.ts"), "train", ...flags, "--checkpoint-dir", ck, "--out", join(killed, "out")], {
+        // NOTE: one process (tsx's own CLI would run the program in a child that SIGKILL does not reach).
         stdio: "ignore",
+        cwd: repoRoot,
       });
       const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
       // Poll for the first checkpoint, then kill at once.
