@@ -53,7 +53,13 @@ describe.skipIf(reason !== null)("bnlab sweep on a one-node Slurm cluster", () =
         continue; // already gone
       }
       // NOTE: a daemon's exit may leave a zombie nobody reaps here: gone means no /proc entry or state Z.
-      const alive = (): boolean => existsSync(`/proc/${pid}`) && !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+      const alive = (): boolean => {
+        try {
+          return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+        } catch {
+          return false;
+        }
+      };
       for (let t = 0; t < 100 && alive(); t++) spawnSync("sleep", ["0.1"]);
       rmSync(f, { force: true });
     }
