@@ -8,6 +8,10 @@ import { reproduceConfig, runReproduce } from "../../src/experiments/reproduce.j
 import { defaultJobs } from "../../src/experiments/parallel.js";
 import { resultsJsonText } from "../../src/report/schema.js";
 import { writeReport } from "../../src/report/write.js";
+import { sweepResult } from "../../src/experiments/sweep.js";
+import { subsetData } from "../../src/experiments/training.js";
+import { getKernelPath } from "../../src/kernels/index.js";
+import { makePlan, readJobs, usePlan, writeJob } from "../../src/node/sweep-store.js";
 import { enableBackgroundChecks } from "../../src/train/background-checks.js";
 import { loadData } from "../data-source.js";
 import { checkOutDir } from "../out-dir.js";
@@ -27,6 +31,7 @@ interface ReproduceFlags {
   quick?: boolean;
   extended?: boolean;
   json?: boolean;
+  resume?: boolean;
 }
 
 const CELL_TITLES: Record<string, string> = {
@@ -55,6 +60,7 @@ export function register(program: Command): void {
     .option("--quick", "shrink the training experiments (fewer rows, epochs and scales) for a fast look")
     .option("--extended", "add layer norm to cells 6 and 7, the batch-size experiment and every study (bnlab study --list)")
     .option("--json", "print results.json to stdout instead of the summary")
+    .option("--resume", "skip cell 7's jobs already finished by an interrupted run into the same --out (OUT.sweep-jobs/)")
     .action(async (flags: ReproduceFlags) => {
       const outDir = checkOutDir(flags.out);
       // Accuracy checks on a second thread, which starts while the data loads (BNLAB_BACKGROUND_CHECKS=0: none).
@@ -65,6 +71,14 @@ export function register(program: Command): void {
       const quick = flags.quick === true;
       const extended = flags.extended === true;
       progress.log(`bnlab reproduce: ${loaded.info.description}; seed ${flags.seed}, ${jobs} job(s)${quick ? ", --quick" : ""}${extended ? ", --extended" : ""}`);
+      const config = reproduceConfig(quick, extended);
+      // Cell 7's finished jobs go beside the report folder (which is written whole at the end), one file each.
+      const sweepDir = `${outDir.replace(/[\\/]+$/, "")}.sweep-jobs`;
+      const skeleton = sweepResult(subsetData(loaded.data, config.sweep.numTrain, config.sweep.numVal), config.sweep, flags.seed, []);
+      const plan = makePlan({ options: config.sweep, seed: flags.seed, kernelPath: getKernelPath(), dataset: loaded.info, skeleton, numJobs: config.sweep.weightScales.length * config.sweep.normalizations.length });
+      usePlan(sweepDir, plan, { replace: flags.resume !== true });
+      const done = flags.resume === true ? readJobs(sweepDir, plan) : new Map();
+      if (done.size > 0) progress.log(`resuming: ${done.size} of cell 7's ${plan.numJobs} jobs already done (${sweepDir})`);
       const results = await runReproduce({
         data: loaded.data,
         dataset: loaded.info,
@@ -73,7 +87,8 @@ export function register(program: Command): void {
         extended,
         jobs,
         version: bnlabVersion(),
-        config: reproduceConfig(quick, extended),
+        config,
+        sweepControl: { done, onPoint: (job, point) => writeJob(sweepDir, plan, job.index, point, null) },
         onProgress: (p) => progress.update(p),
         onCell: (ev) => progress.cell(CELL_TITLES[ev.cell] ?? (ev.cell.startsWith("study:") ? `extended: study ${ev.cell.slice(6)}` : ev.cell), ev.phase, ev.seconds),
       });
