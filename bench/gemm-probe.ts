@@ -6,7 +6,7 @@
  *
  *   npx tsx bench/gemm-probe.ts
  */
-import { backendFor } from "../src/kernels/index.js";
+import { backendFor } from "../src/node.js";
 const g = backendFor("wasm-simd").gemm;
 function rnd(n: number): Float32Array { const a = new Float32Array(n); for (let i = 0; i < n; i++) a[i] = Math.random() - 0.5; return a; }
 const cases: [string, boolean, boolean, number, number, number][] = [

@@ -4,7 +4,7 @@
  *
  *   npx tsx bench/random-bench.ts [runs]
  */
-import { RandomState } from "../src/core/random.js";
+import { RandomState } from "../src/node.js";
 
 const runs = Number(process.argv[2] ?? 9);
 

@@ -15,8 +15,8 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { SWEEP_DEFAULTS, logspace, sweepExperiment } from "../src/experiments/sweep.js";
-import { sweepExperimentParallel } from "../src/experiments/parallel.js";
+import { SWEEP_DEFAULTS, logspace, sweepExperiment } from "../src/node.js";
+import { sweepExperimentParallel } from "../src/node.js";
 import {
   FullyConnectedNet,
   Solver,
@@ -36,9 +36,9 @@ import {
   type DType,
   type FloatArray,
   type Normalization,
-} from "../src/index.js";
-// Raw per-path kernels (no size thresholds) are not part of the public entry.
-import { backendFor } from "../src/kernels/index.js";
+} from "../src/node.js";
+// A path's raw kernels (no size thresholds): backendFor(path).
+import { backendFor } from "../src/node.js";
 
 /** The cases, in the order they run. */
 export const BENCH_CASES = ["matmul", "batchnorm", "train-step", "training", "sweep"] as const;

@@ -9,8 +9,8 @@
  *
  * Rounds alternate the three measurements so machine noise hits them alike.
  */
-import { FullyConnectedNet, Solver, Tensor, adam, enableBackgroundChecks } from "../src/index.js";
-import type { AdamConfig, Dataset } from "../src/index.js";
+import { FullyConnectedNet, Solver, Tensor, adam, enableBackgroundChecks } from "../src/node.js";
+import type { AdamConfig, Dataset } from "../src/node.js";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number): number => {

@@ -6,10 +6,10 @@
  */
 import { existsSync, statSync, accessSync, constants } from "node:fs";
 import { resolve } from "node:path";
-import { BnlabError, OptionError } from "../src/core/errors.js";
-import { downloadCifar10, getCifar10Data, noDataMessage, resolveDataDir, syntheticCifar } from "../src/data/index.js";
-import type { Cifar10Data } from "../src/data/index.js";
-import type { DatasetInfo } from "../src/experiments/types.js";
+import { BnlabError, OptionError } from "../src/node.js";
+import { downloadCifar10, getCifar10Data, noDataMessage, resolveDataDir, syntheticCifar } from "../src/node.js";
+import type { Cifar10Data } from "../src/node.js";
+import type { DatasetInfo } from "../src/node.js";
 import type { Progress } from "./progress.js";
 
 /** The data flags shared by the training commands. */

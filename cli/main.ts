@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from "commander";
 import pc from "picocolors";
-import { BnlabError } from "../src/core/errors.js";
+import { BnlabError } from "../src/node.js";
 import { commands } from "./commands/index.js";
 
 export function buildProgram(): Command {

@@ -2,8 +2,8 @@
  * Option parsers for commander that reject bad values with an OptionError naming
  * the flag, what was expected and what was given (exit code 2).
  */
-import { OptionError } from "../src/core/errors.js";
-import { NET_NORMALIZATIONS, NORM_KINDS, NORM_LABELS, type NormKind } from "../src/core/names.js";
+import { OptionError } from "../src/node.js";
+import { NET_NORMALIZATIONS, NORM_KINDS, NORM_LABELS, type NormKind } from "../src/node.js";
 
 /** An integer flag within [min, max]. */
 export function intOption(flag: string, min: number, max: number): (value: string) => number {

@@ -6,7 +6,7 @@
  */
 import { accessSync, constants, mkdirSync, rmdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { BnlabError } from "../src/core/errors.js";
+import { BnlabError } from "../src/node.js";
 
 function outError(option: string, path: string, found: string): BnlabError {
   return new BnlabError(`invalid ${option}: expected a folder bnlab can create or write into, got ${path} (${found})`, 2);

@@ -4,7 +4,7 @@
  */
 import cliProgress from "cli-progress";
 import pc from "picocolors";
-import type { ExperimentProgress } from "../src/experiments/training.js";
+import type { ExperimentProgress } from "../src/node.js";
 
 export class Progress {
   private bar: cliProgress.SingleBar | null = null;

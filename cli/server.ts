@@ -16,7 +16,7 @@ import { createReadStream, existsSync, statSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, join, relative, resolve, sep, isAbsolute } from "node:path";
-import { BnlabError } from "../src/core/errors.js";
+import { BnlabError } from "../src/node.js";
 
 /** The only files /data/ serves: the CIFAR-10 "binary version" names. */
 export const CIFAR_BIN_FILES: readonly string[] = Object.freeze([

@@ -2,8 +2,8 @@
  * The summary table `bnlab reproduce` prints at the end: one row per cell with
  * its key numbers, then where the report and the figures are.
  */
-import type { ReproduceResults, SweepResult, TrainingRun } from "../src/experiments/types.js";
-import { NORM_LABELS } from "../src/report/specs.js";
+import type { ReproduceResults, SweepResult, TrainingRun } from "../src/node.js";
+import { NORM_LABELS } from "../src/node.js";
 
 const e = (x: number): string => (Number.isFinite(x) ? x.toExponential(1) : String(x));
 const pct = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : String(x));

@@ -3,6 +3,7 @@
  * scheduler. Every task runs `bnlab sweep … --shard env` into the same output folder;
  * `bnlab sweep merge OUT` then assembles the result (docs/cluster.md).
  */
+import { existsSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { OptionError } from "../src/core/errors.js";
@@ -41,6 +42,9 @@ export function sweepArgs(f: SweepFlags, outDir: string): string[] {
   if (f.fallbackSynthetic === true) a.push("--fallback-synthetic");
   if (!f.download) a.push("--no-download");
   if (f.jobs !== undefined) a.push("--jobs", String(f.jobs));
+  if (f.groups !== undefined) a.push("--groups", String(f.groups));
+  if (f.rMax !== undefined) a.push("--r-max", String(f.rMax));
+  if (f.dMax !== undefined) a.push("--d-max", String(f.dMax));
   return a;
 }
 
@@ -53,7 +57,9 @@ export function emitSweep(flags: SweepFlags, outDir: string): string {
   const cpus = flags.jobs ?? 1;
   const out = args[args.indexOf("--out") + 1]!;
   if (flags.emit === "slurm") {
-    const bin = join(fileURLToPath(new URL("..", import.meta.url)), "bin", "bnlab.js");
+    // NOTE: this file is cli/sweep-emit.ts in a clone, dist/cli/sweep-emit.js when compiled.
+    const up = (n: string): string => join(fileURLToPath(new URL(n, import.meta.url)), "bin", "bnlab.js");
+    const bin = existsSync(up("..")) ? up("..") : up("../..");
     return [
       "#!/bin/bash",
       "#SBATCH --job-name=bnlab-sweep",

@@ -2,8 +2,8 @@
  * Flags shared by `bnlab train` and `bnlab sweep`: data, solver and output.
  */
 import type { Command } from "commander";
-import { OptionError } from "../src/core/errors.js";
-import { UPDATE_RULE_NAMES } from "../src/core/names.js";
+import { OptionError, UPDATE_RULE_NAMES } from "../src/node.js";
+import type { NetNormOptions, NormKind } from "../src/node.js";
 import type { LoadedData } from "./data-source.js";
 import { intOption, numberOption, seedOption } from "./options.js";
 
@@ -29,6 +29,9 @@ export interface TrainingFlags {
   seed: number;
   out: string;
   json?: boolean;
+  groups?: number;
+  rMax?: number;
+  dMax?: number;
 }
 
 /** Adds the shared flags with the notebook's defaults. */
@@ -45,6 +48,9 @@ export function addTrainingFlags(cmd: Command, defaultOut: string): Command {
     .option("--num-train <N>", "training rows used (the first N of the training split)", intOption("--num-train", 1, 1_000_000), 1000)
     .option("--num-val <N>", "validation rows used", intOption("--num-val", 1, 1_000_000), 1000)
     .option("--seed <S>", "seed of the random stream", seedOption, 231)
+    .option("--groups <G>", "group norm: groups per hidden layer, dividing every hidden size (default: the largest of 5, 4, 3, 2, 1 that does)", intOption("--groups", 1, 100_000))
+    .option("--r-max <R>", "batch renorm: r is clipped to [1/R, R] (default 3)", numberOption("--r-max", 1, 1e6, true))
+    .option("--d-max <D>", "batch renorm: d is clipped to [-D, D] (default 5)", numberOption("--d-max", 0, 1e6, true))
     .option("--out <DIR>", "output folder", defaultOut)
     .option("--json", "print the result as JSON to stdout");
 }
@@ -62,4 +68,28 @@ export function checkRowFlags(flags: Pick<TrainingFlags, "numTrain" | "numVal">,
   for (const [flag, asked, rows, split] of have) {
     if (asked > rows) throw new OptionError(flag, `at most ${rows}, the ${split} rows of ${of}`, asked);
   }
+}
+
+/**
+ * The normalization flags as the nets' options. Each flag needs its normalization among
+ * `kinds` (else it would do nothing), and --groups must divide every hidden size.
+ */
+export function normOptionsFromFlags(flags: Pick<TrainingFlags, "groups" | "rMax" | "dMax">, kinds: readonly NormKind[], hidden: readonly number[]): NetNormOptions {
+  const need: [string, number | undefined, NormKind][] = [
+    ["--groups", flags.groups, "groupnorm"],
+    ["--r-max", flags.rMax, "batchrenorm"],
+    ["--d-max", flags.dMax, "batchrenorm"],
+  ];
+  for (const [flag, v, kind] of need) {
+    if (v !== undefined && !kinds.includes(kind)) throw new OptionError(flag, `a ${kind} net (--normalization ${kind})`, String(v));
+  }
+  const G = flags.groups;
+  if (G !== undefined && !hidden.every((d) => d % G === 0)) {
+    throw new OptionError("--groups", `a divisor of every --hidden size (${hidden.join(", ")})`, String(G));
+  }
+  return {
+    ...(G === undefined ? {} : { groups: G }),
+    ...(flags.rMax === undefined ? {} : { rMax: flags.rMax }),
+    ...(flags.dMax === undefined ? {} : { dMax: flags.dMax }),
+  };
 }

@@ -19,8 +19,8 @@ import {
   sigmoidForward,
   tanhBackward,
   tanhForward,
-} from "../src/index.js";
-import type { Activation, Normalization } from "../src/index.js";
+} from "../src/node.js";
+import type { Activation, Normalization } from "../src/node.js";
 
 const layers = {
   sigmoid: { forward: sigmoidForward, backward: sigmoidBackward, f: (v: number) => 1 / (1 + Math.exp(-v)) },

@@ -16,9 +16,6 @@ import {
   RandomState,
   Solver,
   Tensor,
-  nodeBackgroundChecker,
-  MAX_SHARED_BYTES,
-  setBackgroundCheckerFactory,
   startBackgroundCheckThread,
   type BackgroundChecker,
   type CheckOutcome,
@@ -26,7 +23,10 @@ import {
   type Normalization,
   type SolverOptions,
   type SolverProgress,
-} from "../src/index.js";
+} from "../src/node.js";
+// NOTE: the checker's internals and the registration hook are not part of the public entries.
+import { MAX_SHARED_BYTES, nodeBackgroundChecker } from "../src/train/background-checks.js";
+import { setBackgroundCheckerFactory } from "../src/train/solver.js";
 
 function data(seed: number, numTrain: number, numVal: number, dim: number): Dataset {
   const rs = new RandomState(seed);

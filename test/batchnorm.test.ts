@@ -12,8 +12,8 @@ import {
   evalNumericalGradientArray,
   relError,
   reluForward,
-} from "../src/index.js";
-import type { BatchnormParam } from "../src/index.js";
+} from "../src/node.js";
+import type { BatchnormParam } from "../src/node.js";
 
 /** Column means and (biased) standard deviations of an (N, D) tensor, like numpy's a.mean(0), a.std(0). */
 function colStats(a: Tensor): { mean: number[]; std: number[] } {

@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { BENCH_CASES, parseBenchArgs, runBench, type BenchLine } from "../bench/run.js";
-import { availableKernelPaths } from "../src/index.js";
+import { availableKernelPaths } from "../src/node.js";
 
 describe("bench", () => {
   it("runs every case in the tiny configuration and emits JSON-serialisable lines", async () => {

@@ -10,7 +10,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { DataFormatError, FullyConnectedNet, RandomState, Solver, modelFromSpec, setBackgroundCheckerFactory, syntheticCifar } from "../src/index.js";
+import { DataFormatError, FullyConnectedNet, RandomState, Solver, modelFromSpec, syntheticCifar } from "../src/index.js";
+import { setBackgroundCheckerFactory } from "../src/train/solver.js";
 import type { ModelSnapshot } from "../src/models/model.js";
 import { AccuracyCounter } from "../src/train/accuracy.js";
 import type { BackgroundCheckerFactory } from "../src/train/checks.js";

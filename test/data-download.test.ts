@@ -12,7 +12,7 @@ import { join } from "node:path";
 import * as tar from "tar";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../cli/main.js";
-import { DataFormatError, DownloadError, downloadCifar10, loadCifar10, type DownloadProgress } from "../src/index.js";
+import { DataFormatError, DownloadError, downloadCifar10, loadCifar10, type DownloadProgress } from "../src/node.js";
 import { tarEntry, tarGz, tinyBinaryDatasetEntries } from "./fixtures/data/make.js";
 import { samplePath } from "./helpers/env.js";
 

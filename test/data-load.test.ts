@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tar from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DataFormatError, OptionError, findCifar10, getCifar10Data, loadCifar10, type Cifar10Raw } from "../src/index.js";
+import { DataFormatError, OptionError, findCifar10, getCifar10Data, loadCifar10, type Cifar10Raw } from "../src/node.js";
 import { samplePath } from "./helpers/env.js";
 
 const sample = samplePath();

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { DataFormatError, loadCifar10, parseBinaryBatch, parsePickledBatch, unpickle } from "../src/index.js";
+import { DataFormatError, loadCifar10, parseBinaryBatch, parsePickledBatch, unpickle } from "../src/node.js";
 import { parseBinaryMeta, parsePickledMeta } from "../src/data/index.js";
 import { CLASS_NAMES, binaryBatch, pickleBatch, pickleMeta, prng, randomImages } from "./fixtures/data/make.js";
 

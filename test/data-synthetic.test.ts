@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { DataFormatError, NoDataError, cacheDir, getCifar10Data, noDataMessage, resolveDataDir, syntheticCifar } from "../src/index.js";
+import { DataFormatError, NoDataError, cacheDir, getCifar10Data, noDataMessage, resolveDataDir, syntheticCifar } from "../src/node.js";
 import { samplePath } from "./helpers/env.js";
 
 describe("syntheticCifar", () => {

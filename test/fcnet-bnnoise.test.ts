@@ -4,8 +4,8 @@
  * checks with the draw held fixed, and mistakes are OptionErrors.
  */
 import { describe, expect, it } from "vitest";
-import { FullyConnectedNet, OptionError, RandomState, Solver, Tensor, gradcheckReport, numericalModelGradients } from "../src/index.js";
-import type { BnNoise, FullyConnectedNetOptions, Normalization } from "../src/index.js";
+import { FullyConnectedNet, OptionError, RandomState, Solver, Tensor, gradcheckReport, numericalModelGradients } from "../src/node.js";
+import type { BnNoise, FullyConnectedNetOptions, Normalization } from "../src/node.js";
 import type { FloatArray } from "../src/core/tensor.js";
 
 const [N, D, C] = [6, 5, 3];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { FullyConnectedNet, RandomState, Tensor, availableKernelPaths, getKernelPath, setKernelPath } from "../src/index.js";
-import type { DType, FullyConnectedNetOptions, Normalization } from "../src/index.js";
+import { FullyConnectedNet, RandomState, Tensor, availableKernelPaths, getKernelPath, setKernelPath } from "../src/node.js";
+import type { DType, FullyConnectedNetOptions, Normalization } from "../src/node.js";
 
 /** Two models built from the same options and seed: same weights, same statistics, same mask stream. */
 function twins(o: FullyConnectedNetOptions): [FullyConnectedNet, FullyConnectedNet] {

@@ -4,8 +4,8 @@
  * that tracing leaves as it was.
  */
 import { describe, expect, it } from "vitest";
-import { FullyConnectedNet, OptionError, RandomState, Tensor, evalNumericalGradient, relError } from "../src/index.js";
-import type { FullyConnectedNetOptions, Normalization } from "../src/index.js";
+import { FullyConnectedNet, OptionError, RandomState, Tensor, evalNumericalGradient, relError } from "../src/node.js";
+import type { FullyConnectedNetOptions, Normalization } from "../src/node.js";
 import type { FloatArray } from "../src/core/tensor.js";
 
 const [N, D, C] = [5, 6, 4];

@@ -8,8 +8,8 @@ import {
   gradcheckReport,
   numericalModelGradients,
   relError,
-} from "../src/index.js";
-import type { FullyConnectedNetOptions, Normalization } from "../src/index.js";
+} from "../src/node.js";
+import type { FullyConnectedNetOptions, Normalization } from "../src/node.js";
 
 const [N, D, H1, H2, C] = [2, 15, 20, 30, 10];
 
@@ -134,7 +134,7 @@ describe("FullyConnectedNet option errors name the option and the value", () => 
   const bad: [Partial<FullyConnectedNetOptions> | Record<string, unknown>, string][] = [
     [{ hiddenDims: [] }, "invalid hiddenDims: expected a non-empty array of positive integers, got []"],
     [{ hiddenDims: [4, 2.5] }, "invalid hiddenDims: expected a non-empty array of positive integers, got [4, 2.5]"],
-    [{ normalization: "groupnorm" }, 'invalid normalization: expected null, "batchnorm" or "layernorm", got "groupnorm"'],
+    [{ normalization: "instancenorm" }, 'invalid normalization: expected null, "batchnorm", "layernorm", "groupnorm" or "batchrenorm", got "instancenorm"'],
     [{ dtype: "float16" }, 'invalid dtype: expected "float32" or "float64", got "float16"'],
     [{ reg: -1 }, "invalid reg: expected a finite number >= 0, got -1"],
     [{ weightScale: -0.1 }, "invalid weightScale: expected a finite number >= 0, got -0.1"],

@@ -8,7 +8,7 @@ import {
   maxAbsError,
   normRelError,
   relError,
-} from "../src/index.js";
+} from "../src/node.js";
 
 describe("numerical gradients", () => {
   it("evalNumericalGradient recovers d/dx Σ x³ = 3x² and restores x", () => {

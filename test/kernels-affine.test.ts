@@ -8,8 +8,8 @@
  * and through affineForward/affineParamBackward/affineBackward on every path.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { Tensor, affineBackward, affineForward, affineParamBackward, availableKernelPaths, getKernelPath, setKernelPath } from "../src/index.js";
-import type { FloatArray, KernelPath } from "../src/index.js";
+import { Tensor, affineBackward, affineForward, affineParamBackward, availableKernelPaths, getKernelPath, setKernelPath } from "../src/node.js";
+import type { FloatArray, KernelPath } from "../src/node.js";
 import { WASM_MIN_MNK, activeKernel, backendFor } from "../src/kernels/index.js";
 import { affineReference } from "../src/layers/affine.js";
 import { sumRows } from "../src/layers/reductions.js";

@@ -6,8 +6,8 @@
  * finiteness check (asm/finite.ts) on arrays with one non-finite value anywhere.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { Tensor, availableKernelPaths, getKernelPath, reluBackward, reluForward, setKernelPath } from "../src/index.js";
-import type { FloatArray } from "../src/index.js";
+import { Tensor, availableKernelPaths, getKernelPath, reluBackward, reluForward, setKernelPath } from "../src/node.js";
+import type { FloatArray } from "../src/node.js";
 import { WASM_MIN_RELU, activeKernel, backendFor } from "../src/kernels/index.js";
 import { reluReference } from "../src/layers/relu.js";
 

@@ -10,9 +10,9 @@
  * not covered here.
  */
 import { describe, expect, it } from "vitest";
-import { availableKernelPaths } from "../src/index.js";
+import { availableKernelPaths } from "../src/node.js";
 import { backendFor } from "../src/kernels/index.js";
-import type { FloatArray } from "../src/index.js";
+import type { FloatArray } from "../src/node.js";
 import { mulberry32 } from "./helpers/seeded.js";
 
 const KC = 256;

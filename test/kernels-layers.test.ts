@@ -33,7 +33,7 @@ import {
   type KernelPath,
   type Model,
   type Normalization,
-} from "../src/index.js";
+} from "../src/node.js";
 
 const initialPath = getKernelPath();
 afterAll(() => setKernelPath(initialPath));

@@ -3,7 +3,7 @@
  * the relaxed-SIMD build against the float64 reference on random ragged shapes.
  * Prints one JSON line { paths, cases, worst32, worst64 }.
  */
-import { availableKernelPaths, gemmReference, normRelError } from "../src/index.js";
+import { availableKernelPaths, gemmReference, normRelError } from "../src/node.js";
 import { backendFor } from "../src/kernels/index.js";
 
 let s = 12345;

@@ -16,7 +16,7 @@ import {
   type FloatArray,
   type GemmFn,
   type KernelPath,
-} from "../src/index.js";
+} from "../src/node.js";
 import { WASM_MIN_MNK, allFiniteReference, autoKernelPath, backendFor } from "../src/kernels/index.js";
 import { affineReference } from "../src/layers/affine.js";
 import { batchnormReference } from "../src/layers/batchnorm.js";

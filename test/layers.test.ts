@@ -24,8 +24,8 @@ import {
   reluForward,
   softmaxLoss,
   svmLoss,
-} from "../src/index.js";
-import type { NormSpec } from "../src/index.js";
+} from "../src/node.js";
+import type { NormSpec } from "../src/node.js";
 
 const fix = JSON.parse(readFileSync(new URL("./fixtures/layers-numpy.json", import.meta.url), "utf8")) as {
   batchnorm: Record<string, number[]> & { N: number; D: number };

@@ -48,7 +48,7 @@ describe("the names module", () => {
       expect(new FullyConnectedNet({ hiddenDims: [3], inputDim: 4, normalization: n, seed: 0 }).normalization).toBe(n);
     }
     expect(isNormalization(undefined)).toBe(false);
-    for (const bad of ["none", "groupnorm", 0]) {
+    for (const bad of ["none", "instancenorm", 0]) {
       expect(isNormalization(bad)).toBe(false);
       expect(() => new FullyConnectedNet({ hiddenDims: [3], inputDim: 4, normalization: bad as never, seed: 0 })).toThrow(OptionError);
     }
@@ -60,7 +60,7 @@ describe("the names module", () => {
       expect(parse(k)).toBe(k);
       expect(parse(NORM_LABELS[k])).toBe(k);
     }
-    expect(() => parse("groupnorm")).toThrow(OptionError);
+    expect(() => parse("instancenorm")).toThrow(OptionError);
     expect(NORMS).toBe(NORM_KINDS);
     expect(OPTIMIZERS).toBe(UPDATE_RULE_NAMES);
     expect(UPDATE_RULE_NAMES).toEqual(Object.keys(UPDATE_RULES));

@@ -5,7 +5,7 @@
  * before batch normalization.
  */
 import { describe, expect, it } from "vitest";
-import { RandomState, Tensor } from "../src/index.js";
+import { RandomState, Tensor } from "../src/node.js";
 
 /** Plain float64 matrix product: (n, k) · (k, m) -> (n, m). */
 function matmul(a: Tensor, b: Tensor): Float64Array {

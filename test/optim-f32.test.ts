@@ -11,9 +11,9 @@ import { execFileSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   adam, availableKernelPaths, getKernelPath, getUpdateRule, optimF32Reference, rmsprop, setKernelPath, sgdMomentum,
-} from "../src/index.js";
+} from "../src/node.js";
 import { WASM_MIN_OPTIM, backendFor } from "../src/kernels/index.js";
-import type { OptimConfig } from "../src/index.js";
+import type { OptimConfig } from "../src/node.js";
 import { repoRoot } from "./helpers/env.js";
 import { firstBitDifference, optimDifferential } from "./optim-f32.shared.js";
 import { optimCases } from "./helpers/optim-fixture.js";

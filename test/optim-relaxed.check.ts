@@ -3,7 +3,7 @@
  * relaxed-SIMD build's update-rule kernels against the float32 reference.
  * Prints one JSON line { paths, checked, mismatches, firstMismatch }.
  */
-import { availableKernelPaths, optimF32Reference } from "../src/index.js";
+import { availableKernelPaths, optimF32Reference } from "../src/node.js";
 import { backendFor } from "../src/kernels/index.js";
 import { optimDifferential } from "./optim-f32.shared.js";
 

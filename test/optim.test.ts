@@ -4,8 +4,8 @@
  * the config returned by one step passed to the next, as the Solver does.
  */
 import { describe, expect, it } from "vitest";
-import { OptionError, adam, getUpdateRule, rmsprop, sgd, sgdMomentum, validateOptimConfig } from "../src/index.js";
-import type { OptimConfig } from "../src/index.js";
+import { OptionError, adam, getUpdateRule, rmsprop, sgd, sgdMomentum, validateOptimConfig } from "../src/node.js";
+import type { OptimConfig } from "../src/node.js";
 import { optimCases } from "./helpers/optim-fixture.js";
 
 

@@ -11,9 +11,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { OptionError, RandomState } from "../src/index.js";
+import { OptionError, RandomState } from "../src/node.js";
 import { logCorrectlyRounded, logCorrectlyRoundedFast } from "../src/core/crmath.js";
-import type { RandomStateSnapshot } from "../src/index.js";
+import type { RandomStateSnapshot } from "../src/node.js";
 import { repoRoot } from "./helpers/env.js";
 
 interface RandnStep {

@@ -11,8 +11,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { FullyConnectedNet, RandomState, Solver, Tensor, availableKernelPaths, getKernelPath, setKernelPath } from "../src/index.js";
-import type { Dataset, KernelPath, Normalization } from "../src/index.js";
+import { FullyConnectedNet, RandomState, Solver, Tensor, availableKernelPaths, getKernelPath, setKernelPath } from "../src/node.js";
+import type { Dataset, KernelPath, Normalization } from "../src/node.js";
 import { repoRoot } from "./helpers/env.js";
 
 interface Checksum {

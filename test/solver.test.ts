@@ -7,8 +7,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { FullyConnectedNet, OptionError, RandomState, Solver, Tensor, skipSolverDraws } from "../src/index.js";
-import type { Dataset, Labels, Model, ModelSnapshot, SolverDrawPlan, SolverOptions, SolverProgress } from "../src/index.js";
+import { FullyConnectedNet, OptionError, RandomState, Solver, Tensor, skipSolverDraws } from "../src/node.js";
+import type { Dataset, Labels, Model, ModelSnapshot, SolverDrawPlan, SolverOptions, SolverProgress } from "../src/node.js";
 import { repoRoot } from "./helpers/env.js";
 
 /**

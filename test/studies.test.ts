@@ -19,7 +19,8 @@ import { encodeNonFinite } from "../src/report/schema.js";
 import { fromStudyJson } from "../src/studies/json.js";
 import { studyRecordSchema } from "../src/studies/record-schema.js";
 import { getStudy, STUDIES, STUDY_NAMES } from "../src/studies/registry.js";
-import { runStudy, type StudyRecord } from "../src/studies/study.js";
+import { OptionError } from "../src/core/errors.js";
+import { runStudy, studyOptions, type StudyRecord } from "../src/studies/study.js";
 import { main } from "../cli/main.js";
 import { captureCliOutput } from "./helpers/cli-capture.js";
 import { chromiumArgs, chromiumPath, repoRoot, samplePath } from "./helpers/env.js";
@@ -65,6 +66,15 @@ describe("the study registry", () => {
       expect(getStudy(s.name)).toBe(s);
     }
     expect(() => getStudy("no-such-study")).toThrow(/expected one of/);
+  });
+
+  it("checks options given from outside with the study's schema (an OptionError naming the study)", () => {
+    for (const s of STUDIES) {
+      expect(studyOptions(s, true)).toBe(s.presets.quick);
+      expect(studyOptions(s, false)).toBe(s.presets.full);
+      expect(() => studyOptions(s, true, { ...(s.presets.quick as object), noSuchOption: 1 })).toThrow(OptionError);
+      expect(() => studyOptions(s, true, { ...(s.presets.quick as object), noSuchOption: 1 })).toThrow(`invalid options of study "${s.name}"`);
+    }
   });
 
   it("bnlab study --list names every study; an unknown name or none is a usage error", async () => {
@@ -161,6 +171,9 @@ for (const study of STUDIES) {
           expect(await figures.nth(i).locator("path").count()).toBeGreaterThan(3);
         }
         expect(await page.locator("p.finding").count()).toBe(record!.findings.length);
+        const tables = study.tables?.(record!.result) ?? [];
+        expect(await page.locator("section.study table caption").count()).toBe(tables.length);
+        for (const t of tables) expect(await page.locator("section.study tbody").first().innerText()).toContain(t.rows[0]![0]!);
         expect(await page.locator("p.citation").innerText()).toContain(study.citation.title);
         expect(errors).toEqual([]);
         expect(requests).toEqual([]);

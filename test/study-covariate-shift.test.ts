@@ -26,6 +26,7 @@ import {
   type CovariateShiftResult,
   type ProbeRecord,
 } from "../src/studies/covariate-shift/index.js";
+import { activationProbe, distributionShift, quantileSorted } from "../src/studies/covariate-shift/activations.js";
 
 const ADAM = { learningRate: 0.05, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
 
@@ -126,10 +127,12 @@ describe("the probes leave the model and training exactly as without them", () =
     expect(land.beta).toBeGreaterThan(0);
   });
 
-  for (const arm of ["baseline", "batchnorm"] as ArmName[]) {
-    it(`${arm}: losses, accuracies, weights, running statistics, optimizer state and the stream equal the run without probes`, () => {
+  for (const arm of ["baseline", "batchnorm", "noisy"] as ArmName[]) {
+    it(`${arm}: losses, accuracies, weights, running statistics, optimizer state and the streams equal the run without probes`, () => {
       const probed = trainArm(data, o, arm, 11, true);
       const plain = trainArm(data, o, arm, 11, false);
+      expect(probed.model.noiseRng?.getState()).toEqual(plain.model.noiseRng?.getState());
+      expect(probed.model.noiseRng === null).toBe(arm !== "noisy");
       expect(probed.result.probes).toHaveLength(8);
       expect(plain.result.probes).toHaveLength(0);
       expect(probed.result.lossHistory).toEqual(plain.result.lossHistory);
@@ -146,16 +149,75 @@ describe("the probes leave the model and training exactly as without them", () =
   }
 });
 
-/** A hand-made probe: shift `rel` (relative), cosine `cos`, loss range `lr` and β `beta`. */
-function probe(iteration: number, rel: number, cos: number, lr: number, beta: number): ProbeRecord {
+describe("noisy batch norm in the study", () => {
+  const data = subsetData(syntheticCifar({ numTrain: 100, numVal: 50, numTest: 10, seed: 6 }), 100, 50);
+  const o: CovariateShiftOptions = { ...COVARIATE_SHIFT_QUICK, hiddenDims: [20, 20, 20], numTrain: 100, numVal: 50, numEpochs: 2, batchSize: 25, probeEvery: 2, stepSizes: [0.01, 0.3] };
+
+  it("with zero noise is batch norm bit for bit: training, weights and every probe", () => {
+    const noisy = trainArm(data, { ...o, noise: { shift: 0, scale: 0 } }, "noisy", 4);
+    const bn = trainArm(data, o, "batchnorm", 4);
+    expect(noisy.model.noiseRng).not.toBeNull();
+    expect(noisy.result.lossHistory).toEqual(bn.result.lossHistory);
+    expect(noisy.result.valAccHistory).toEqual(bn.result.valAccHistory);
+    expect(noisy.model.snapshot()).toEqual(bn.model.snapshot());
+    expect(noisy.result.probes).toEqual(bn.result.probes);
+  });
+
+  it("with noise moves the activations' distributions more than batch norm between probes", () => {
+    const noisy = trainArm(data, { ...o, noise: { shift: 0.5, scale: 0.5 } }, "noisy", 4);
+    const bn = trainArm(data, o, "batchnorm", 4);
+    const meanShift = (r: ArmResult): number => {
+      const v = r.probes.slice(1).flatMap((p) => p.activation.shift);
+      return v.reduce((a, b) => a + b, 0) / v.length;
+    };
+    expect(noisy.result.lossHistory).not.toEqual(bn.result.lossHistory);
+    expect(meanShift(noisy.result)).toBeGreaterThan(3 * meanShift(bn.result));
+  });
+});
+
+describe("activationProbe", () => {
+  it("gives each hidden layer's column means and stds of the value entering the activation, numpy's percentiles, and changes nothing", () => {
+    const model = new FullyConnectedNet({ hiddenDims: [6, 5], inputDim: 4, numClasses: 3, normalization: "batchnorm", dtype: "float64", weightScale: 0.5, seed: 7, bnNoise: { shift: 0.3, scale: 0.2, seed: 1 } });
+    const rng = new RandomState(9);
+    const X = rng.randn(8, 4);
+    const y = rng.randint(0, 3, 8);
+    const noise = model.noiseRng!;
+    const guard = { save: () => noise.getState(), restore: (s: unknown) => noise.setState(s as ReturnType<typeof noise.getState>) };
+    const before = { snap: model.snapshot(), noise: noise.getState() };
+    const dist = activationProbe(model, X, y, guard);
+    expect(model.snapshot()).toEqual(before.snap);
+    expect(noise.getState()).toEqual(before.noise);
+    const layers = model.trace(X, y).layers;
+    expect(dist).toHaveLength(2);
+    dist.forEach((d, i) => {
+      const v = layers[i]!.normalized!;
+      const [N, D] = v.shape as [number, number];
+      for (let j = 0; j < D; j++) {
+        const col = Array.from({ length: N }, (_, r) => v.data[r * D + j]!);
+        const m = col.reduce((a, b) => a + b, 0) / N;
+        expect(d.mean[j]).toBeCloseTo(m, 12);
+        expect(d.std[j]).toBeCloseTo(Math.sqrt(col.reduce((a, b) => a + (b - m) ** 2, 0) / N), 12);
+      }
+      expect(distributionShift(d, d)).toBe(0);
+    });
+    // numpy: np.percentile([1, 2, 3, 4], [15, 50, 85]) = [1.45, 2.5, 3.55]
+    const q = Float64Array.from([1, 2, 3, 4]);
+    const got = [0.15, 0.5, 0.85].map((p) => quantileSorted(q, p));
+    [1.45, 2.5, 3.55].forEach((x, k) => expect(got[k]).toBeCloseTo(x, 14));
+  });
+});
+
+/** A hand-made probe: shift `rel` (relative), cosine `cos`, loss range `lr`, β `beta` and distribution shift `dist`. */
+function probe(iteration: number, rel: number, cos: number, lr: number, beta: number, dist: number): ProbeRecord {
   return {
     iteration,
     ics: { l2: [0, rel, rel], cos: [1, cos, cos], gNorm: [1, 1, 1] },
     landscape: { loss: 2, gradNorm: 1, losses: [2, 2 + lr], gradDiffs: [beta / 10, beta], distances: [0.1, 1], beta },
+    activation: { shift: iteration === 0 ? [NaN, NaN] : [dist, dist], p15: [-1, -1], p50: [0, 0], p85: [1, 1] },
   };
 }
 
-function arm(name: ArmName, rel: number, lr: number, beta: number, best: number): ArmResult {
+function arm(name: ArmName, rel: number, lr: number, beta: number, best: number, dist = 0.05): ArmResult {
   return {
     arm: name,
     lossHistory: [2.3, 2.0],
@@ -164,7 +226,7 @@ function arm(name: ArmName, rel: number, lr: number, beta: number, best: number)
     bestValAcc: best,
     iterationsPerEpoch: 1,
     numIterations: 2,
-    probes: [probe(0, rel, 0.9, lr, beta), probe(1, rel, 0.9, lr, beta)],
+    probes: [probe(0, rel, 0.9, lr, beta, dist), probe(1, rel, 0.9, lr, beta, dist)],
   };
 }
 
@@ -188,12 +250,16 @@ describe("the findings follow the numbers", () => {
   });
 
   it("say whether noisy batch norm trained as well as batch norm despite more shift", () => {
-    const asWell = covariateShiftFindings(result([arm("baseline", 0.3, 50, 400, 0.3), arm("batchnorm", 0.36, 2, 40, 0.34), arm("noisy", 0.8, 3, 60, 0.33)]));
-    const worse = covariateShiftFindings(result([arm("baseline", 0.3, 50, 400, 0.3), arm("batchnorm", 0.36, 2, 40, 0.34), arm("noisy", 0.8, 3, 60, 0.25)]));
+    const asWell = covariateShiftFindings(result([arm("baseline", 0.3, 50, 400, 0.3), arm("batchnorm", 0.36, 2, 40, 0.34, 0.02), arm("noisy", 0.8, 3, 60, 0.33, 0.3)]));
+    const worse = covariateShiftFindings(result([arm("baseline", 0.3, 50, 400, 0.3), arm("batchnorm", 0.36, 2, 40, 0.34, 0.02), arm("noisy", 0.8, 3, 60, 0.25, 0.015)]));
     const noisy = (fs: typeof asWell): string => fs.find((f) => f.id === "noisy")!.text;
-    expect(noisy(asWell)).toContain("trained as well as batch norm despite more measured shift (2.22×");
+    expect(noisy(asWell)).toContain("trained as well as batch norm despite more shift of its activations' distributions (a unit's mean moved 0.300 vs 0.0200 standard deviations between probes, 15×");
+    expect(noisy(asWell)).toContain("0.800 vs 0.360, 2.22×");
     expect(noisy(asWell)).toContain("33.0% vs 34.0%");
-    expect(noisy(worse)).toContain("trained worse than batch norm");
+    expect(noisy(worse)).toContain("trained worse than batch norm with less shift");
+    const dist = (fs: typeof asWell): string => fs.find((f) => f.id === "distribution")!.text;
+    expect(dist(asWell)).toContain("batch norm reduced the shift");
+    expect(dist(asWell)).toContain("0.0200 standard deviations with batch norm and 0.0500 without (0.40×)");
   });
 });
 

@@ -1,12 +1,15 @@
 /**
  * What src/train may depend on, and what importing the library does: src/train knows
  * models only through the `Model` contract (no file there imports the concrete net), and
- * importing src/index.ts registers no background checker (`enableBackgroundChecks()` does).
+ * importing the library (src/node.ts, which re-exports src/index.ts) registers no background
+ * checker (`enableBackgroundChecks()` does).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { FullyConnectedNet, RandomState, Tensor, enableBackgroundChecks, modelFromSpec, nodeBackgroundChecker } from "../src/index.js";
+// NOTE: src/node.ts re-exports src/index.ts, so importing it covers both entries.
+import { FullyConnectedNet, RandomState, Tensor, enableBackgroundChecks, modelFromSpec } from "../src/node.js";
+import { nodeBackgroundChecker } from "../src/train/background-checks.js";
 import { getBackgroundCheckerFactory, setBackgroundCheckerFactory } from "../src/train/checks.js";
 import { repoRoot } from "./helpers/env.js";
 

@@ -4,8 +4,26 @@
  * numpy side by side when python3 with numpy is present.
  */
 import type { Command } from "commander";
-import { OptionError } from "../../src/core/errors.js";
-import { BENCH_CASES, runBench, type BenchCase, type BenchLine } from "../../bench/run.js";
+import { BnlabError, OptionError } from "../../src/node.js";
+import type { BenchCase, BenchLine } from "../../bench/run.js";
+
+type BenchModule = typeof import("../../bench/run.js");
+
+/**
+ * bench/ is in a clone only, not in the npm package (it needs the repository's numpy
+ * peers and is no part of the library), so it is loaded when the command runs.
+ */
+async function loadBench(): Promise<BenchModule> {
+  // NOTE: a computed specifier: the build (tsc) and bundlers then leave bench/ out of the package.
+  const spec = ["..", "..", "bench", "run.js"].join("/");
+  try {
+    return (await import(spec)) as BenchModule;
+  } catch (err) {
+    const missing = (err as { code?: unknown }).code === "ERR_MODULE_NOT_FOUND" && String((err as Error).message).includes("bench");
+    if (!missing) throw err;
+    throw new BnlabError("bnlab bench runs from a clone of the bnlab repository (the benchmarks are not part of the installed package): clone it, run npm ci, then npx bnlab bench");
+  }
+}
 
 /** A one-line human rendering of a result line. */
 function describe(l: BenchLine): string {
@@ -25,9 +43,10 @@ export function register(program: Command): void {
     .option("--tiny", "a seconds-long configuration with tiny shapes (checks the machinery; figures mean nothing)")
     .option("--full-sweep", "time the notebook's full weight-scale sweep (20 scales) instead of a reduced one (4 scales)")
     .option("--no-numpy", "skip the numpy comparison")
-    .option("--only <cases>", `comma-separated subset of ${BENCH_CASES.join(", ")}`)
+    .option("--only <cases>", "comma-separated subset of matmul, batchnorm, train-step, training, sweep (bench/run.ts: BENCH_CASES)")
     .option("--jobs <n>", "worker threads for the parallel sweep (default: one per core)")
     .action(async (opts: { json?: boolean; tiny?: boolean; fullSweep?: boolean; numpy: boolean; only?: string; jobs?: string }) => {
+      const { BENCH_CASES, runBench } = await loadBench();
       let cases: BenchCase[] | undefined;
       if (opts.only !== undefined) {
         cases = [];

@@ -5,7 +5,7 @@
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import pc from "picocolors";
-import { OptionError } from "../../src/core/errors.js";
+import { OptionError } from "../../src/node.js";
 import {
   CIFAR10_BYTES,
   CIFAR10_MD5,
@@ -16,7 +16,7 @@ import {
   loadCifar10At,
   resolveDataDir,
   type DownloadProgress,
-} from "../../src/data/index.js";
+} from "../../src/node.js";
 
 const MB = 1024 * 1024;
 

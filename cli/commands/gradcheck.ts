@@ -4,8 +4,8 @@
  */
 import type { Command } from "commander";
 import pc from "picocolors";
-import { BnlabError } from "../../src/core/errors.js";
-import { gradcheckSuite } from "../../src/experiments/gradcheck-suite.js";
+import { BnlabError } from "../../src/node.js";
+import { gradcheckSuite } from "../../src/node.js";
 import { seedOption } from "../options.js";
 
 export function register(program: Command): void {

@@ -4,15 +4,12 @@
  */
 import type { Command } from "commander";
 import pc from "picocolors";
-import { reproduceConfig, runReproduce } from "../../src/experiments/reproduce.js";
-import { defaultJobs } from "../../src/experiments/parallel.js";
-import { resultsJsonText } from "../../src/report/schema.js";
-import { writeReport } from "../../src/report/write.js";
-import { sweepResult } from "../../src/experiments/sweep.js";
-import { subsetData } from "../../src/experiments/training.js";
-import { getKernelPath } from "../../src/kernels/index.js";
-import { makePlan, readJobs, usePlan, writeJob } from "../../src/node/sweep-store.js";
-import { enableBackgroundChecks } from "../../src/train/background-checks.js";
+import { reproduceConfig, runReproduce } from "../../src/node.js";
+import { defaultJobs } from "../../src/node.js";
+import { resultsJsonText } from "../../src/node.js";
+import { writeReport } from "../../src/node.js";
+import { enableBackgroundChecks } from "../../src/node.js";
+import { getKernelPath, makePlan, readJobs, subsetData, sweepResult, usePlan, writeJob } from "../../src/node.js";
 import { loadData } from "../data-source.js";
 import { checkOutDir } from "../out-dir.js";
 import { jobsOption, seedOption } from "../options.js";

@@ -8,15 +8,18 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import pc from "picocolors";
-import { BnlabError, OptionError } from "../../src/core/errors.js";
-import { resolveDataDir } from "../../src/data/locate.js";
+import { BnlabError, OptionError } from "../../src/node.js";
+import { resolveDataDir } from "../../src/node.js";
 import { checkListenable, listServedFiles, startServer, type RunningServer } from "../server.js";
 
-/** The repository root: the nearest folder above this file holding web/vite.config.ts. */
+/**
+ * The package root: the nearest folder above this file holding web/vite.config.ts (a
+ * clone) or a built web/dist/index.html (the installed package, which ships the page built).
+ */
 export function projectRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, "web", "vite.config.ts"))) return dir;
+    if (existsSync(join(dir, "web", "vite.config.ts")) || existsSync(join(dir, "web", "dist", "index.html"))) return dir;
     dir = dirname(dir);
   }
   throw new Error("cannot find the bnlab project root (web/vite.config.ts) above cli/commands/serve.ts");

@@ -5,14 +5,14 @@
  */
 import type { Command } from "commander";
 import pc from "picocolors";
-import { OptionError } from "../../src/core/errors.js";
-import { defaultJobs } from "../../src/experiments/parallel.js";
-import { getKernelPath } from "../../src/kernels/index.js";
-import { writeStudyReport } from "../../src/report/study-write.js";
-import { citationText } from "../../src/report/study-html.js";
-import { studyJsonText } from "../../src/studies/json.js";
-import { runStudyParallel } from "../../src/studies/pool.js";
-import { getStudy, STUDIES, STUDY_NAMES } from "../../src/studies/registry.js";
+import { OptionError } from "../../src/node.js";
+import { defaultJobs } from "../../src/node.js";
+import { getKernelPath } from "../../src/node.js";
+import { writeStudyReport } from "../../src/node.js";
+import { citationText } from "../../src/node.js";
+import { studyJsonText } from "../../src/node.js";
+import { runStudyParallel } from "../../src/node.js";
+import { getStudy, STUDIES, STUDY_NAMES } from "../../src/node.js";
 import { loadData } from "../data-source.js";
 import { checkOutDir } from "../out-dir.js";
 import { jobsOption, seedOption } from "../options.js";

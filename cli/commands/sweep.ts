@@ -10,24 +10,22 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { OptionError } from "../../src/core/errors.js";
-import { writeAnswer } from "../../src/experiments/answer.js";
-import { defaultJobs, runSweepJobs } from "../../src/experiments/parallel.js";
-import { logspace, SEED_SCHEME, sweepResult, type SweepOptions } from "../../src/experiments/sweep.js";
-import { subsetData } from "../../src/experiments/training.js";
-import type { DatasetInfo, NormKind, SweepResult } from "../../src/experiments/types.js";
-import { getKernelPath } from "../../src/kernels/index.js";
-import { assembleSweep, inShard, jobsDir, makePlan, parseShard, readJobs, readPlan, shardCountOf, usePlan, writeJob } from "../../src/node/sweep-store.js";
-import { encodeNonFinite } from "../../src/report/schema.js";
-import { NORM_LABELS, sweepSpec } from "../../src/report/specs.js";
-import { writeFigure, writeFileAtomic } from "../../src/report/write.js";
-import { enableBackgroundChecks } from "../../src/train/background-checks.js";
+import { OptionError } from "../../src/node.js";
+import { writeAnswer } from "../../src/node.js";
+import { defaultJobs, runSweepJobs } from "../../src/node.js";
+import { logspace, SEED_SCHEME, sweepResult, subsetData, getKernelPath, type SweepOptions } from "../../src/node.js";
+import type { DatasetInfo, NormKind, SweepResult } from "../../src/node.js";
+import { assembleSweep, inShard, jobsDir, makePlan, parseShard, readJobs, readPlan, shardCountOf, usePlan, writeJob } from "../../src/node.js";
+import { encodeNonFinite } from "../../src/node.js";
+import { NORM_LABELS, sweepSpec } from "../../src/node.js";
+import { writeFigure, writeFileAtomic } from "../../src/node.js";
+import { enableBackgroundChecks } from "../../src/node.js";
 import { loadData } from "../data-source.js";
 import { checkOutDir } from "../out-dir.js";
 import { NORM_CHOICES, intListOption, intOption, jobsOption, normListOption, numberOption } from "../options.js";
 import { Progress } from "../progress.js";
 import { emitSweep, type EmitFlags } from "../sweep-emit.js";
-import { addTrainingFlags, checkRowFlags, type TrainingFlags } from "../training-flags.js";
+import { addTrainingFlags, checkRowFlags, normOptionsFromFlags, type TrainingFlags } from "../training-flags.js";
 
 export interface SweepFlags extends TrainingFlags, EmitFlags {
   hidden: number[];
@@ -61,6 +59,7 @@ export function register(program: Command): void {
   addTrainingFlags(cmd, "./bnlab-sweep").action(async (flags: SweepFlags) => {
     if (flags.minExp > flags.maxExp) throw new OptionError("--min-exp", `at most --max-exp (${flags.maxExp})`, flags.minExp);
     const outDir = checkOutDir(flags.out);
+    const normOptions = normOptionsFromFlags(flags, flags.normalizations, flags.hidden);
     if (flags.emit !== undefined) {
       process.stdout.write(emitSweep(flags, outDir));
       return;
@@ -73,6 +72,7 @@ export function register(program: Command): void {
     checkRowFlags(flags, loaded);
     const options: SweepOptions = {
       hiddenDims: flags.hidden,
+      ...(Object.keys(normOptions).length > 0 ? { normOptions } : {}),
       numTrain: flags.numTrain,
       numVal: flags.numVal,
       numEpochs: flags.epochs,

@@ -5,19 +5,19 @@
 import { join } from "node:path";
 import type { Command } from "commander";
 import { mkdirSync } from "node:fs";
-import { OptionError } from "../../src/core/errors.js";
-import { subsetData, trainNet, type CheckpointOptions } from "../../src/experiments/training.js";
-import { CHECKPOINT_FILES, checkpointWriter, latestCheckpoint, readCheckpointFile } from "../../src/node/checkpoint.js";
-import type { DeepNetResult, NormKind } from "../../src/experiments/types.js";
-import { encodeNonFinite } from "../../src/report/schema.js";
-import { deepNetSpec } from "../../src/report/specs.js";
-import { writeFigure, writeFileAtomic } from "../../src/report/write.js";
-import { enableBackgroundChecks } from "../../src/train/background-checks.js";
+import { OptionError } from "../../src/node.js";
+import { subsetData, trainNet, type CheckpointOptions } from "../../src/node.js";
+import { CHECKPOINT_FILES, checkpointWriter, latestCheckpoint, readCheckpointFile } from "../../src/node.js";
+import type { DeepNetResult, NormKind } from "../../src/node.js";
+import { encodeNonFinite } from "../../src/node.js";
+import { deepNetSpec } from "../../src/node.js";
+import { writeFigure, writeFileAtomic } from "../../src/node.js";
+import { enableBackgroundChecks } from "../../src/node.js";
 import { loadData } from "../data-source.js";
 import { checkOutDir } from "../out-dir.js";
 import { NORM_CHOICES, intListOption, normOption, numberOption } from "../options.js";
 import { Progress } from "../progress.js";
-import { addTrainingFlags, checkRowFlags, type TrainingFlags } from "../training-flags.js";
+import { addTrainingFlags, checkRowFlags, normOptionsFromFlags, type TrainingFlags } from "../training-flags.js";
 
 interface TrainFlags extends TrainingFlags {
   hidden: number[];
@@ -55,6 +55,7 @@ export function register(program: Command): void {
   addTrainingFlags(cmd, "./bnlab-train").action(async (flags: TrainFlags) => {
     const outDir = checkOutDir(flags.out);
     const checkpoint = checkpointOptions(flags);
+    const normOptions = normOptionsFromFlags(flags, [flags.normalization], flags.hidden);
     // Accuracy checks on a second thread, which starts while the data loads (BNLAB_BACKGROUND_CHECKS=0: none).
     enableBackgroundChecks();
     const progress = new Progress();
@@ -63,6 +64,7 @@ export function register(program: Command): void {
     const data = subsetData(loaded.data, flags.numTrain, flags.numVal);
     const settings = {
       hiddenDims: flags.hidden,
+      ...(Object.keys(normOptions).length > 0 ? { normOptions } : {}),
       numTrain: data.xTrain.shape[0]!,
       numVal: data.xVal.shape[0]!,
       numEpochs: flags.epochs,

@@ -26,6 +26,8 @@ export const NORMALIZATIONS = {
   none: { label: "baseline", prose: "the baseline", menu: "no normalization", color: "#1f77b4" },
   batchnorm: { label: "batchnorm", prose: "batch norm", menu: "batch norm", color: "#ff7f0e" },
   layernorm: { label: "layernorm", prose: "layer norm", menu: "layer norm", color: "#2ca02c" },
+  groupnorm: { label: "groupnorm", prose: "group norm", menu: "group norm", color: "#d62728" },
+  batchrenorm: { label: "batchrenorm", prose: "batch renorm", menu: "batch renorm", color: "#9467bd" },
 } as const satisfies Readonly<Record<string, NormInfo>>;
 
 /** A normalization's name, "none" included (experiments, results.json, the CLI, the page). */

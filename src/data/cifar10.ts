@@ -16,6 +16,7 @@ import {
   type Batch,
 } from "./formats.js";
 
+/** The two official layouts: the binary version (cifar-10-batches-bin) and the Python pickles (cifar-10-batches-py). */
 export type Cifar10Kind = "cifar10-bin" | "cifar10-py";
 
 interface Layout {

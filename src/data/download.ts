@@ -14,8 +14,11 @@ import { extractSafely } from "./archive.js";
 import { LAYOUTS, findCifar10, loadCifar10At, type Cifar10Kind, type Cifar10Location, type FileCount } from "./cifar10.js";
 import { cacheDir } from "./locate.js";
 
+/** The official binary archive of CIFAR-10 (what `downloadCifar10` fetches by default). */
 export const CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz";
+/** The archive's MD5 as published on the dataset's page. */
 export const CIFAR10_MD5 = "c32a1d4ab5d03f1284b67883e8d87530";
+/** The archive's size in bytes. */
 export const CIFAR10_BYTES = 170_052_171;
 
 /** A download that did not complete (network, HTTP status, size, checksum). */
@@ -26,6 +29,7 @@ export class DownloadError extends BnlabError {
   }
 }
 
+/** What `downloadCifar10` reports through `onProgress`. */
 export interface DownloadProgress {
   phase: "download" | "verify" | "extract" | "done";
   /** Bytes received so far. */
@@ -34,6 +38,7 @@ export interface DownloadProgress {
   total: number | null;
 }
 
+/** Options of `downloadCifar10`. */
 export interface DownloadOptions {
   /** Folder to install into (default: the cache folder); the layout folder goes inside it. */
   dir?: string;
@@ -51,6 +56,7 @@ export interface DownloadOptions {
   signal?: AbortSignal;
 }
 
+/** What `downloadCifar10` resolves to: where the data now is and what was done. */
 export interface DownloadResult {
   location: Cifar10Location;
   /** True when a dataset was already installed and nothing was downloaded. */

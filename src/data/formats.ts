@@ -16,6 +16,7 @@ import { NdArrayValue, PyBytes, PyDict, PyList, unpickle, type PyValue } from ".
 export const IMAGE_BYTES = 3072;
 /** Bytes per record of the binary version (label + image). */
 export const BIN_RECORD_BYTES = IMAGE_BYTES + 1;
+/** Classes in CIFAR-10. */
 export const NUM_CLASSES = 10;
 
 /** One parsed batch: `x` (N, 3, 32, 32) uint8 row-major, `y` (N) labels in 0..9. */

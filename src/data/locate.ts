@@ -29,6 +29,7 @@ export interface ResolvedData {
   from: "option" | "env" | "cache";
 }
 
+/** Options of `resolveDataDir`: an explicit folder, the layout to prefer, the environment to read. */
 export interface ResolveOptions {
   /** An explicit folder (the CLI's `--data DIR`); searched only, no fallback. */
   dir?: string | undefined;

@@ -37,6 +37,7 @@ export interface Cifar10Data {
   source: DataSource;
 }
 
+/** Options of `getCifar10Data`: where the data is, the split sizes, mean subtraction and the dtype. */
 export interface GetCifar10DataOptions {
   /** Folder to search (see `resolveDataDir`); default: `BNLAB_DATA`, then the cache. */
   dir?: string | undefined;

@@ -19,6 +19,7 @@ import { IMAGE_BYTES as IMPORTED_IMAGE_BYTES, NUM_CLASSES } from "./formats.js";
 const IMAGE_BYTES: number = IMPORTED_IMAGE_BYTES;
 import type { Cifar10Data } from "./preprocess.js";
 
+/** Options of `syntheticCifar`: split sizes and the seed of its deterministic stream. */
 export interface SyntheticCifarOptions {
   numTrain?: number;
   numVal?: number;
@@ -35,6 +36,7 @@ const NOISE_STD = 50;
 const DISTRACTOR_WEIGHT = 0.8;
 const BRIGHTNESS_STD = 12;
 
+/** The synthetic set's label names: "class 0" … "class 9". */
 export const SYNTHETIC_LABEL_NAMES = Array.from({ length: NUM_CLASSES }, (_, c) => `class ${c}`);
 
 /** Ten class templates, (10, 3072) float64. */

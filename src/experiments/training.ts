@@ -11,6 +11,7 @@ import { FullyConnectedNet } from "../models/fc-net.js";
 import { Solver, type Dataset, type SolverState } from "../train/solver.js";
 import { DEFAULT_SEED } from "./checks.js";
 import type { BatchSizeResult, DeepNetResult, NormKind, TrainSettings, TrainingRun } from "./types.js";
+import { netNormOptionsFor } from "../models/net-norm.js";
 
 /** Progress of a long experiment: `done` of `total` units (iterations) of the named step. */
 export interface ExperimentProgress {
@@ -20,6 +21,7 @@ export interface ExperimentProgress {
   detail?: string;
 }
 
+/** The progress callback of the experiments (every training iteration of every run). */
 export type ProgressFn = (p: ExperimentProgress) => void;
 
 /** The first `numTrain` training rows and the first `numVal` validation rows (views, no copy). */
@@ -49,6 +51,7 @@ export function createNet(s: TrainSettings, inputDim: number, normalization: Nor
     numClasses: 10,
     weightScale,
     normalization: netNormalization(normalization),
+    ...netNormOptionsFor(netNormalization(normalization), s.normOptions ?? {}),
     dtype,
     rng,
   });

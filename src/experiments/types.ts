@@ -106,6 +106,8 @@ export interface TrainingRun {
 /** Shared solver settings of cells 6, 7 and the batch-size experiment. */
 export interface TrainSettings {
   hiddenDims: number[];
+  /** Group norm's `groups`, batch renorm's `rMax`, `dMax`: each net takes those of its kind (absent: the net's defaults). */
+  normOptions?: NetNormOptions;
   numTrain: number;
   numVal: number;
   numEpochs: number;
@@ -216,6 +218,7 @@ export interface DatasetInfo {
 }
 
 import type { StudyRecord } from "../studies/study.js";
+import type { NetNormOptions } from "../models/net-norm.js";
 
 /** Everything `bnlab reproduce` measured: the content of results.json. */
 export interface ReproduceResults {

@@ -99,7 +99,13 @@ export function autoKernelPath(): KernelPath {
 /** BNLAB_KERNELS, when set and not empty (no process object in pages: undefined). */
 function requestedPath(): string | undefined {
   const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
-  const v = proc?.env?.["BNLAB_KERNELS"];
+  let v: string | undefined;
+  try {
+    v = proc?.env?.["BNLAB_KERNELS"];
+  } catch {
+    // NOTE: Deno without --allow-env throws on reading the environment: treat it as unset.
+    v = undefined;
+  }
   return v === undefined || v === "" ? undefined : v;
 }
 

@@ -17,20 +17,107 @@ export interface RunningStats {
   var: FloatArray;
 }
 
-/** Running statistics for D features, starting at zeros as in the assignment. */
-export function createRunningStats(D: number, dtype: DType): RunningStats {
-  return { mean: allocFloat(D, dtype), var: allocFloat(D, dtype) };
+/**
+ * Running statistics for D features, starting at zeros as in the assignment.
+ * `init` sets other starting values: PyTorch, Keras and TF.js start the running
+ * variance at 1 (`{ var: 1 }`; see docs/normalization-conventions.md).
+ */
+export function createRunningStats(D: number, dtype: DType, init: { mean?: number; var?: number } = {}): RunningStats {
+  const running = { mean: allocFloat(D, dtype), var: allocFloat(D, dtype) };
+  if (init.mean !== undefined) running.mean.fill(init.mean);
+  if (init.var !== undefined) running.var.fill(init.var);
+  return running;
 }
+
+/**
+ * Which value `momentum` weights in the running-statistics update:
+ * - "running" (the assignment, Keras, TF.js): running ← momentum·running + (1 − momentum)·batch;
+ * - "batch" (PyTorch): running ← (1 − momentum)·running + momentum·batch.
+ */
+export type MomentumWeights = "running" | "batch";
+
+/**
+ * Which batch variance enters the running variance (the forward pass always
+ * normalizes with the biased one):
+ * - "biased" (the assignment, Keras, TF.js): Σ(x − mean)² / N;
+ * - "unbiased" (PyTorch's running_var): the biased one times N / (N − 1).
+ */
+export type RunningVariance = "biased" | "unbiased";
 
 /** How a batch-norm forward pass runs. */
 export interface BatchnormParam {
   mode: "train" | "test";
   /** Added to the variance before the square root; default 1e-5. */
   eps?: number;
-  /** running = momentum·running + (1 − momentum)·batch; default 0.9. */
+  /** Weight of the running-statistics update (see `momentumWeights`); default 0.9. */
   momentum?: number;
+  /**
+   * Which value `momentum` weights: "running" (default, the assignment's: running ←
+   * momentum·running + (1 − momentum)·batch) or "batch" (PyTorch's: running ←
+   * (1 − momentum)·running + momentum·batch, so PyTorch's momentum = 0.1 is bnlab's
+   * `{ momentum: 0.1, momentumWeights: "batch" }`).
+   */
+  momentumWeights?: MomentumWeights;
+  /**
+   * The batch variance the running variance averages: "biased" (default, the
+   * assignment's) or "unbiased" (× N / (N − 1), PyTorch's running_var; needs N ≥ 2).
+   */
+  runningVariance?: RunningVariance;
   /** Updated in train mode when given; required in test mode. */
   running?: RunningStats;
+}
+
+/** The running-statistics update of a train-mode pass, options resolved. */
+export interface RunningUpdate {
+  momentum: number;
+  momentumWeights: MomentumWeights;
+  runningVariance: RunningVariance;
+}
+
+/**
+ * Resolves and checks the running-update options of a batch-norm (or batch-renorm)
+ * parameter object; N is the batch size (updating an unbiased running variance needs N ≥ 2).
+ */
+export function runningUpdateOptions(
+  p: Pick<BatchnormParam, "mode" | "momentum" | "momentumWeights" | "runningVariance" | "running">,
+  N: number,
+): RunningUpdate {
+  const momentum = p.momentum ?? 0.9;
+  const momentumWeights = p.momentumWeights ?? "running";
+  const runningVariance = p.runningVariance ?? "biased";
+  if (!(momentum >= 0 && momentum <= 1)) throw new OptionError("bnParam.momentum", "a number in [0, 1]", momentum);
+  if (momentumWeights !== "running" && momentumWeights !== "batch") {
+    throw new OptionError("bnParam.momentumWeights", '"running" or "batch"', momentumWeights);
+  }
+  if (runningVariance !== "biased" && runningVariance !== "unbiased") {
+    throw new OptionError("bnParam.runningVariance", '"biased" or "unbiased"', runningVariance);
+  }
+  if (runningVariance === "unbiased" && p.mode === "train" && p.running !== undefined && N < 2) {
+    throw new OptionError("bnParam.runningVariance", '"biased" for a batch of one sample (N / (N − 1) needs N ≥ 2)', runningVariance);
+  }
+  return { momentum, momentumWeights, runningVariance };
+}
+
+/**
+ * Moves the running statistics towards a batch's mean mu and biased variance v (D each,
+ * from a batch of N samples), as `u` says. NOTE: the default ("running", "biased") is
+ * the assignment's expression, operand for operand, so existing results stay bit for
+ * bit; "batch" is not "running" with 1 − momentum (1 − 0.9 ≠ 0.1 in floating point).
+ */
+export function updateRunningStats(running: RunningStats, mu: Float64Array, v: Float64Array, N: number, u: RunningUpdate): void {
+  const m = u.momentum;
+  const unbiased = u.runningVariance === "unbiased";
+  const D = mu.length;
+  for (let j = 0; j < D; j++) {
+    const vb = unbiased ? (v[j]! * N) / (N - 1) : v[j]!;
+    if (u.momentumWeights === "running") {
+      running.mean[j] = m * running.mean[j]! + (1 - m) * mu[j]!;
+      running.var[j] = m * running.var[j]! + (1 - m) * vb;
+    } else {
+      running.mean[j] = (1 - m) * running.mean[j]! + m * mu[j]!;
+      running.var[j] = (1 - m) * running.var[j]! + m * vb;
+    }
+  }
 }
 
 /**
@@ -56,25 +143,27 @@ export interface BatchnormCache {
   readonly eps: number;
 }
 
-function checkParam(fn: string, p: BatchnormParam, D: number, dtype: DType): { eps: number; momentum: number } {
+function checkParam(fn: string, p: BatchnormParam, N: number, D: number, dtype: DType): { eps: number; update: RunningUpdate } {
   if (p.mode !== "train" && p.mode !== "test") throw new OptionError("bnParam.mode", '"train" or "test"', p.mode);
   const eps = p.eps ?? 1e-5;
-  const momentum = p.momentum ?? 0.9;
   if (!(eps > 0) || !Number.isFinite(eps)) throw new OptionError("bnParam.eps", "a positive number", eps);
-  if (!(momentum >= 0 && momentum <= 1)) throw new OptionError("bnParam.momentum", "a number in [0, 1]", momentum);
+  const update = runningUpdateOptions(p, N);
   if (p.mode === "test" && p.running === undefined) {
     throw new OptionError("bnParam.running", "running statistics in test mode", undefined);
   }
-  if (p.running !== undefined) {
-    for (const k of ["mean", "var"] as const) {
-      const a = p.running[k];
-      if (a.length !== D) throw new RangeError(`${fn}: bnParam.running.${k} must have shape (${D}), found (${a.length})`);
-      if ((a instanceof Float64Array ? "float64" : "float32") !== dtype) {
-        throw new RangeError(`${fn}: bnParam.running.${k} must have dtype ${dtype} (that of x)`);
-      }
+  if (p.running !== undefined) checkRunningStats(fn, p.running, D, dtype);
+  return { eps, update };
+}
+
+/** Throws unless both running arrays hold D values of the dtype of x. */
+export function checkRunningStats(fn: string, running: RunningStats, D: number, dtype: DType): void {
+  for (const k of ["mean", "var"] as const) {
+    const a = running[k];
+    if (a.length !== D) throw new RangeError(`${fn}: bnParam.running.${k} must have shape (${D}), found (${a.length})`);
+    if ((a instanceof Float64Array ? "float64" : "float32") !== dtype) {
+      throw new RangeError(`${fn}: bnParam.running.${k} must have dtype ${dtype} (that of x)`);
     }
   }
-  return { eps, momentum };
 }
 
 /**
@@ -145,7 +234,9 @@ export function batchnormForwardReference(
  * Forward pass of batch normalization.
  *
  * Train mode: batch mean and biased variance per feature; the running statistics
- * (when given) move towards them. Test mode: the running statistics normalize.
+ * (when given) move towards them (`updateRunningStats`, by the param's
+ * `momentum`, `momentumWeights` and `runningVariance`). Test mode: the running
+ * statistics normalize.
  *
  * The arithmetic is `batchnormForwardReference`'s (or the active backend's kernel,
  * the same bits); this function checks, allocates and updates the running statistics.
@@ -169,7 +260,7 @@ export function batchnormForward(
   expectShape(fn, "beta", beta, [D]);
   expectDtype(fn, "gamma", gamma, x.dtype);
   expectDtype(fn, "beta", beta, x.dtype);
-  const { eps, momentum } = checkParam(fn, bnParam, D, x.dtype);
+  const { eps, update } = checkParam(fn, bnParam, N, D, x.dtype);
   const xd = x.data;
   const ND = N * D;
   const train = bnParam.mode === "train";
@@ -187,12 +278,7 @@ export function batchnormForward(
   const out = outputBuffer(fn, "out", buffers?.out, ND, xd);
   const g = gamma.data;
   (activeKernel("batchnorm", ND) ?? batchnormReference).forward(train, N, D, eps, xd, g, beta.data, mu, v, sqrtvar, ivar, xmu, xhat, out);
-  if (train && running !== undefined) {
-    for (let j = 0; j < D; j++) {
-      running.mean[j] = momentum * running.mean[j]! + (1 - momentum) * mu[j]!;
-      running.var[j] = momentum * running.var[j]! + (1 - momentum) * v[j]!;
-    }
-  }
+  if (train && running !== undefined) updateRunningStats(running, mu, v, N, update);
   const cache: BatchnormCache = { mode: bnParam.mode, N, D, xhat, xmu, gamma: g, ivar, sqrtvar, var: v, eps };
   return { out: new Tensor(out, [N, D]), cache };
 }

@@ -27,3 +27,11 @@ export function sumRowsProduct(a: FloatArray, b: FloatArray, N: number, D: numbe
   out.set(acc);
   return out;
 }
+
+/** The column means Σ_i a[i, j] / N (D, float64): batch norm's step 1, in its order (row by row, then / N). */
+export function columnMeans(a: FloatArray, N: number, D: number): Float64Array {
+  const mu = new Float64Array(D);
+  sumRows(a, N, D, mu);
+  for (let j = 0; j < D; j++) mu[j] = mu[j]! / N;
+  return mu;
+}

@@ -7,41 +7,74 @@ import { affineBackward, affineForward } from "./affine.js";
 import type { AffineCache } from "./affine.js";
 import { batchnormBackwardAlt, batchnormForward } from "./batchnorm.js";
 import type { BatchnormBuffers, BatchnormCache, BatchnormParam } from "./batchnorm.js";
+import { batchrenormBackward, batchrenormForward } from "./batchrenorm.js";
+import type { BatchrenormCache, BatchrenormParam } from "./batchrenorm.js";
+import { groupnormBackward, groupnormForward } from "./groupnorm.js";
+import type { GroupnormCache, GroupnormParam } from "./groupnorm.js";
 import { layernormBackward, layernormForward } from "./layernorm.js";
 import type { LayernormCache, LayernormParam } from "./layernorm.js";
 import { reluBackward, reluForward } from "./relu.js";
 import type { ReluCache } from "./relu.js";
 
 /** Which normalization a sandwich applies, with its parameters. */
-export type NormSpec = { kind: "batchnorm"; param: BatchnormParam } | { kind: "layernorm"; param?: LayernormParam };
+export type NormSpec =
+  | { kind: "batchnorm"; param: BatchnormParam }
+  | { kind: "batchrenorm"; param: BatchrenormParam }
+  | { kind: "layernorm"; param?: LayernormParam }
+  | { kind: "groupnorm"; param: GroupnormParam };
 
 /** The cache of `normForward`, tagged with the kind of normalization. */
-export type NormCache = { kind: "batchnorm"; cache: BatchnormCache } | { kind: "layernorm"; cache: LayernormCache };
+export type NormCache =
+  | { kind: "batchnorm"; cache: BatchnormCache }
+  | { kind: "batchrenorm"; cache: BatchrenormCache }
+  | { kind: "layernorm"; cache: LayernormCache }
+  | { kind: "groupnorm"; cache: GroupnormCache };
 
 /**
- * Batch or layer normalization, chosen by `norm.kind`.
+ * Batch, batch-re-, layer or group normalization, chosen by `norm.kind`.
  * @param x input (N, D); gamma, beta (D)
- * @param buffers optional preallocated outputs for batch norm (layer norm allocates)
+ * @param buffers optional preallocated outputs for batch norm and batch renorm (the others allocate)
  * @returns out (N, D) and a tagged cache
  */
 export function normForward(x: Tensor, gamma: Tensor, beta: Tensor, norm: NormSpec, buffers?: BatchnormBuffers): { out: Tensor; cache: NormCache } {
-  if (norm.kind === "batchnorm") {
-    const { out, cache } = batchnormForward(x, gamma, beta, norm.param, buffers);
-    return { out, cache: { kind: "batchnorm", cache } };
+  switch (norm.kind) {
+    case "batchnorm": {
+      const { out, cache } = batchnormForward(x, gamma, beta, norm.param, buffers);
+      return { out, cache: { kind: "batchnorm", cache } };
+    }
+    case "batchrenorm": {
+      const { out, cache } = batchrenormForward(x, gamma, beta, norm.param, buffers);
+      return { out, cache: { kind: "batchrenorm", cache } };
+    }
+    case "layernorm": {
+      const { out, cache } = layernormForward(x, gamma, beta, norm.param ?? {});
+      return { out, cache: { kind: "layernorm", cache } };
+    }
+    case "groupnorm": {
+      const { out, cache } = groupnormForward(x, gamma, beta, norm.param);
+      return { out, cache: { kind: "groupnorm", cache } };
+    }
   }
-  const { out, cache } = layernormForward(x, gamma, beta, norm.param ?? {});
-  return { out, cache: { kind: "layernorm", cache } };
 }
 
 /**
  * Backward of `normForward`. NOTE: batch norm uses the closed-form
  * `batchnormBackwardAlt` (the tests show it equals the staged version).
  * @param dout (N, D)
- * @param dxBuffer optional preallocated dx for batch norm (layer norm allocates)
+ * @param dxBuffer optional preallocated dx for batch norm and batch renorm (the others allocate)
  * @returns dx (N, D), dgamma (D), dbeta (D)
  */
 export function normBackward(dout: Tensor, cache: NormCache, dxBuffer?: FloatArray): { dx: Tensor; dgamma: Tensor; dbeta: Tensor } {
-  return cache.kind === "batchnorm" ? batchnormBackwardAlt(dout, cache.cache, dxBuffer) : layernormBackward(dout, cache.cache);
+  switch (cache.kind) {
+    case "batchnorm":
+      return batchnormBackwardAlt(dout, cache.cache, dxBuffer);
+    case "batchrenorm":
+      return batchrenormBackward(dout, cache.cache, dxBuffer);
+    case "layernorm":
+      return layernormBackward(dout, cache.cache);
+    case "groupnorm":
+      return groupnormBackward(dout, cache.cache);
+  }
 }
 
 /** Cache of an affine–relu sandwich. */
@@ -79,7 +112,7 @@ export interface AffineNormReluCache {
 }
 
 /**
- * affine, then batch or layer normalization, then ReLU.
+ * affine, then a normalization (`norm.kind`), then ReLU.
  * @param x (N, d1, …, dk); w (D, M); b, gamma, beta (M)
  * @returns out (N, M)
  */

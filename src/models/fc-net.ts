@@ -15,13 +15,13 @@ import { Tensor, allocFloat, shapeSize } from "../core/tensor.js";
 import type { DType, FloatArray, Labels } from "../core/tensor.js";
 import { affineBackward, affineForward, affineParamBackward } from "../layers/affine.js";
 import type { AffineParamBuffers } from "../layers/affine.js";
-import { batchnormBackwardAlt, batchnormForward, createRunningStats } from "../layers/batchnorm.js";
-import type { BatchnormParam, RunningStats } from "../layers/batchnorm.js";
+import { createRunningStats } from "../layers/batchnorm.js";
+import type { RunningStats } from "../layers/batchnorm.js";
 import { dropoutBackward, dropoutForward } from "../layers/dropout.js";
 import { activeKernel, allFiniteReference, gemmComputesEveryProduct } from "../kernels/index.js";
 import type { DropoutCache } from "../layers/dropout.js";
-import { layernormBackward, layernormForward } from "../layers/layernorm.js";
 import { softmaxLoss } from "../layers/losses.js";
+import { normBackward, normForward } from "../layers/sandwich.js";
 import type { NormCache } from "../layers/sandwich.js";
 import { applyNoise, checkBnNoise, drawNoise, noiseBackward } from "./bn-noise.js";
 import type { BnNoise, LayerNoise } from "./bn-noise.js";
@@ -30,6 +30,8 @@ import type { LossOptions, Model, ModelSnapshot, ModelSpec } from "./model.js";
 import { activationBackward, activationForward, tracePass } from "./fc-net-pass.js";
 import type { ForwardCaches, HiddenCache, HiddenGrads, Pass } from "./fc-net-pass.js";
 import type { ModelTrace, TraceOptions } from "./trace.js";
+import { hasRunningStats, netNormSpec, resolveNetNorm } from "./net-norm.js";
+import type { NetNormOptions, NetNormSettings } from "./net-norm.js";
 import { Workspaces } from "./workspace.js";
 import type { Workspace } from "./workspace.js";
 
@@ -41,8 +43,11 @@ export type { Normalization };
 
 export type { Activation } from "./fc-net-pass.js";
 
-/** Options of `FullyConnectedNet` (defaults as in the assignment). */
-export interface FullyConnectedNetOptions {
+/**
+ * Options of `FullyConnectedNet` (defaults as in the assignment). `groups` (group norm),
+ * `rMax` and `dMax` (batch renorm) are `NetNormOptions`, valid with their normalization only.
+ */
+export interface FullyConnectedNetOptions extends NetNormOptions {
   /** Sizes of the hidden layers; at least one, positive integers. */
   hiddenDims: readonly number[];
   /** Features per input sample; default 3072 (3·32·32). */
@@ -51,7 +56,7 @@ export interface FullyConnectedNetOptions {
   numClasses?: number;
   /** Probability of keeping a hidden unit, in (0, 1]; 1 (default) means no dropout. */
   dropoutKeepRatio?: number;
-  /** Default null (none). */
+  /** Default null (none); "batchnorm", "layernorm", "groupnorm" (Wu & He 2018) or "batchrenorm" (Ioffe 2017). */
   normalization?: Normalization;
   /** The hidden layers' nonlinearity; default "relu" (the assignment's). */
   activation?: Activation;
@@ -115,6 +120,8 @@ export class FullyConnectedNet implements Model {
   readonly inputDim: number;
   readonly numClasses: number;
   readonly normalization: Normalization;
+  /** The normalization's own settings (group norm's `groups`, batch renorm's `rMax`, `dMax`; null fields otherwise). */
+  readonly normSettings: NetNormSettings;
   readonly dropoutKeepRatio: number;
   readonly reg: number;
   readonly activation: Activation;
@@ -152,6 +159,7 @@ export class FullyConnectedNet implements Model {
     if (!isPositiveInteger(numClasses)) throw new OptionError("numClasses", "a positive integer", numClasses);
     const normalization = o.normalization ?? null;
     if (!isNormalization(normalization)) throw new OptionError("normalization", NORMALIZATION_EXPECTED, normalization);
+    const normSettings = resolveNetNorm(normalization, o, hiddenDims as number[]);
     const dtype = o.dtype ?? "float32";
     if (dtype !== "float32" && dtype !== "float64") throw new OptionError("dtype", '"float32" or "float64"', dtype);
     const reg = o.reg ?? 0;
@@ -178,6 +186,7 @@ export class FullyConnectedNet implements Model {
     this.inputDim = inputDim;
     this.numClasses = numClasses;
     this.normalization = normalization;
+    this.normSettings = normSettings;
     this.dropoutKeepRatio = keep;
     this.reg = reg;
     this.activation = activation;
@@ -206,7 +215,7 @@ export class FullyConnectedNet implements Model {
             ? {
                 gamma: Tensor.full([dout], 1, dtype),
                 beta: Tensor.zeros([dout], dtype),
-                running: normalization === "batchnorm" ? createRunningStats(dout, dtype) : null,
+                running: hasRunningStats(normalization) ? createRunningStats(dout, dtype) : null,
               }
             : null,
         names: { W: `W${n}`, b: `b${n}`, gamma: `gamma${n}`, beta: `beta${n}` },
@@ -395,7 +404,6 @@ export class FullyConnectedNet implements Model {
     return this.ownGrads;
   }
 
-  /** Deep copy of the parameters and the batch-norm running statistics. */
   /** The options that rebuild this net (not its weights); null for a subclass (its overrides are not data). */
   spec(): FullyConnectedNetSpec | null {
     if (Object.getPrototypeOf(this) !== FullyConnectedNet.prototype) return null;
@@ -409,6 +417,9 @@ export class FullyConnectedNet implements Model {
         activation: this.activation,
         // Test-mode scores never draw noise; carried so the rebuilt net is the same net.
         bnNoise: this.bnNoise === null ? undefined : { ...this.bnNoise },
+        groups: this.normSettings.groups ?? undefined,
+        rMax: this.normSettings.rMax ?? undefined,
+        dMax: this.normSettings.dMax ?? undefined,
         dropoutKeepRatio: this.dropoutKeepRatio,
         reg: this.reg,
         dtype: this.dtype,
@@ -423,6 +434,7 @@ export class FullyConnectedNet implements Model {
     return m;
   }
 
+  /** Deep copy of the parameters and the running statistics (batch norm, batch renorm). */
   snapshot(): ModelSnapshot {
     const params = new Map<string, FloatArray>();
     for (const [name, t] of this.params) params.set(name, t.data.slice());
@@ -504,8 +516,9 @@ export class FullyConnectedNet implements Model {
   }
 
   /**
-   * The one place the hidden layers' normalization runs forward: batch norm or layer
-   * norm by `this.normalization` (its output in the workspace for batch norm).
+   * The one place the hidden layers' normalization runs forward: the kind of
+   * `this.normalization` as a sandwich `NormSpec` (src/models/net-norm.ts); batch norm's
+   * and batch renorm's output and intermediates in the workspace.
    */
   private normForward(
     norm: NonNullable<Layer["norm"]>,
@@ -515,24 +528,16 @@ export class FullyConnectedNet implements Model {
     ws: Workspace,
     i: number,
   ): { out: Tensor; cache: NormCache } {
-    if (this.normalization === "batchnorm") {
-      const running = norm.running;
-      if (running === null) throw new Error("FullyConnectedNet: a batch-norm layer without running statistics");
-      // NOTE: a train-mode pass that must not move the statistics (a trace) passes none;
-      // the batch's own statistics normalize either way, so the output is the same.
-      const param: BatchnormParam = mode === "test" || updateRunning ? { mode, running } : { mode };
-      const size = z.size;
-      const bufs = { out: ws.get(`norm${i}`, size), xhat: ws.get(`xhat${i}`, size), xmu: ws.get(`xmu${i}`, size) };
-      const n = batchnormForward(z, norm.gamma, norm.beta, param, bufs);
-      return { out: n.out, cache: { kind: "batchnorm", cache: n.cache } };
-    }
-    const n = layernormForward(z, norm.gamma, norm.beta, {});
-    return { out: n.out, cache: { kind: "layernorm", cache: n.cache } };
+    const kind = this.normalization!;
+    const spec = netNormSpec(kind, this.normSettings, norm.running, mode, updateRunning);
+    const size = z.size;
+    const bufs = hasRunningStats(kind) ? { out: ws.get(`norm${i}`, size), xhat: ws.get(`xhat${i}`, size), xmu: ws.get(`xmu${i}`, size) } : undefined;
+    return normForward(z, norm.gamma, norm.beta, spec, bufs);
   }
 
   /** The one place the normalization runs backward (batch norm: the closed form `batchnormBackwardAlt`). */
   private normBackward(dout: Tensor, cache: NormCache, dxBuffer: FloatArray): { dx: Tensor; dgamma: Tensor; dbeta: Tensor } {
-    return cache.kind === "batchnorm" ? batchnormBackwardAlt(dout, cache.cache, dxBuffer) : layernormBackward(dout, cache.cache);
+    return normBackward(dout, cache, dxBuffer);
   }
 
   private prepareInput(X: Tensor): Tensor {

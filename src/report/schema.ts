@@ -13,7 +13,11 @@ import { studyRecordSchema } from "../studies/record-schema.js";
 /** The value of the `schema` field; bumped only on an incompatible change. */
 export const RESULTS_SCHEMA_ID = "bnlab-results/1";
 
-const num = z.union([z.number(), z.enum(["NaN", "Infinity", "-Infinity"])]);
+// NOTE: the enum's type is named: inferred, tsc's declaration output would print the key
+// "-Infinity" as `[-Infinity]`, which no consumer's tsc accepts (dist/src/report/schema.d.ts).
+type NonFiniteNames = { NaN: "NaN"; Infinity: "Infinity"; "-Infinity": "-Infinity" };
+const nonFinite: z.ZodEnum<NonFiniteNames> = z.enum(["NaN", "Infinity", "-Infinity"]);
+const num = z.union([z.number(), nonFinite]);
 const nums = z.array(num);
 const norm = z.enum(NORM_KINDS as [NormKind, ...NormKind[]]);
 const int = z.number().int();

@@ -3,7 +3,7 @@
  * whole self-contained page (`bnlab study`), in the house style of report.html
  * (same style sheet, inline SVG, no scripts, no network). Pure string building.
  */
-import type { Citation, StudyRecord } from "../studies/study.js";
+import type { Citation, StudyRecord, StudyTable } from "../studies/study.js";
 import { escapeHtml, fmtNum, REPORT_CSS } from "./html.js";
 
 /** "A, B and C, “Title”, Venue, Year." */
@@ -32,7 +32,13 @@ function settingsRows(options: unknown): string {
  * One study as a section: what it measures, the paper, the findings (written
  * from the numbers), the figures and the settings. `heading` is the level of its title.
  */
-export function studySectionHtml(record: StudyRecord, summary: string, figures: readonly StudyFigureHtml[], heading: 1 | 2 = 2): string {
+function tableHtml(t: StudyTable): string {
+  const th = t.head.map((h) => `<th>${escapeHtml(h)}</th>`).join("");
+  const trs = t.rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`).join("\n");
+  return `<table><caption>${escapeHtml(t.caption)}</caption><thead><tr>${th}</tr></thead><tbody>\n${trs}\n</tbody></table>`;
+}
+
+export function studySectionHtml(record: StudyRecord, summary: string, figures: readonly StudyFigureHtml[], heading: 1 | 2 = 2, tables: readonly StudyTable[] = []): string {
   const h = `h${heading}`;
   const sub = `h${heading + 1}`;
   const figs = figures
@@ -49,6 +55,7 @@ export function studySectionHtml(record: StudyRecord, summary: string, figures: 
 <${sub}>Findings</${sub}>
 <p class="meta">Written by bnlab from the numbers measured in this run; other settings or data give other text.</p>
 ${findings}
+${tables.map(tableHtml).join("\n")}
 <${sub}>Figures</${sub}>
 ${figs}
 ${settingsRows(record.options)}
@@ -56,7 +63,7 @@ ${settingsRows(record.options)}
 }
 
 /** A study's whole page (report.html of `bnlab study`). */
-export function renderStudyHtml(record: StudyRecord, summary: string, figures: readonly StudyFigureHtml[]): string {
+export function renderStudyHtml(record: StudyRecord, summary: string, figures: readonly StudyFigureHtml[], tables: readonly StudyTable[] = []): string {
   const ds = record.dataset;
   const synthetic = ds.source === "synthetic";
   const dataWord = synthetic ? "SYNTHETIC data (not CIFAR-10)" : "CIFAR-10";
@@ -74,7 +81,7 @@ export function renderStudyHtml(record: StudyRecord, summary: string, figures: r
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
 <style>
-${REPORT_CSS}.study p.finding { max-width: 52em; }
+${REPORT_CSS}.study p.finding { max-width: 52em; } caption { text-align: left; color: #555; padding-bottom: 0.3em; }
 </style>
 </head>
 <body>
@@ -82,7 +89,7 @@ ${REPORT_CSS}.study p.finding { max-width: 52em; }
 <p class="meta">Data: ${escapeHtml(ds.description)}. Seed ${record.settings.seed}${record.settings.quick ? ", --quick" : ""}, ${record.settings.jobs} job(s). bnlab ${escapeHtml(record.versions.bnlab)}, Node ${escapeHtml(record.versions.node)}, kernel ${escapeHtml(record.versions.kernelPath)}, ${escapeHtml(record.createdAt)}.</p>
 ${banner}
 </header>
-${studySectionHtml(record, summary, figures, 1)}
+${studySectionHtml(record, summary, figures, 1, tables)}
 <footer>
 <h2>Timings</h2>
 <table><thead><tr><th>step</th><th>wall time</th></tr></thead><tbody>

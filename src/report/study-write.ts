@@ -28,7 +28,7 @@ export async function writeStudyReport(outDir: string, study: AnyStudy, record: 
   const resultsJson = join(outDir, "results.json");
   const reportHtml = join(outDir, "report.html");
   writeFileAtomic(resultsJson, studyJsonText(record, study));
-  writeFileAtomic(reportHtml, renderStudyHtml(record, study.summary, figures));
+  writeFileAtomic(reportHtml, renderStudyHtml(record, study.summary, figures, study.tables?.(record.result) ?? []));
   const abs: Record<string, { svg: string; png: string }> = {};
   for (const [k, v] of Object.entries(record.figures)) abs[k] = { svg: join(outDir, v.svg), png: join(outDir, v.png) };
   return { outDir, resultsJson, reportHtml, figures: abs };

@@ -50,7 +50,7 @@ export async function writeStudyFigures(outDir: string, study: AnyStudy, record:
 /** The section of a study in the notebook's report, its figures drawn into `outDir` (prefixed with the study's name). */
 export async function studyReportSection(outDir: string, study: AnyStudy, record: StudyRecord): Promise<string> {
   const figures = await writeStudyFigures(outDir, study, record, `${study.name}-`);
-  return studySectionHtml(record, study.summary, figures, 2);
+  return studySectionHtml(record, study.summary, figures, 2, study.tables?.(record.result) ?? []);
 }
 
 /** Paths written by `writeReport`, absolute. */

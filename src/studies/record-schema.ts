@@ -9,9 +9,15 @@ import { z } from "zod";
 /** The value of a study record's `schema` field; bumped only on an incompatible change. */
 export const STUDY_SCHEMA_ID = "bnlab-study/1";
 
+// NOTE: the enum's type is named: inferred, tsc's declaration output would print the key
+// "-Infinity" as `[-Infinity]`, which no consumer's tsc accepts (see src/report/schema.ts).
+type NonFiniteNames = { NaN: "NaN"; Infinity: "Infinity"; "-Infinity": "-Infinity" };
+const nonFinite: z.ZodEnum<NonFiniteNames> = z.enum(["NaN", "Infinity", "-Infinity"]);
 /** A float: a JSON number or one of "NaN", "Infinity", "-Infinity". */
-export const jsonNum = z.union([z.number(), z.enum(["NaN", "Infinity", "-Infinity"])]);
+export const jsonNum = z.union([z.number(), nonFinite]);
+/** An array of `jsonNum` floats. */
 export const jsonNums = z.array(jsonNum);
+/** An integer (a JSON number without a fraction). */
 export const jsonInt = z.number().int();
 
 export const citationSchema = z.strictObject({

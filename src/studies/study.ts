@@ -42,6 +42,13 @@ export interface StudyFigure {
   spec: TopLevelSpec;
 }
 
+/** A table of a study's report: a caption, column heads and rows of text cells. */
+export interface StudyTable {
+  caption: string;
+  head: string[];
+  rows: string[][];
+}
+
 /** Every job of a study carries these: its place in the result, a label and its size in work units. */
 export interface StudyJob {
   index: number;
@@ -86,6 +93,8 @@ export interface Study<O, J extends StudyJob, P, R> {
   figures(result: R): StudyFigure[];
   /** Sentences written from the result's numbers; different numbers give different text. */
   findings(result: R): Finding[];
+  /** Optional summary tables for the report (after the findings). */
+  tables?(result: R): StudyTable[];
 }
 
 /** Any registered study. */

@@ -6,7 +6,7 @@
  */
 import { parse, View } from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
-import { FIGURE_FONT, NORM_LABELS } from "../../src/report/specs.js";
+import { FIGURE_FONT, NORM_LABELS } from "../../src/index.js";
 import type { LayerStats } from "./protocol.js";
 import type { NormKind } from "./state.js";
 

@@ -3,7 +3,7 @@
  * back. The weight scale has a log slider (1e-4 … 1); its exact value comes from
  * the URL until the slider is moved.
  */
-import { NORMALIZATIONS, UPDATE_RULES } from "../../src/core/names.js";
+import { NORMALIZATIONS, UPDATE_RULES } from "../../src/index.js";
 import { DATA_SOURCES, FIELDS, KERNELS, NORMS, OPTIMIZERS, scaleToSlider, sliderToScale, type KernelChoice, type Settings } from "./state.js";
 
 const NORM_TEXT: Record<string, string> = Object.fromEntries(Object.entries(NORMALIZATIONS).map(([k, v]) => [k, v.menu]));

@@ -6,10 +6,10 @@
  * float32, minus the training split's mean image computed in float64), so a run
  * here sees the same numbers as `bnlab train` in Node.
  */
-import { DataFormatError } from "../../src/core/errors.js";
-import { Tensor, allocFloat, type DType, type Labels } from "../../src/core/tensor.js";
-import { IMAGE_BYTES, concatBatches, parseBinaryBatch, type Batch } from "../../src/data/formats.js";
-import { syntheticCifar } from "../../src/data/synthetic.js";
+import { DataFormatError } from "../../src/index.js";
+import { Tensor, allocFloat, type DType, type Labels } from "../../src/index.js";
+import { IMAGE_BYTES, concatBatches, parseBinaryBatch, type Batch } from "../../src/index.js";
+import { syntheticCifar } from "../../src/index.js";
 import type { DataRequest } from "./protocol.js";
 
 /** What the Solver trains on: images (N, 3, 32, 32), labels (N). */

@@ -3,8 +3,8 @@
  * Web Workers, live charts, and the weight-scale sweep tab.
  */
 import "./style.css";
-import { deepNetSpec, NORM_LABELS } from "../../src/report/specs.js";
-import type { DeepNetResult, TrainingRun } from "../../src/experiments/types.js";
+import { deepNetSpec, NORM_LABELS } from "../../src/index.js";
+import type { DeepNetResult, TrainingRun } from "../../src/index.js";
 import { LiveChart, layerStatsSpec, netLabel, STAT_TITLES, type StatKey, type StatsSeries } from "./charts.js";
 import { Controls, el, formatScale } from "./controls.js";
 import { CONTROL_PAUSE, CONTROL_RUN, CONTROL_STOP, type DataRequest, type FromWorker } from "./protocol.js";

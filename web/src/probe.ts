@@ -8,8 +8,8 @@
  * For hidden layer l the probe records the value entering its activation (after
  * normalization, if any) and the loss gradient with respect to that value.
  */
-import type { Labels, Tensor } from "../../src/core/tensor.js";
-import type { FullyConnectedNet } from "../../src/models/fc-net.js";
+import type { Labels, Tensor } from "../../src/index.js";
+import type { FullyConnectedNet } from "../../src/index.js";
 import type { LayerStats, MeanStd, Percentiles } from "./protocol.js";
 
 /** Raw probe output: the loss and, per hidden layer, the activation's input and its gradient, each (N, H). */

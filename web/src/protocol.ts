@@ -2,8 +2,8 @@
  * Messages between the page and its training workers. Everything here is plain
  * data (structured-clone safe).
  */
-import type { SweepJob } from "../../src/experiments/sweep.js";
-import type { SweepPoint, TrainSettings } from "../../src/experiments/types.js";
+import type { SweepJob } from "../../src/index.js";
+import type { SweepPoint, TrainSettings } from "../../src/index.js";
 import type { KernelChoice, NormKind, Optimizer } from "./state.js";
 
 /** One training run, as the worker builds it: a FullyConnectedNet and a Solver. */

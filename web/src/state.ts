@@ -4,8 +4,8 @@
  * Parsing never throws: a missing or unusable value falls back to its default and
  * is reported in `problems`, so a hand-edited link still opens.
  */
-import { NORM_KINDS, UPDATE_RULE_NAMES, type NormKind, type UpdateRuleName } from "../../src/core/names.js";
-import { KERNEL_PATHS, type KernelPath } from "../../src/kernels/types.js";
+import { NORM_KINDS, UPDATE_RULE_NAMES, type NormKind, type UpdateRuleName } from "../../src/index.js";
+import { KERNEL_PATHS, type KernelPath } from "../../src/index.js";
 
 export type { NormKind };
 export type Optimizer = UpdateRuleName;

@@ -4,10 +4,10 @@
  * runSweepJob: the notebook's one stream, replayed), so the same settings give the
  * same points; they are drawn with the report's sweep figure as they arrive.
  */
-import { IMAGE_BYTES } from "../../src/data/formats.js";
-import { logspace, sweepJobs, type SweepJob, type SweepOptions } from "../../src/experiments/sweep.js";
-import type { SweepPoint, SweepResult, TrainSettings } from "../../src/experiments/types.js";
-import { sweepSpec } from "../../src/report/specs.js";
+import { IMAGE_BYTES } from "../../src/index.js";
+import { logspace, sweepJobs, type SweepJob, type SweepOptions } from "../../src/index.js";
+import type { SweepPoint, SweepResult, TrainSettings } from "../../src/index.js";
+import { sweepSpec } from "../../src/index.js";
 import type { LiveChart } from "./charts.js";
 import type { DataRequest, FromWorker } from "./protocol.js";
 import { hiddenDims, type Settings } from "./state.js";

@@ -4,12 +4,12 @@
  * run's seed), with progress batched for postMessage and per-layer statistics
  * measured on a fixed probe batch every `probeEvery` iterations.
  */
-import type { TrainingRun } from "../../src/experiments/types.js";
-import { netNormalization } from "../../src/core/names.js";
-import { RandomState } from "../../src/core/random.js";
-import { Tensor } from "../../src/core/tensor.js";
-import { FullyConnectedNet } from "../../src/models/fc-net.js";
-import { Solver, type Dataset, type SolverProgress } from "../../src/train/solver.js";
+import type { TrainingRun } from "../../src/index.js";
+import { netNormalization } from "../../src/index.js";
+import { RandomState } from "../../src/index.js";
+import { Tensor } from "../../src/index.js";
+import { FullyConnectedNet } from "../../src/index.js";
+import { Solver, type Dataset, type SolverProgress } from "../../src/index.js";
 import { layerStats } from "./probe.js";
 import type { LayerStats, RunConfig } from "./protocol.js";
 

@@ -3,7 +3,7 @@
  * the library (WebAssembly kernels), and posts progress. Pause blocks this thread
  * with Atomics.wait on the page's shared control word; stop ends the run early.
  */
-import { runSweepJob, sweepResult } from "../../src/experiments/sweep.js";
+import { runSweepJob, sweepResult } from "../../src/index.js";
 import { loadPlaygroundData, type PlaygroundData } from "./dataset.js";
 import { useKernels } from "./kernels.js";
 import { CONTROL_PAUSE, CONTROL_STOP, type DataRequest, type FromWorker, type ToWorker } from "./protocol.js";

@@ -54,7 +54,11 @@ function icsSpec(r: CovariateShiftResult): TopLevelSpec {
     $schema: SCHEMA,
     title: {
       text: "Internal covariate shift per layer over training",
-      subtitle: `G, G′: layer i's weight gradient on the same batch before and after layers 1…i−1 step (layer 1: exactly 0, not drawn)${dropped > 0 ? `; ${dropped} non-finite values not drawn` : ""}`,
+      // NOTE: headless vega estimates text widths generously: long subtitles go on two lines, or they widen the figure.
+      subtitle: [
+        "G, G′: layer i's weight gradient on one batch, before and after layers 1…i−1 step",
+        `(layer 1: exactly 0, not drawn)${dropped > 0 ? `; ${dropped} non-finite values not drawn` : ""}`,
+      ],
     },
     config: FIGURE_CONFIG,
     vconcat: [panel("l2", "‖G − G′‖ (log)", true), panel("cos", "cos(G, G′)", false)],
@@ -80,7 +84,7 @@ function bandSpec(r: CovariateShiftResult, title: string, subtitle: string, yTit
   const y = { field: "lo", type: "quantitative", title: logY && !log ? `${yTitle} (log)` : yTitle, scale: logY ? { type: "log" } : { zero: false } };
   return {
     $schema: SCHEMA,
-    title: { text: title, subtitle: dropped > 0 ? `${subtitle}; ${dropped} non-finite probes not drawn` : subtitle },
+    title: { text: title, subtitle: [...subtitle.split("; "), ...(dropped > 0 ? [`${dropped} non-finite probes not drawn`] : [])] },
     config: FIGURE_CONFIG,
     width: WIDTH,
     height: 260,
@@ -113,6 +117,80 @@ function betaSpec(r: CovariateShiftResult): TopLevelSpec {
   } as TopLevelSpec;
 }
 
+/** Per hidden layer, the distribution shift between probes, one panel per net (log scale). */
+function distShiftSpec(r: CovariateShiftResult): TopLevelSpec {
+  const rows: Row[] = [];
+  let dropped = 0;
+  for (const a of r.arms) {
+    for (const p of a.probes) {
+      if (p.iteration === 0) continue;
+      p.activation.shift.forEach((shift, i) => {
+        if (fin(shift) && shift > 0) rows.push({ net: ARM_LABELS[a.arm], layer: `layer ${i + 1}`, iteration: p.iteration, shift });
+        else dropped++;
+      });
+    }
+  }
+  const hidden = r.settings.hiddenDims.length;
+  return {
+    $schema: SCHEMA,
+    title: {
+      text: "Covariate shift of the activations' inputs over training",
+      subtitle: [
+        `on a fixed batch: mean over units of |Δ mean| since the previous probe (${r.settings.probeEvery} steps),`,
+        `in standard deviations${dropped > 0 ? `; ${dropped} values not drawn (0 or non-finite)` : ""}`,
+      ],
+    },
+    config: FIGURE_CONFIG,
+    data: { values: rows },
+    facet: { column: { field: "net", type: "nominal", title: null, sort: r.arms.map((a) => ARM_LABELS[a.arm]) } },
+    spec: {
+      width: r.arms.length <= 2 ? 330 : 250,
+      height: 200,
+      mark: { type: "line", point: { size: 12 } },
+      encoding: {
+        x: iterationX,
+        y: { field: "shift", type: "quantitative", title: "shift (std, log)", scale: { type: "log" } },
+        color: { field: "layer", type: "nominal", title: "layer", sort: Array.from({ length: hidden }, (_, i) => `layer ${i + 1}`), scale: { scheme: "viridis" } },
+      },
+    },
+  } as TopLevelSpec;
+}
+
+/** The paper's figure 2: the 15th–85th percentile band and the median of one unit's input, a middle and the last hidden layer. */
+function distributionSpec(r: CovariateShiftResult): TopLevelSpec {
+  const hidden = r.settings.hiddenDims.length;
+  const layers = hidden >= 2 ? [2, hidden] : [1];
+  const rows: Row[] = [];
+  for (const a of r.arms) {
+    for (const p of a.probes) {
+      for (const layer of layers) {
+        const [lo, mid, hi] = [p.activation.p15[layer - 1]!, p.activation.p50[layer - 1]!, p.activation.p85[layer - 1]!];
+        if (fin(lo) && fin(mid) && fin(hi)) rows.push({ net: ARM_LABELS[a.arm], layer: `layer ${layer}`, iteration: p.iteration, lo, mid, hi });
+      }
+    }
+  }
+  const color = armColor(r);
+  return {
+    $schema: SCHEMA,
+    title: { text: "Distribution of one unit's input to the activation", subtitle: "unit 1, fixed batch: 15th–85th percentile band and median, at each probe" },
+    config: FIGURE_CONFIG,
+    data: { values: rows },
+    facet: {
+      row: { field: "layer", type: "nominal", title: null, sort: layers.map((l) => `layer ${l}`) },
+      column: { field: "net", type: "nominal", title: null, sort: r.arms.map((a) => ARM_LABELS[a.arm]) },
+    },
+    resolve: { scale: { y: "independent" } },
+    spec: {
+      width: r.arms.length <= 2 ? 330 : 250,
+      height: 150,
+      layer: [
+        { mark: { type: "area", opacity: 0.3 }, encoding: { x: iterationX, y: { field: "lo", type: "quantitative", title: "value", scale: { zero: false } }, y2: { field: "hi" }, color } },
+        { mark: { type: "line" }, encoding: { x: iterationX, y: { field: "mid", type: "quantitative" }, color } },
+      ],
+    },
+  } as TopLevelSpec;
+}
+
 const minMax = (xs: readonly number[]): { lo: number; hi: number } => ({ lo: Math.min(...xs), hi: Math.max(...xs) });
 
 export function covariateShiftFigures(r: CovariateShiftResult): StudyFigure[] {
@@ -120,6 +198,16 @@ export function covariateShiftFigures(r: CovariateShiftResult): StudyFigure[] {
   const stepText = `step sizes η from ${Math.min(...steps)} to ${Math.max(...steps)}`;
   return [
     { name: "ics", caption: "Internal covariate shift: ‖G − G′‖ and cos(G, G′) per layer at each probe, one panel per net.", spec: icsSpec(r) },
+    {
+      name: "activation-shift",
+      caption: "Covariate shift in the distributional sense: how far each hidden layer's activation inputs moved between probes (mean over units of |Δ mean|, in standard deviations, on a fixed batch).",
+      spec: distShiftSpec(r),
+    },
+    {
+      name: "activation-distribution",
+      caption: "As figure 2 of Santurkar et al.: the 15th–85th percentiles and the median of one unit's input to the activation over training, for a middle and the last hidden layer.",
+      spec: distributionSpec(r),
+    },
     {
       name: "loss-landscape",
       caption: `Loss along the gradient: the band spans L(w − η∇L) over the ${stepText}; the line is L(w) on the probe's batch.`,

@@ -3,7 +3,7 @@
  * sentence's verdict (reduced / increased, smoother / rougher, as well as / worse)
  * follows from the numbers it quotes.
  */
-import type { Finding } from "../study.js";
+import type { Finding, StudyTable } from "../study.js";
 import type { ArmName, ArmResult, CovariateShiftResult } from "./types.js";
 
 /** Display names of the arms. */
@@ -23,6 +23,8 @@ export interface ArmSummary {
   relShift: number;
   /** Median over probes and layers 2…L of cos(G, G′). */
   cos: number;
+  /** Median over probes (after the first) and hidden layers of the distribution shift (mean |Δ mean| / mean std). */
+  distShift: number;
   /** Median over probes of the loss range over the step sizes. */
   lossRange: number;
   /** Median over probes of the largest gradient change over the step sizes. */
@@ -53,6 +55,7 @@ export function summarizeArm(a: ArmResult): ArmSummary {
   return {
     relShift: median(rel),
     cos: median(cos),
+    distShift: median(a.probes.flatMap((p) => p.activation.shift)),
     lossRange: median(a.probes.map((p) => range(p.landscape.losses))),
     gradChange: median(a.probes.map((p) => Math.max(...p.landscape.gradDiffs))),
     beta: median(a.probes.map((p) => p.landscape.beta)),
@@ -65,7 +68,7 @@ export function summarizeArm(a: ArmResult): ArmSummary {
 
 const f3 = (x: number): string => (Number.isFinite(x) ? (Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? x.toPrecision(3) : x.toExponential(2)) : String(x));
 const pct = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : String(x));
-const times = (r: number): string => (Number.isFinite(r) ? `${r >= 10 ? r.toFixed(0) : r.toFixed(2)}×` : String(r));
+const times = (r: number): string => (Number.isFinite(r) ? `${r >= 10 ? r.toFixed(0) : r >= 0.1 ? r.toFixed(2) : r.toPrecision(2)}×` : String(r));
 
 /** "reduced" below 0.9×, "increased" above 1.1×, else "left about unchanged". */
 function changeWord(ratio: number, less: string, more: string, same: string): string {
@@ -95,22 +98,35 @@ export function covariateShiftFindings(r: CovariateShiftResult): Finding[] {
         `That is ${agrees} Santurkar et al., who found that batch norm does not reduce this shift.`,
       values: { bnRelShift: bn.relShift, baselineRelShift: base.relShift, ratio, bnCos: bn.cos, baselineCos: base.cos },
     });
+    const distRatio = bn.distShift / base.distShift;
+    out.push({
+      id: "distribution",
+      text:
+        `In the original, distributional sense batch norm ${changeWord(distRatio, "reduced", "increased", "left about unchanged")} the shift: between probes ${r.settings.probeEvery} steps apart, ` +
+        `the mean of a unit's input to the activation (on a fixed batch) moved by a median ${f3(bn.distShift)} standard deviations with batch norm and ${f3(base.distShift)} without (${times(distRatio)}); ` +
+        `with batch norm that mean is the unit's β by construction, so only β's updates move it.`,
+      values: { bnDistShift: bn.distShift, baselineDistShift: base.distShift, ratio: distRatio },
+    });
   }
 
   if (noisy && bn) {
     const shiftRatio = noisy.relShift / bn.relShift;
+    const distRatio = noisy.distShift / bn.distShift;
     const gap = bn.bestValAcc - noisy.bestValAcc;
+    // NOTE: "as well as" means best validation accuracies within 2 points (the text says so).
     const verdict = Math.abs(gap) <= 0.02 ? "as well as" : gap > 0 ? "worse than" : "better than";
-    const more = changeWord(shiftRatio, "less", "more", "about as much");
+    const more = changeWord(distRatio, "less", "more", "about as much");
     const despite = more === "more" ? "despite" : "with";
     const vsBase = base ? `; the baseline reached ${pct(base.bestValAcc)} (final ${pct(base.finalValAcc)})` : "";
     out.push({
       id: "noisy",
       text:
         `Noisy batch norm (per-unit shift U(−${r.settings.noise.shift}, ${r.settings.noise.shift}) and scale U(1, ${1 + r.settings.noise.scale}) after each batch-norm layer, drawn afresh at every step) ` +
-        `trained ${verdict} batch norm ${despite} ${more} measured shift (${times(shiftRatio)} batch norm's median ‖G − G′‖/‖G‖, ${f3(noisy.relShift)} vs ${f3(bn.relShift)}): ` +
-        `best validation accuracy ${pct(noisy.bestValAcc)} vs ${pct(bn.bestValAcc)} (final ${pct(noisy.finalValAcc)} vs ${pct(bn.finalValAcc)}, final training accuracy ${pct(noisy.finalTrainAcc)} vs ${pct(bn.finalTrainAcc)})${vsBase}.`,
-      values: { shiftRatio, noisyRelShift: noisy.relShift, bnRelShift: bn.relShift, noisyBestValAcc: noisy.bestValAcc, bnBestValAcc: bn.bestValAcc, noisyFinalValAcc: noisy.finalValAcc, bnFinalValAcc: bn.finalValAcc },
+        `trained ${verdict} batch norm ${despite} ${more} shift of its activations' distributions (a unit's mean moved ${f3(noisy.distShift)} vs ${f3(bn.distShift)} standard deviations between probes, ${times(distRatio)}; ` +
+        `the gradient measure ‖G − G′‖/‖G‖ was ${f3(noisy.relShift)} vs ${f3(bn.relShift)}, ${times(shiftRatio)}): ` +
+        `best validation accuracy ${pct(noisy.bestValAcc)} vs ${pct(bn.bestValAcc)} (${Math.abs(gap) <= 0.02 ? "within" : "more than"} 2 points; final ${pct(noisy.finalValAcc)} vs ${pct(bn.finalValAcc)}, final training accuracy ${pct(noisy.finalTrainAcc)} vs ${pct(bn.finalTrainAcc)})${vsBase}. ` +
+        `Its landscape's median effective β-smoothness was ${f3(noisy.beta)} (batch norm ${f3(bn.beta)}${base ? `, baseline ${f3(base.beta)}` : ""}).`,
+      values: { distRatio, noisyDistShift: noisy.distShift, bnDistShift: bn.distShift, shiftRatio, noisyRelShift: noisy.relShift, bnRelShift: bn.relShift, noisyBeta: noisy.beta, bnBeta: bn.beta, noisyBestValAcc: noisy.bestValAcc, bnBestValAcc: bn.bestValAcc, noisyFinalValAcc: noisy.finalValAcc, bnFinalValAcc: bn.finalValAcc },
     });
   }
 
@@ -144,4 +160,19 @@ export function covariateShiftFindings(r: CovariateShiftResult): Finding[] {
     out.push({ id: "arms", text: `Measured (no batch-norm/baseline pair to compare): ${lines.join("; ")}.`, values: {} });
   }
   return out;
+}
+
+/** One row per net: the accuracies and the medians the findings quote. */
+export function covariateShiftTables(r: CovariateShiftResult): StudyTable[] {
+  const rows = r.arms.map((a) => {
+    const s = summarizeArm(a);
+    return [ARM_LABELS[a.arm], pct(s.bestValAcc), pct(s.finalValAcc), pct(s.finalTrainAcc), f3(s.relShift), f3(s.cos), f3(s.distShift), f3(s.lossRange), f3(s.gradChange), f3(s.beta)];
+  });
+  return [
+    {
+      caption: `Per net: accuracies, and medians over ${r.arms[0]?.probes.length ?? 0} probes (the gradient measures over layers 2–${r.settings.hiddenDims.length + 1}, the distribution shift over the hidden layers).`,
+      head: ["net", "best val acc", "final val acc", "final train acc", "‖G − G′‖/‖G‖", "cos(G, G′)", "distribution shift (std)", "loss range", "largest ‖Δ∇L‖", "β"],
+      rows,
+    },
+  ];
 }

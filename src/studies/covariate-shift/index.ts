@@ -10,14 +10,14 @@ import { DEEP_NET_DEFAULTS } from "../../experiments/training.js";
 import type { Dataset } from "../../train/solver.js";
 import type { DataShape, Study, StudyJob } from "../study.js";
 import { covariateShiftFigures } from "./figures.js";
-import { covariateShiftFindings } from "./findings.js";
+import { covariateShiftFindings, covariateShiftTables } from "./findings.js";
 import { ARM_ORDER, armIterations, trainArm } from "./train.js";
 import { covariateShiftOptionsSchema, covariateShiftResultSchema, type ArmName, type ArmResult, type CovariateShiftOptions, type CovariateShiftResult } from "./types.js";
 
 export * from "./types.js";
 export { icsProbe, landscapeProbe, copyOptimConfig, paramLayer, type IcsLayer, type LandscapeProbe, type StreamGuard } from "./probes.js";
 export { trainArm, createArmNet, armIterations, ARM_ORDER, type TrainedArm } from "./train.js";
-export { covariateShiftFindings, summarizeArm, ARM_LABELS, type ArmSummary } from "./findings.js";
+export { covariateShiftFindings, covariateShiftTables, summarizeArm, ARM_LABELS, type ArmSummary } from "./findings.js";
 export { covariateShiftFigures } from "./figures.js";
 
 /** One net of the study. */
@@ -32,7 +32,7 @@ const { normalizations: _n, ...cell6 } = DEEP_NET_DEFAULTS;
 export const COVARIATE_SHIFT_FULL: CovariateShiftOptions = {
   ...cell6,
   hiddenDims: [...cell6.hiddenDims],
-  arms: ["baseline", "batchnorm"],
+  arms: ["baseline", "batchnorm", "noisy"],
   probeEvery: 5,
   stepSizes: [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1],
   noise: { shift: 0.5, scale: 0.5 },
@@ -48,10 +48,11 @@ export const COVARIATE_SHIFT_QUICK: CovariateShiftOptions = {
   stepSizes: [0.01, 0.1, 1],
 };
 
+/** The "covariate-shift" study (see this module's comment): its options, jobs, measurement and figures. */
 export const covariateShiftStudy: Study<CovariateShiftOptions, ArmJob, ArmResult, CovariateShiftResult> = {
   name: "covariate-shift",
   title: "Internal covariate shift and the loss landscape",
-  summary: "per-layer internal covariate shift, loss range, gradient predictiveness and β-smoothness of baseline, batch-norm and noisy batch-norm nets (cell 6)",
+  summary: "per-layer internal covariate shift (gradient and distribution measures), loss range, gradient predictiveness and β-smoothness of baseline, batch-norm and noisy batch-norm nets (cell 6)",
   citation: {
     authors: ["Shibani Santurkar", "Dimitris Tsipras", "Andrew Ilyas", "Aleksander Madry"],
     title: "How Does Batch Normalization Help Optimization?",
@@ -77,4 +78,5 @@ export const covariateShiftStudy: Study<CovariateShiftOptions, ArmJob, ArmResult
   },
   figures: covariateShiftFigures,
   findings: covariateShiftFindings,
+  tables: covariateShiftTables,
 };

@@ -5,12 +5,13 @@
  * found by peeking at the Solver's stream (its state saved and put back), so
  * the training run is bit for bit the run without probes.
  */
-import { RandomState } from "../../core/random.js";
+import { RandomState, type RandomStateSnapshot } from "../../core/random.js";
 import { allocFloat, Tensor } from "../../core/tensor.js";
 import { FullyConnectedNet } from "../../models/fc-net.js";
-import { getUpdateRule } from "../../optim/index.js";
+import { getUpdateRule, type OptimConfig } from "../../optim/index.js";
 import { gatherRows } from "../../train/accuracy.js";
 import { Solver, type Dataset } from "../../train/solver.js";
+import { activationProbe, distributionShift, type LayerDistribution } from "./activations.js";
 import { icsProbe, landscapeProbe, type StreamGuard } from "./probes.js";
 import type { ArmName, ArmResult, CovariateShiftOptions, ProbeRecord } from "./types.js";
 
@@ -22,9 +23,19 @@ export function armIterations(o: CovariateShiftOptions, numTrain: number): numbe
   return o.numEpochs * Math.max(Math.floor(numTrain / o.batchSize), 1);
 }
 
-/** The net of an arm; draws its weights from `rng` (every arm from the same seed: the same initial W). */
-export function createArmNet(o: CovariateShiftOptions, arm: ArmName, inputDim: number, dtype: "float32" | "float64", rng: RandomState): { model: FullyConnectedNet; noise: StreamGuard | undefined } {
-  if (arm === "noisy") throw new Error("noisy batch norm needs FullyConnectedNetOptions.bnNoise (not in this build)");
+/**
+ * The net of an arm; draws its weights from `rng` (every arm from the same seed: the
+ * same initial W). The noisy arm's noise comes from the net's own stream,
+ * RandomState(noiseSeed), never from `rng`; the guard saves and restores that stream.
+ */
+export function createArmNet(
+  o: CovariateShiftOptions,
+  arm: ArmName,
+  inputDim: number,
+  dtype: "float32" | "float64",
+  rng: RandomState,
+  noiseSeed: number,
+): { model: FullyConnectedNet; noise: StreamGuard | undefined } {
   const model = new FullyConnectedNet({
     hiddenDims: o.hiddenDims,
     inputDim,
@@ -33,8 +44,12 @@ export function createArmNet(o: CovariateShiftOptions, arm: ArmName, inputDim: n
     normalization: arm === "baseline" ? null : "batchnorm",
     dtype,
     rng,
+    ...(arm === "noisy" ? { bnNoise: { shift: o.noise.shift, scale: o.noise.scale, seed: noiseSeed } } : {}),
   });
-  return { model, noise: undefined };
+  const stream = model.noiseRng;
+  const noise: StreamGuard | undefined =
+    stream === null ? undefined : { save: () => stream.getState(), restore: (s) => stream.setState(s as RandomStateSnapshot) };
+  return { model, noise };
 }
 
 /** What `trainArm` leaves behind besides the result (for tests: the trained model and the streams' states). */
@@ -52,30 +67,43 @@ export interface TrainedArm {
 export function trainArm(data: Dataset, o: CovariateShiftOptions, arm: ArmName, seed: number, probes = true, onIteration?: (done: number) => void): TrainedArm {
   const rng = new RandomState(seed);
   const inputDim = data.xTrain.size / data.xTrain.shape[0]!;
-  const { model, noise } = createArmNet(o, arm, inputDim, data.xTrain.dtype === "float64" ? "float64" : "float32", rng);
+  const { model, noise } = createArmNet(o, arm, inputDim, data.xTrain.dtype === "float64" ? "float64" : "float32", rng, seed);
   const numTrain = data.xTrain.shape[0]!;
   const numIterations = armIterations(o, numTrain);
   const rule = getUpdateRule(o.updateRule);
   const records: ProbeRecord[] = [];
   const xb = new Tensor(allocFloat(o.batchSize * inputDim, model.dtype), [o.batchSize, inputDim]);
   const yb = new Int32Array(o.batchSize);
-  let solver: Solver | null = null;
-  const probe = (iteration: number): void => {
+  // The distributions are measured on one fixed batch (the first rows: no draw), so only the net changes between probes.
+  const xMon = data.xTrain.rows(0, Math.min(o.batchSize, numTrain));
+  const yMon = data.yTrain.subarray(0, xMon.shape[0]!);
+  let previous: LayerDistribution[] | null = null;
+  /** Probes the model as it is after `iteration` steps; `configs` are the rule's per-parameter states for the next step. */
+  const probe = (iteration: number, configs: ReadonlyMap<string, OptimConfig>): void => {
     // NOTE: the next minibatch is the Solver's next draw; the stream is put back so the step draws it again.
     const state = rng.getState();
     const mask = rng.choice(numTrain, o.batchSize);
     rng.setState(state);
     gatherRows(data.xTrain, mask, 0, o.batchSize, xb.data);
     for (let i = 0; i < o.batchSize; i++) yb[i] = data.yTrain[mask[i]!]!;
-    const ics = icsProbe(model, xb, yb, rule, solver!.optimConfigs, noise);
+    const ics = icsProbe(model, xb, yb, rule, configs, noise);
     const land = landscapeProbe(model, xb, yb, o.stepSizes, noise);
+    const dist = activationProbe(model, xMon, yMon, noise);
+    const prev = previous;
+    previous = dist;
     records.push({
       iteration,
       ics: { l2: ics.map((l) => l.l2), cos: ics.map((l) => l.cos), gNorm: ics.map((l) => l.gNorm) },
       landscape: land,
+      activation: {
+        shift: dist.map((d, i) => (prev === null ? NaN : distributionShift(prev[i]!, d))),
+        p15: dist.map((d) => d.unit[0]),
+        p50: dist.map((d) => d.unit[1]),
+        p85: dist.map((d) => d.unit[2]),
+      },
     });
   };
-  solver = new Solver(model, data, {
+  const solver: Solver = new Solver(model, data, {
     updateRule: o.updateRule,
     optimConfig: { learningRate: o.learningRate },
     batchSize: o.batchSize,
@@ -84,11 +112,11 @@ export function trainArm(data: Dataset, o: CovariateShiftOptions, arm: ArmName, 
     // NOTE: checks on another thread would delay onProgress past later steps; the probes need the model of this step.
     backgroundChecks: false,
     onProgress: (q) => {
-      if (probes && q.iteration % o.probeEvery === 0 && q.iteration < q.numIterations) probe(q.iteration);
+      if (probes && q.iteration % o.probeEvery === 0 && q.iteration < q.numIterations) probe(q.iteration, solver.optimConfigs);
       onIteration?.(q.iteration);
     },
   });
-  if (probes) probe(0);
+  if (probes) probe(0, solver.optimConfigs);
   solver.train();
   const result: ArmResult = {
     arm,

@@ -35,6 +35,12 @@ export interface ProbeRecord {
   /** Per affine layer (index 0 = layer 1). */
   ics: { l2: number[]; cos: number[]; gNorm: number[] };
   landscape: { loss: number; gradNorm: number; losses: number[]; gradDiffs: number[]; distances: number[]; beta: number };
+  /**
+   * Per hidden layer, on a fixed monitoring batch (the first batchSize training rows), the value entering the
+   * activation: `shift` = mean over units of |Δ mean| since the previous probe in units of the mean std (NaN at
+   * the first probe), and the 15th/50th/85th percentiles of unit 1.
+   */
+  activation: { shift: number[]; p15: number[]; p50: number[]; p85: number[] };
 }
 
 /** One arm's training histories and probes. */
@@ -108,6 +114,7 @@ export const covariateShiftResultSchema = z.strictObject({
           iteration: jsonInt,
           ics: z.strictObject({ l2: jsonNums, cos: jsonNums, gNorm: jsonNums }),
           landscape: z.strictObject({ loss: jsonNum, gradNorm: jsonNum, losses: jsonNums, gradDiffs: jsonNums, distances: jsonNums, beta: jsonNum }),
+          activation: z.strictObject({ shift: jsonNums, p15: jsonNums, p50: jsonNums, p85: jsonNums }),
         }),
       ),
     }),

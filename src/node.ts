@@ -1,0 +1,44 @@
+/**
+ * bnlab for Node (`bnlab/node`): everything in `bnlab` (src/index.ts) plus what needs
+ * Node's APIs: reading CIFAR-10 from disk and downloading it, the parallel sweep on
+ * worker threads, the Solver's background accuracy checks on a second core, the
+ * notebook's whole reproduction, writing the report and rendering figures to SVG/PNG.
+ *
+ * Deno runs this module too (through its Node compatibility), with the permissions
+ * the called functions need (read, write, env, net for the download).
+ */
+export * from "./index.js";
+
+export { loadCifar10, loadCifar10At, findCifar10 } from "./data/cifar10.js";
+export type { Cifar10Location, Cifar10Raw, FileCount } from "./data/cifar10.js";
+export { getCifar10Data } from "./data/preprocess.js";
+export type { GetCifar10DataOptions } from "./data/preprocess.js";
+export { cacheDir, resolveDataDir, noDataMessage, NoDataError } from "./data/locate.js";
+export type { ResolvedData, ResolveOptions } from "./data/locate.js";
+export { downloadCifar10, DownloadError, CIFAR10_URL, CIFAR10_MD5, CIFAR10_BYTES } from "./data/download.js";
+export type { DownloadOptions, DownloadProgress, DownloadResult } from "./data/download.js";
+
+export { sweepExperimentParallel, runSweepJobs, defaultJobs } from "./experiments/parallel.js";
+export type { SweepRunControl, SweepJobsRun } from "./experiments/parallel.js";
+
+// Checkpoint files (docs/checkpoints.md) and a sweep's per-job result files and shards (docs/cluster.md).
+export {
+  CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CHECKPOINT_FILES, encodeCheckpoint, decodeCheckpoint, writeCheckpointFile, readCheckpointFile,
+  checkpointWriter, latestCheckpoint, writeFileDurable,
+} from "./node/checkpoint.js";
+export { makePlan, readPlan, usePlan, writeJob, readJobs, assembleSweep, shardCountOf, inShard, parseShard, jobsDir } from "./node/sweep-store.js";
+export type { SweepPlan, Shard } from "./node/sweep-store.js";
+export { runReproduce, reproduceConfig } from "./experiments/reproduce.js";
+export type { ReproduceConfig, ReproduceOptions } from "./experiments/reproduce.js";
+
+// Nothing is registered on import: `enableBackgroundChecks()` lets Solvers in this process
+// (backgroundChecks "auto" or true) check accuracies on a second core; without it they check inline.
+export { enableBackgroundChecks, startBackgroundCheckThread, prestartBackgroundChecks, backgroundCheckThreadReady } from "./train/background-checks.js";
+
+export { specToSvg, svgToPng, renderFigure } from "./report/render.js";
+export type { RenderedFigure } from "./report/render.js";
+export { writeReport, writeFigure, writeFileAtomic } from "./report/write.js";
+export type { WrittenReport } from "./report/write.js";
+
+export { runStudyParallel } from "./studies/pool.js";
+export { writeStudyReport } from "./report/study-write.js";
