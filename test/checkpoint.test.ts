@@ -41,6 +41,8 @@ const SETUPS: Record<string, Setup> = {
     net: { hiddenDims: [12, 12], normalization: "batchnorm", dropoutKeepRatio: 0.8, bnNoise: { shift: 0.1, scale: 0.2, seed: 5 } },
     updateRule: "rmsprop",
   },
+  "float32, batch renorm, sgd": { net: { hiddenDims: [12], normalization: "batchrenorm" }, updateRule: "sgd" },
+  "float32, group norm, adam": { net: { hiddenDims: [12], normalization: "groupnorm", groups: 3 }, updateRule: "adam" },
 };
 
 function build(s: Setup, onCheckpoint?: (st: SolverState) => void): { net: FullyConnectedNet; solver: Solver } {
