@@ -7,7 +7,7 @@
 import { existsSync, statSync, accessSync, constants } from "node:fs";
 import { resolve } from "node:path";
 import { BnlabError, OptionError } from "../src/node.js";
-import { downloadCifar10, getCifar10Data, noDataMessage, resolveDataDir, syntheticCifar } from "../src/node.js";
+import { NoDataError, downloadCifar10, getCifar10Data, loadCifar10At, noDataMessage, resolveDataDir, syntheticCifar } from "../src/node.js";
 import type { Cifar10Data } from "../src/node.js";
 import type { DatasetInfo } from "../src/node.js";
 import type { Progress } from "./progress.js";
@@ -45,8 +45,45 @@ function synthetic(seed: number, warning: string | null): LoadedData {
   };
 }
 
-function cifar(dir: string | undefined): LoadedData {
-  const data = getCifar10Data({ dir, numTraining: "rest", numValidation: 1000, numTest: 1000 });
+/** The rows a command will use (train, sweep): they decide the hold-out on small data. */
+export interface RowRequest {
+  numTrain: number;
+  numVal: number;
+}
+
+/** The notebook's validation split, and the test rows the report keeps. */
+const HOLD_OUT = 1000;
+
+/**
+ * Validation rows held out of `haveTrain` training records: the notebook's 1000
+ * (what the playground uses, so the same flags give the same rows) when they fit
+ * beside the requested training rows; on smaller data, everything after the
+ * training rows. Asking for more rows than there are is an OptionError naming the
+ * CLI flags (never the library's numTraining / numValidation).
+ */
+export function holdOutRows(haveTrain: number, rows: RowRequest | undefined, where: string): number {
+  if (rows === undefined) {
+    if (haveTrain <= HOLD_OUT) throw new BnlabError(`${where} holds ${haveTrain} training records: too few to hold out ${HOLD_OUT} validation rows and train on the rest`, 1);
+    return HOLD_OUT;
+  }
+  const { numTrain, numVal } = rows;
+  if (numVal >= haveTrain) {
+    throw new OptionError("--num-val", `at most ${haveTrain - 1} (${where} holds ${haveTrain} training records, and --num-train needs at least one)`, numVal);
+  }
+  if (numTrain + numVal > haveTrain) {
+    throw new OptionError("--num-train", `at most ${haveTrain - numVal} with --num-val ${numVal} (${where} holds ${haveTrain} training records)`, numTrain);
+  }
+  const preferred = Math.max(HOLD_OUT, numVal);
+  return numTrain + preferred <= haveTrain ? preferred : haveTrain - numTrain;
+}
+
+function cifar(dir: string | undefined, rows: RowRequest | undefined): LoadedData {
+  const found = resolveDataDir({ dir });
+  if (found === null) throw new NoDataError();
+  const raw = loadCifar10At(found.location);
+  const numValidation = holdOutRows(raw.yTrain.length, rows, raw.location.path);
+  const numTest = Math.min(HOLD_OUT, raw.yTest.length);
+  const data = getCifar10Data({ raw, numTraining: "rest", numValidation, numTest });
   const c = data.source.counts;
   const where = data.source.dir ?? dir ?? "?";
   return {
@@ -65,6 +102,7 @@ function cifar(dir: string | undefined): LoadedData {
 
 /** Checks that --data names a readable folder before anything else runs. */
 export function checkDataFlag(dir: string): void {
+  if (dir.trim() === "") throw new OptionError("--data", "a path (not empty)", dir);
   const abs = resolve(dir);
   if (!existsSync(abs)) throw new OptionError("--data", "an existing folder holding CIFAR-10", dir);
   if (!statSync(abs).isDirectory()) throw new OptionError("--data", "a folder (not a file)", dir);
@@ -76,17 +114,17 @@ export function checkDataFlag(dir: string): void {
 }
 
 /** Finds or fetches the data as described in the module comment. */
-export async function loadData(flags: DataFlags, seed: number, progress: Progress): Promise<LoadedData> {
+export async function loadData(flags: DataFlags, seed: number, progress: Progress, rows?: RowRequest): Promise<LoadedData> {
   if (flags.synthetic === true && flags.data !== undefined) {
     throw new OptionError("--synthetic", "either --data DIR or --synthetic, not both", `--data ${flags.data} --synthetic`);
   }
   if (flags.synthetic === true) return synthetic(seed, null);
   if (flags.data !== undefined) {
     checkDataFlag(flags.data);
-    return cifar(flags.data);
+    return cifar(flags.data, rows);
   }
   const found = resolveDataDir({});
-  if (found !== null) return cifar(found.dir);
+  if (found !== null) return cifar(found.dir, rows);
   let downloadProblem = "";
   if (flags.download !== false) {
     progress.log("No CIFAR-10 dataset found locally; trying to download the official archive (170 MB) …");
@@ -103,7 +141,7 @@ export async function loadData(flags: DataFlags, seed: number, progress: Progres
           }
         },
       });
-      return cifar(resolve(result.location.path, ".."));
+      return cifar(resolve(result.location.path, ".."), rows);
     } catch (err) {
       if (!(err instanceof BnlabError) && !(err instanceof Error)) throw err;
       downloadProblem = ` (download failed: ${err.message})`;

@@ -27,8 +27,11 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // help and version exit with code 0; commander already printed the message.
-      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return 0;
+      // --help, `help` and --version exit with code 0; commander already printed the message.
+      // NOTE: a bare `bnlab` or `bnlab data` (no sub-command) is also "commander.help", but
+      // with exitCode 1: help printed to stderr because the command line is incomplete, a usage error.
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return 0;
+      if (err.code === "commander.help") return err.exitCode === 0 ? 0 : 2;
       return 2;
     }
     if (err instanceof BnlabError) {

@@ -5,11 +5,21 @@
 import { OptionError } from "../src/node.js";
 import { NET_NORMALIZATIONS, NORM_KINDS, NORM_LABELS, type NormKind } from "../src/node.js";
 
+// NOTE: Number() also reads "0x10", "0b1", "1e3", " 7 " and "" (as 0); a flag takes
+// exactly what a person types as a decimal number, nothing else.
+const DECIMAL_INT = /^-?\d+$/;
+const DECIMAL_NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+/** True when `value` is written as a plain decimal integer ("12", "-3"; not "0x10", "1e3", "1.0"). */
+export function isDecimalInteger(value: string): boolean {
+  return DECIMAL_INT.test(value);
+}
+
 /** An integer flag within [min, max]. */
 export function intOption(flag: string, min: number, max: number): (value: string) => number {
   return (value: string): number => {
     const v = Number(value);
-    if (value.trim() === "" || !Number.isInteger(v) || v < min || v > max) {
+    if (!DECIMAL_INT.test(value) || !Number.isInteger(v) || v < min || v > max) {
       throw new OptionError(flag, `an integer from ${min} to ${max}`, value);
     }
     return v;
@@ -21,7 +31,7 @@ export function numberOption(flag: string, min: number, max: number, inclusiveMi
   return (value: string): number => {
     const v = Number(value);
     const okMin = inclusiveMin ? v >= min : v > min;
-    if (value.trim() === "" || !Number.isFinite(v) || !okMin || v > max) {
+    if (!DECIMAL_NUMBER.test(value) || !Number.isFinite(v) || !okMin || v > max) {
       throw new OptionError(flag, `a number ${inclusiveMin ? ">=" : ">"} ${min} and <= ${max}`, value);
     }
     return v;
@@ -33,7 +43,7 @@ export function intListOption(flag: string, max = 100_000): (value: string) => n
   return (value: string): number[] => {
     const parts = value.split(",").map((s) => s.trim());
     const nums = parts.map(Number);
-    if (parts.length === 0 || parts.some((p) => p === "") || nums.some((n) => !Number.isInteger(n) || n < 1 || n > max)) {
+    if (parts.length === 0 || parts.some((p) => !DECIMAL_INT.test(p)) || nums.some((n) => !Number.isInteger(n) || n < 1 || n > max)) {
       throw new OptionError(flag, `a comma-separated list of integers from 1 to ${max} (e.g. 100,100)`, value);
     }
     return nums;
@@ -67,3 +77,14 @@ export const seedOption = intOption("--seed", 0, 2 ** 32 - 1);
 
 /** --jobs: 1 to 256 worker threads. */
 export const jobsOption = intOption("--jobs", 1, 256);
+
+/**
+ * A path flag (--out, --data, --dir): an empty or blank value is refused, since
+ * `resolve("")` is the current folder and would silently write or read there.
+ */
+export function pathOption(flag: string): (value: string) => string {
+  return (value: string): string => {
+    if (value.trim() === "") throw new OptionError(flag, "a path (not empty)", value);
+    return value;
+  };
+}

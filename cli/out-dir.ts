@@ -5,7 +5,8 @@
  * (exit code 2) instead of a stack trace after minutes of training.
  */
 import { accessSync, constants, mkdirSync, rmdirSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { homedir } from "node:os";
+import { dirname, resolve, sep } from "node:path";
 import { BnlabError } from "../src/node.js";
 
 function outError(option: string, path: string, found: string): BnlabError {
@@ -27,7 +28,15 @@ function kind(path: string): string | null {
  * Returns the absolute path.
  */
 export function checkOutDir(path: string, option = "--out"): string {
+  // NOTE: resolve("") is the current folder; an empty --out (e.g. an unset shell variable) must not write there.
+  if (path.trim() === "") throw outError(option, JSON.stringify(path), "an empty path");
   const abs = resolve(path);
+  // NOTE: a report folder is written beside itself and swapped in whole (src/report/report-dir.ts);
+  // swapping the current folder (or one above it, or the home folder) would pull it from under the shell.
+  const cwd = process.cwd();
+  if (abs === cwd || cwd.startsWith(abs.endsWith(sep) ? abs : abs + sep) || abs === homedir()) {
+    throw outError(option, abs, abs === homedir() ? "the home folder" : "the current folder or one above it; choose a folder of its own, e.g. ./bnlab-report");
+  }
   let existing = abs;
   let firstMissing: string | null = null;
   while (kind(existing) === null) {
@@ -45,6 +54,11 @@ export function checkOutDir(path: string, option = "--out"): string {
       accessSync(abs, constants.W_OK | constants.X_OK);
     } catch {
       throw outError(option, abs, "a folder without write permission");
+    }
+    try {
+      accessSync(dirname(abs), constants.W_OK | constants.X_OK);
+    } catch {
+      throw outError(option, abs, `its parent ${dirname(abs)} is not writable, and the report is written beside the folder, then swapped in`);
     }
     return abs;
   }

@@ -11,10 +11,16 @@
  * Request paths are checked on their raw (undecoded) form and after one decode:
  * `..` or `.` segments, backslashes, empty segments, NUL bytes and a `%` left after
  * decoding (double encoding) are refused with 400; anything not served is 404.
+ *
+ * A request whose Host header does not name this server (127.0.0.1:PORT,
+ * localhost:PORT, [::1]:PORT, or the --host it was bound to) is refused with 421:
+ * a page on another site whose name was rebound to 127.0.0.1 (DNS rebinding)
+ * sends its own name, and must not read the playground or the data. A served file
+ * whose real path (symlinks resolved) leaves its folder is not served (404).
  */
-import { createReadStream, existsSync, statSync } from "node:fs";
+import { createReadStream, existsSync, realpathSync, statSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { isIP, type AddressInfo } from "node:net";
 import { extname, join, relative, resolve, sep, isAbsolute } from "node:path";
 import { BnlabError } from "../src/node.js";
 
@@ -46,6 +52,60 @@ export interface ServerOptions {
   synthetic?: boolean;
   port: number;
   host: string;
+}
+
+/** The names a loopback server answers to, whatever it was bound to. */
+const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "::1"];
+const WILDCARD_HOSTS = ["0.0.0.0", "::", ""];
+
+/**
+ * True when a request's Host header names a server bound to `boundHost`:`port`:
+ * a loopback name (localhost, 127.0.0.1, [::1]), the bound address itself, or —
+ * for a wildcard bind (0.0.0.0, ::) — any IP address literal. Names other than
+ * localhost are refused: that is what a DNS-rebinding page would send. The port
+ * must be the server's (omitted only when it is 80).
+ */
+export function hostAllowed(hostHeader: string | undefined, boundHost: string, port: number): boolean {
+  if (hostHeader === undefined) return false;
+  const h = hostHeader.toLowerCase();
+  let name: string;
+  let portText: string;
+  if (h.startsWith("[")) {
+    const end = h.indexOf("]");
+    if (end < 0) return false;
+    name = h.slice(1, end);
+    const rest = h.slice(end + 1);
+    if (rest !== "" && !rest.startsWith(":")) return false;
+    portText = rest.slice(1);
+    if (isIP(name) !== 6) return false;
+  } else {
+    const colon = h.lastIndexOf(":");
+    name = colon < 0 ? h : h.slice(0, colon);
+    portText = colon < 0 ? "" : h.slice(colon + 1);
+    if (name.includes(":")) return false; // an IPv6 address must be bracketed
+  }
+  if (portText === "" ? port !== 80 : !/^\d{1,5}$/.test(portText) || Number(portText) !== port) return false;
+  if (LOOPBACK_NAMES.includes(name)) return true;
+  const bound = boundHost.toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  if (name === bound) return true;
+  return WILDCARD_HOSTS.includes(bound) && isIP(name) !== 0;
+}
+
+/** The real path of `path` (symlinks resolved), or null when it does not exist. */
+function realPath(path: string): string | null {
+  try {
+    return realpathSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/** True when `file`'s real path lies inside the folder whose real path is `realRoot`. */
+function staysInside(realRoot: string | null, file: string): boolean {
+  const real = realPath(file);
+  if (realRoot === null || real === null) return false;
+  const rel = relative(realRoot, real);
+  return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
 }
 
 export interface RunningServer {
@@ -152,21 +212,33 @@ function fileStat(path: string): { size: number; mtime: Date } | null {
   }
 }
 
-/** The allow-listed CIFAR files present in `binDir`. */
+/**
+ * The allow-listed CIFAR files present in `binDir` (regular files, or symlinks to
+ * files inside `binDir`: one pointing out of the folder is neither listed nor served).
+ */
 export function listServedFiles(binDir: string | null): { name: string; size: number }[] {
   if (binDir === null) return [];
+  const realBin = realPath(binDir);
   const out: { name: string; size: number }[] = [];
   for (const name of CIFAR_BIN_FILES) {
-    const st = fileStat(join(binDir, name));
-    if (st !== null) out.push({ name, size: st.size });
+    const file = join(binDir, name);
+    const st = fileStat(file);
+    if (st !== null && staysInside(realBin, file)) out.push({ name, size: st.size });
   }
   return out;
 }
 
-/** Builds the request handler (exported for tests that drive it without a socket). */
-export function createHandler(opts: Pick<ServerOptions, "webRoot" | "binDir" | "synthetic">) {
+/**
+ * Builds the request handler (exported for tests that drive it without a socket).
+ * With `hosts`, requests whose Host header does not name the server (see
+ * `hostAllowed`) are refused with 421; `port` is read per request (a server on
+ * port 0 learns its port only once listening).
+ */
+export function createHandler(opts: Pick<ServerOptions, "webRoot" | "binDir" | "synthetic"> & { hosts?: { host: string; port: () => number } }) {
   const webRoot = resolve(opts.webRoot);
   const binDir = opts.binDir === null ? null : resolve(opts.binDir);
+  const realWebRoot = realPath(webRoot);
+  const realBinDir = binDir === null ? null : realPath(binDir);
   const config: ServedConfig = {
     defaultSource: opts.synthetic || binDir === null ? "synthetic" : "served",
     files: opts.synthetic ? [] : listServedFiles(binDir),
@@ -175,6 +247,11 @@ export function createHandler(opts: Pick<ServerOptions, "webRoot" | "binDir" | "
   const configJson = JSON.stringify(config);
 
   return (req: IncomingMessage, res: ServerResponse): void => {
+    const hosts = opts.hosts;
+    if (hosts !== undefined && !hostAllowed(req.headers.host, hosts.host, hosts.port())) {
+      sendText(res, 421, "misdirected request: this server answers only to its own address (127.0.0.1, localhost or [::1] with its port)\n");
+      return;
+    }
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.setHeader("Allow", "GET, HEAD");
       sendText(res, 405, "method not allowed\n");
@@ -200,7 +277,8 @@ export function createHandler(opts: Pick<ServerOptions, "webRoot" | "binDir" | "
       }
       const file = join(binDir, name);
       const st = fileStat(file);
-      if (st === null) sendText(res, 404, "not found\n");
+      // NOTE: a symlink named like a data file may point anywhere; only its target inside the folder is served.
+      if (st === null || !staysInside(realBinDir, file)) sendText(res, 404, "not found\n");
       else sendFile(req, res, file, st);
       return;
     }
@@ -216,7 +294,7 @@ export function createHandler(opts: Pick<ServerOptions, "webRoot" | "binDir" | "
       return;
     }
     const st = fileStat(file);
-    if (st === null) sendText(res, 404, "not found\n");
+    if (st === null || !staysInside(realWebRoot, file)) sendText(res, 404, "not found\n");
     else sendFile(req, res, file, st);
   };
 }
@@ -247,13 +325,15 @@ export function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (!existsSync(join(opts.webRoot, "index.html"))) {
     return Promise.reject(new BnlabError(`the playground is not built: ${join(opts.webRoot, "index.html")} is missing (run npm run build:web)`));
   }
-  const server = createServer(createHandler(opts));
+  let boundPort = opts.port;
+  const server = createServer(createHandler({ ...opts, hosts: { host: opts.host, port: () => boundPort } }));
   return new Promise((resolvePromise, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => reject(listenError(err, opts.host, opts.port));
     server.once("error", onError);
     server.listen(opts.port, opts.host, () => {
       server.off("error", onError);
       const port = (server.address() as AddressInfo).port;
+      boundPort = port;
       const hostForUrl = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
       resolvePromise({
         url: `http://${hostForUrl}:${port}/`,

@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { OptionError, UPDATE_RULE_NAMES } from "../src/node.js";
 import type { NetNormOptions, NormKind } from "../src/node.js";
 import type { LoadedData } from "./data-source.js";
-import { intOption, numberOption, seedOption } from "./options.js";
+import { intOption, numberOption, pathOption, seedOption } from "./options.js";
 
 const UPDATE_RULES: readonly string[] = UPDATE_RULE_NAMES;
 
@@ -37,7 +37,7 @@ export interface TrainingFlags {
 /** Adds the shared flags with the notebook's defaults. */
 export function addTrainingFlags(cmd: Command, defaultOut: string): Command {
   return cmd
-    .option("--data <DIR>", "CIFAR-10 folder (default: BNLAB_DATA, the cache, or a download)")
+    .option("--data <DIR>", "CIFAR-10 folder (default: BNLAB_DATA, the cache, or a download)", pathOption("--data"))
     .option("--synthetic", "use generated CIFAR-shaped data instead of CIFAR-10")
     .option("--fallback-synthetic", "when no CIFAR-10 is found or downloadable, warn and use synthetic data")
     .option("--no-download", "do not try to download CIFAR-10 when none is found")
@@ -51,7 +51,7 @@ export function addTrainingFlags(cmd: Command, defaultOut: string): Command {
     .option("--groups <G>", "group norm: groups per hidden layer, dividing every hidden size (default: the largest of 5, 4, 3, 2, 1 that does)", intOption("--groups", 1, 100_000))
     .option("--r-max <R>", "batch renorm: r is clipped to [1/R, R] (default 3)", numberOption("--r-max", 1, 1e6, true))
     .option("--d-max <D>", "batch renorm: d is clipped to [-D, D] (default 5)", numberOption("--d-max", 0, 1e6, true))
-    .option("--out <DIR>", "output folder", defaultOut)
+    .option("--out <DIR>", "output folder", pathOption("--out"), defaultOut)
     .option("--json", "print the result as JSON to stdout");
 }
 

@@ -71,13 +71,13 @@ export type { GradcheckLine, GradcheckSuiteResult } from "./experiments/gradchec
 export type * from "./experiments/types.js";
 export { deepNetSpec, sweepSpec, batchSizeSpec, NORM_LABELS, FIGURE_FONT } from "./report/specs.js";
 export { renderReportHtml } from "./report/html.js";
-export { resultsSchema, toResultsJson, fromResultsJson, resultsJsonText, encodeNonFinite, RESULTS_SCHEMA_ID } from "./report/schema.js";
+export { resultsSchema, toResultsJson, fromResultsJson, parseResultsJson, resultsJsonText, encodeNonFinite, RESULTS_SCHEMA_ID } from "./report/schema.js";
 export type { ResultsJson } from "./report/schema.js";
 // Studies of why batch norm works (docs/studies.md); the parallel pool and the study report writer are in bnlab/node.
 export { runStudy, studyOptions, dataShape } from "./studies/study.js";
 export type { Study, AnyStudy, StudyJob, StudyRecord, StudyFigure, StudyTable, Finding, Citation, DataShape, RunStudyOptions } from "./studies/study.js";
 export { STUDIES, STUDY_NAMES, getStudy } from "./studies/registry.js";
-export { toStudyJson, studyJsonText, fromStudyJson, checkStudyResult } from "./studies/json.js";
+export { toStudyJson, studyJsonText, fromStudyJson, parseStudyJson, checkStudyResult } from "./studies/json.js";
 export { studyRecordSchema, STUDY_SCHEMA_ID, jsonNum, jsonNums, jsonInt } from "./studies/record-schema.js";
 export { covariateShiftStudy, icsProbe, landscapeProbe, trainArm, COVARIATE_SHIFT_FULL, COVARIATE_SHIFT_QUICK } from "./studies/covariate-shift/index.js";
 export type { CovariateShiftOptions, CovariateShiftResult, ArmName, ArmResult, ProbeRecord, IcsLayer, LandscapeProbe } from "./studies/covariate-shift/index.js";

@@ -37,8 +37,8 @@ export { enableBackgroundChecks, startBackgroundCheckThread, prestartBackgroundC
 
 export { specToSvg, svgToPng, renderFigure } from "./report/render.js";
 export type { RenderedFigure } from "./report/render.js";
-export { writeReport, writeFigure, writeFileAtomic } from "./report/write.js";
-export type { WrittenReport } from "./report/write.js";
+export { writeReport, writeFigure, writeFileAtomic, figureFiles, writeReportDir, recoverReportDir, ReportWriteError } from "./report/write.js";
+export type { WrittenReport, ReportFile, WriteReportDirOptions } from "./report/write.js";
 
 export { runStudyParallel } from "./studies/pool.js";
 export { writeStudyReport } from "./report/study-write.js";

@@ -154,7 +154,7 @@ describe("downloadCifar10", () => {
     const dir = join(tmp, "cut");
     mkdirSync(dir);
     const good = routes.get("/good.tar.gz")!;
-    const err = await failure(downloadCifar10({ dir, url: `${base}/cut.tar.gz`, md5: md5(good) }));
+    const err = await failure(downloadCifar10({ dir, url: `${base}/cut.tar.gz`, md5: md5(good), retries: 0 }));
     expect(err).toBeInstanceOf(DownloadError);
     expect(err.message).toMatch(/connection lost after \d+ of \d+ bytes|received \d+ bytes, the server announced/);
     expect(readdirSync(dir)).toEqual([]);
@@ -175,7 +175,7 @@ describe("downloadCifar10", () => {
     expect(err).toBeInstanceOf(DownloadError);
     expect(err.message).toMatch(/interrupted/);
     expect(readdirSync(dir)).toEqual([]);
-    const idle = await failure(downloadCifar10({ dir, url: `${base}/stall.tar.gz`, idleTimeoutMs: 300 }));
+    const idle = await failure(downloadCifar10({ dir, url: `${base}/stall.tar.gz`, idleTimeoutMs: 300, retries: 0 }));
     expect(idle.message).toMatch(/no data for 0\.3 s/);
     expect(readdirSync(dir)).toEqual([]);
   });

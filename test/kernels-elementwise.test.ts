@@ -26,12 +26,12 @@ function values(n: number, seed: number): number[] {
   });
 }
 
-/** The TypeScript definitions (src/layers/relu.ts's loops). */
+/** The TypeScript definitions (src/layers/relu.ts's loops: numpy's `np.maximum(0, x)` and `dout * (x > 0)`). */
 const refForward = (x: FloatArray, out: FloatArray): void => {
-  for (let i = 0; i < x.length; i++) out[i] = x[i]! > 0 ? x[i]! : 0;
+  for (let i = 0; i < x.length; i++) out[i] = x[i]! < 0 ? 0 : x[i]!;
 };
 const refBackward = (x: FloatArray, d: FloatArray, dx: FloatArray): void => {
-  for (let i = 0; i < x.length; i++) dx[i] = x[i]! > 0 ? d[i]! : 0;
+  for (let i = 0; i < x.length; i++) dx[i] = d[i]! * (x[i]! > 0 ? 1 : 0);
 };
 
 function expectSameBits(a: FloatArray, b: FloatArray, what: string): void {

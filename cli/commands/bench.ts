@@ -5,6 +5,7 @@
  */
 import type { Command } from "commander";
 import { BnlabError, OptionError } from "../../src/node.js";
+import { jobsOption } from "../options.js";
 import type { BenchCase, BenchLine } from "../../bench/run.js";
 
 type BenchModule = typeof import("../../bench/run.js");
@@ -55,11 +56,7 @@ export function register(program: Command): void {
           cases.push(c as BenchCase);
         }
       }
-      let jobs: number | undefined;
-      if (opts.jobs !== undefined) {
-        jobs = Number(opts.jobs);
-        if (!Number.isInteger(jobs) || jobs < 1) throw new OptionError("--jobs", "a positive integer", opts.jobs);
-      }
+      const jobs = opts.jobs === undefined ? undefined : jobsOption(opts.jobs);
       await runBench({
         tiny: opts.tiny === true,
         fullSweep: opts.fullSweep === true,

@@ -6,6 +6,8 @@ import cliProgress from "cli-progress";
 import type { Command } from "commander";
 import pc from "picocolors";
 import { OptionError } from "../../src/node.js";
+import { checkOutDir } from "../out-dir.js";
+import { pathOption } from "../options.js";
 import {
   CIFAR10_BYTES,
   CIFAR10_MD5,
@@ -61,6 +63,13 @@ function progressPrinter(): { onProgress: (p: DownloadProgress) => void; stop: (
       bar.update(value, { phase: "downloading" });
       return;
     }
+    if (p.phase === "retry" && p.retry !== undefined) {
+      stop();
+      phase = p.phase;
+      const what = p.received > 0 ? `resuming from ${(p.received / MB).toFixed(1)} MB` : "starting over";
+      process.stderr.write(`  transfer cut off; ${what} in ${(p.retry.delayMs / 1000).toFixed(0)} s (retry ${p.retry.attempt})\n`);
+      return;
+    }
     if (p.phase !== phase) {
       stop();
       phase = p.phase;
@@ -77,12 +86,13 @@ export function register(program: Command): void {
   data
     .command("download")
     .description(`download the official CIFAR-10 binary archive (${(CIFAR10_BYTES / 1e6).toFixed(0)} MB), verify and install it`)
-    .option("--dir <DIR>", "folder to install into (default: the cache folder)")
+    .option("--dir <DIR>", "folder to install into (default: the cache folder)", pathOption("--dir"))
     .option("--url <URL>", "where to download from", urlOption, CIFAR10_URL)
     .option("--md5 <HEX>", "expected MD5 of the archive", md5Option, CIFAR10_MD5)
     .option("--force", "replace a dataset already installed there", false)
     .action(async (opts: { dir?: string; url: string; md5: string; force: boolean }) => {
-      const dir = opts.dir ?? cacheDir();
+      // A file (or a path under one) in place of the folder: one line naming --dir, before any transfer.
+      const dir = checkOutDir(opts.dir ?? cacheDir(), opts.dir === undefined ? "the cache folder" : "--dir");
       process.stderr.write(`Downloading ${opts.url}\n  into ${dir}\n`);
       const progress = progressPrinter();
       // Ctrl-C aborts the transfer so that the temporaries are removed before exiting.
@@ -114,7 +124,7 @@ export function register(program: Command): void {
   data
     .command("info")
     .description("say which CIFAR-10 copy bnlab finds (--dir, BNLAB_DATA, then the cache) and what it holds")
-    .option("--dir <DIR>", "folder to inspect instead of BNLAB_DATA and the cache")
+    .option("--dir <DIR>", "folder to inspect instead of BNLAB_DATA and the cache", pathOption("--dir"))
     .action((opts: { dir?: string }) => {
       const found = resolveDataDir({ dir: opts.dir, option: "--dir" });
       if (found === null) throw new NoDataError();

@@ -12,7 +12,7 @@ import { enableBackgroundChecks } from "../../src/node.js";
 import { getKernelPath, makePlan, readJobs, subsetData, sweepResult, usePlan, writeJob } from "../../src/node.js";
 import { loadData } from "../data-source.js";
 import { checkOutDir } from "../out-dir.js";
-import { jobsOption, seedOption } from "../options.js";
+import { jobsOption, pathOption, seedOption } from "../options.js";
 import { Progress } from "../progress.js";
 import { summaryRows, textTable } from "../summary.js";
 import { bnlabVersion } from "../version.js";
@@ -47,11 +47,11 @@ export function register(program: Command): void {
   program
     .command("reproduce")
     .description("run every cell of the batch-normalization notebook and write a report with figures and a written answer")
-    .option("--data <DIR>", "CIFAR-10 folder (cifar-10-batches-bin/ or cifar-10-batches-py/ inside, or the .tar.gz)")
+    .option("--data <DIR>", "CIFAR-10 folder (cifar-10-batches-bin/ or cifar-10-batches-py/ inside, or the .tar.gz)", pathOption("--data"))
     .option("--synthetic", "use generated CIFAR-shaped data instead of CIFAR-10")
     .option("--fallback-synthetic", "when no CIFAR-10 is found or downloadable, warn and use synthetic data")
     .option("--no-download", "do not try to download CIFAR-10 when none is found")
-    .option("--out <DIR>", "output folder for results.json, report.html and figures/", "./bnlab-report")
+    .option("--out <DIR>", "output folder for results.json, report.html and figures/", pathOption("--out"), "./bnlab-report")
     .option("--seed <S>", "seed of every cell's random stream (the assignment's is 231)", seedOption, 231)
     .option("--jobs <N>", "worker threads for the weight-scale sweep (default: one per core)", jobsOption)
     .option("--quick", "shrink the training experiments (fewer rows, epochs and scales) for a fast look")
@@ -89,8 +89,9 @@ export function register(program: Command): void {
         onProgress: (p) => progress.update(p),
         onCell: (ev) => progress.cell(CELL_TITLES[ev.cell] ?? (ev.cell.startsWith("study:") ? `extended: study ${ev.cell.slice(6)}` : ev.cell), ev.phase, ev.seconds),
       });
-      const written = await writeReport(outDir, results);
+      // The bar stops first, so that an error writing the report is a line of its own.
       progress.stop();
+      const written = await writeReport(outDir, results);
       if (flags.json === true) {
         process.stdout.write(resultsJsonText(results));
         process.stderr.write(`report: ${written.reportHtml}\n`);

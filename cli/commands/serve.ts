@@ -10,6 +10,7 @@ import type { Command } from "commander";
 import pc from "picocolors";
 import { BnlabError, OptionError } from "../../src/node.js";
 import { resolveDataDir } from "../../src/node.js";
+import { pathOption } from "../options.js";
 import { checkListenable, listServedFiles, startServer, type RunningServer } from "../server.js";
 
 /**
@@ -142,7 +143,7 @@ export function register(program: Command): void {
   program
     .command("serve")
     .description("serve the browser playground (127.0.0.1 only unless --host says otherwise)")
-    .option("--data <dir>", "CIFAR-10 folder to offer the page (cifar-10-batches-bin/ or the .bin files)")
+    .option("--data <dir>", "CIFAR-10 folder to offer the page (cifar-10-batches-bin/ or the .bin files)", pathOption("--data"))
     .option("--synthetic", "offer only the synthetic data set")
     .option("--port <n>", "port to listen on (0 picks a free one)", "5173")
     .option("--host <addr>", "address to bind", "127.0.0.1")

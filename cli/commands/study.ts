@@ -15,7 +15,7 @@ import { runStudyParallel } from "../../src/node.js";
 import { getStudy, STUDIES, STUDY_NAMES } from "../../src/node.js";
 import { loadData } from "../data-source.js";
 import { checkOutDir } from "../out-dir.js";
-import { jobsOption, seedOption } from "../options.js";
+import { jobsOption, pathOption, seedOption } from "../options.js";
 import { Progress } from "../progress.js";
 import { bnlabVersion } from "../version.js";
 
@@ -38,11 +38,11 @@ export function register(program: Command): void {
     .argument("[NAME]", `the study to run: ${STUDY_NAMES.join(", ")}`)
     .description("run one study of why batch norm works (a paper's experiment) and write its results, figures and report")
     .option("--list", "list the studies and the papers they follow")
-    .option("--data <DIR>", "CIFAR-10 folder (cifar-10-batches-bin/ or cifar-10-batches-py/ inside, or the .tar.gz)")
+    .option("--data <DIR>", "CIFAR-10 folder (cifar-10-batches-bin/ or cifar-10-batches-py/ inside, or the .tar.gz)", pathOption("--data"))
     .option("--synthetic", "use generated CIFAR-shaped data instead of CIFAR-10")
     .option("--fallback-synthetic", "when no CIFAR-10 is found or downloadable, warn and use synthetic data")
     .option("--no-download", "do not try to download CIFAR-10 when none is found")
-    .option("--out <DIR>", "output folder for results.json, report.html and figures/ (default ./bnlab-study-NAME)")
+    .option("--out <DIR>", "output folder for results.json, report.html and figures/ (default ./bnlab-study-NAME)", pathOption("--out"))
     .option("--seed <S>", "seed of the study's random streams", seedOption, 231)
     .option("--jobs <N>", "worker threads (default: one per core); the result is the same for any number", jobsOption)
     .option("--quick", "the study's small preset, for a fast look")
@@ -74,8 +74,9 @@ export function register(program: Command): void {
         onProgress: (p) => progress.update(p),
       });
       progress.cell(study.title, "end", record.timings.total);
-      const written = await writeStudyReport(outDir, study, record);
+      // The bar stops first, so that an error writing the report is a line of its own.
       progress.stop();
+      const written = await writeStudyReport(outDir, study, record);
       if (flags.json === true) {
         process.stdout.write(studyJsonText(record, study));
         process.stderr.write(`report: ${written.reportHtml}\n`);

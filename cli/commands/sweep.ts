@@ -7,7 +7,6 @@
  * shared folder and `bnlab sweep merge OUT` assembles them; `--emit slurm|k8s` prints
  * an array job that runs the same sweep in shards (cli/sweep-emit.ts; docs/cluster.md).
  */
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { OptionError } from "../../src/node.js";
@@ -18,9 +17,10 @@ import type { DatasetInfo, NormKind, SweepResult } from "../../src/node.js";
 import { assembleSweep, inShard, jobsDir, makePlan, parseShard, readJobs, readPlan, shardCountOf, usePlan, writeJob } from "../../src/node.js";
 import { encodeNonFinite } from "../../src/node.js";
 import { NORM_LABELS, sweepSpec } from "../../src/node.js";
-import { writeFigure, writeFileAtomic } from "../../src/node.js";
+import { figureFiles, writeReportDir } from "../../src/node.js";
 import { enableBackgroundChecks } from "../../src/node.js";
 import { loadData } from "../data-source.js";
+import { checkNetFits } from "../net-size.js";
 import { checkOutDir } from "../out-dir.js";
 import { NORM_CHOICES, intListOption, intOption, jobsOption, normListOption, numberOption } from "../options.js";
 import { Progress } from "../progress.js";
@@ -65,10 +65,13 @@ export function register(program: Command): void {
       return;
     }
     const shard = flags.shard === undefined ? null : parseShard(flags.shard, process.env, flags.shardCount);
+    const jobs = flags.jobs ?? defaultJobs();
+    const runs = flags.numScales * flags.normalizations.length;
+    checkNetFits("--hidden", flags.hidden, { batchSize: flags.batchSize, copies: Math.min(jobs, runs) });
     // The job on this thread checks on a second one (the worker jobs check inline: they fill the cores).
     enableBackgroundChecks();
     const progress = new Progress();
-    const loaded = await loadData(flags, flags.seed, progress);
+    const loaded = await loadData(flags, flags.seed, progress, { numTrain: flags.numTrain, numVal: flags.numVal });
     checkRowFlags(flags, loaded);
     const options: SweepOptions = {
       hiddenDims: flags.hidden,
@@ -82,7 +85,6 @@ export function register(program: Command): void {
       weightScales: logspace(flags.minExp, flags.maxExp, flags.numScales),
       normalizations: flags.normalizations,
     };
-    const jobs = flags.jobs ?? defaultJobs();
     const dir = jobsDir(outDir);
     const skeleton = sweepResult(subsetData(loaded.data, options.numTrain, options.numVal), options, flags.seed, []);
     const numJobs = options.weightScales.length * options.normalizations.length;
@@ -126,10 +128,10 @@ export function register(program: Command): void {
 async function writeSweepOutputs(outDir: string, dataset: DatasetInfo, sweep: SweepResult, asJson: boolean): Promise<void> {
   const hasPair = sweep.normalizations.includes("batchnorm") && sweep.normalizations.includes("none");
   const answer = hasPair ? writeAnswer(null, sweep) : null;
-  mkdirSync(outDir, { recursive: true });
-  const fig = await writeFigure(outDir, "weight-scale-sweep", sweepSpec(sweep));
+  const fig = await figureFiles("weight-scale-sweep", sweepSpec(sweep));
   const json = { dataset, seedScheme: SEED_SCHEME, sweep, answer };
-  writeFileAtomic(join(outDir, "sweep.json"), `${JSON.stringify(encodeNonFinite(json), null, 2)}\n`);
+  // NOTE: the folder's other entries (OUT/jobs) are kept by writeReportDir.
+  writeReportDir(outDir, [...fig.files, { path: "sweep.json", data: `${JSON.stringify(encodeNonFinite(json), null, 2)}\n` }]);
   if (asJson) {
     process.stdout.write(`${JSON.stringify(encodeNonFinite(json), null, 2)}\n`);
     return;

@@ -4,16 +4,16 @@
  */
 import { join } from "node:path";
 import type { Command } from "commander";
-import { mkdirSync } from "node:fs";
 import { OptionError } from "../../src/node.js";
 import { subsetData, trainNet, type CheckpointOptions } from "../../src/node.js";
 import { CHECKPOINT_FILES, checkpointWriter, latestCheckpoint, readCheckpointFile } from "../../src/node.js";
 import type { DeepNetResult, NormKind } from "../../src/node.js";
 import { encodeNonFinite } from "../../src/node.js";
 import { deepNetSpec } from "../../src/node.js";
-import { writeFigure, writeFileAtomic } from "../../src/node.js";
+import { figureFiles, writeReportDir } from "../../src/node.js";
 import { enableBackgroundChecks } from "../../src/node.js";
 import { loadData } from "../data-source.js";
+import { checkNetFits } from "../net-size.js";
 import { checkOutDir } from "../out-dir.js";
 import { NORM_CHOICES, intListOption, normOption, numberOption } from "../options.js";
 import { Progress } from "../progress.js";
@@ -56,10 +56,11 @@ export function register(program: Command): void {
     const outDir = checkOutDir(flags.out);
     const checkpoint = checkpointOptions(flags);
     const normOptions = normOptionsFromFlags(flags, [flags.normalization], flags.hidden);
+    checkNetFits("--hidden", flags.hidden, { batchSize: flags.batchSize });
     // Accuracy checks on a second thread, which starts while the data loads (BNLAB_BACKGROUND_CHECKS=0: none).
     enableBackgroundChecks();
     const progress = new Progress();
-    const loaded = await loadData(flags, flags.seed, progress);
+    const loaded = await loadData(flags, flags.seed, progress, { numTrain: flags.numTrain, numVal: flags.numVal });
     checkRowFlags(flags, loaded);
     const data = subsetData(loaded.data, flags.numTrain, flags.numVal);
     const settings = {
@@ -76,10 +77,9 @@ export function register(program: Command): void {
     const run = trainNet(data, { ...settings, normalization: flags.normalization, weightScale: flags.weightScale, seed: flags.seed, ...(checkpoint ? { checkpoint } : {}), onProgress: (p) => progress.update(p) });
     progress.stop();
     const result: DeepNetResult = { seed: flags.seed, settings: { ...settings, weightScale: flags.weightScale }, runs: [run] };
-    mkdirSync(outDir, { recursive: true });
-    const fig = await writeFigure(outDir, "train", deepNetSpec(result, `bnlab train: ${flags.normalization}`));
+    const fig = await figureFiles("train", deepNetSpec(result, `bnlab train: ${flags.normalization}`));
     const json = { dataset: loaded.info, ...result };
-    writeFileAtomic(join(outDir, "run.json"), `${JSON.stringify(encodeNonFinite(json), null, 2)}\n`);
+    writeReportDir(outDir, [...fig.files, { path: "run.json", data: `${JSON.stringify(encodeNonFinite(json), null, 2)}\n` }]);
     if (flags.json === true) {
       process.stdout.write(`${JSON.stringify(encodeNonFinite(json), null, 2)}\n`);
       return;

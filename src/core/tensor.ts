@@ -48,6 +48,12 @@ export class Tensor {
   readonly shape: readonly number[];
 
   constructor(data: FloatArray, shape: readonly number[]) {
+    // NOTE: dtypeOf would call any other typed array "float32"; an Int32Array (labels) or a
+    // Uint8Array (raw pixels) would then be written through as if it held floats and truncate.
+    if (!(data instanceof Float32Array) && !(data instanceof Float64Array)) {
+      const kind = (data as { constructor?: { name?: string } } | null)?.constructor?.name ?? typeof data;
+      throw new TypeError(`Tensor: data must be a Float32Array or Float64Array, got ${kind} (convert it first, e.g. Float32Array.from(labels))`);
+    }
     checkShape(shape);
     const n = shapeSize(shape);
     if (data.length !== n) {

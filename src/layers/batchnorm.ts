@@ -260,6 +260,9 @@ export function batchnormForward(
   expectShape(fn, "beta", beta, [D]);
   expectDtype(fn, "gamma", gamma, x.dtype);
   expectDtype(fn, "beta", beta, x.dtype);
+  // NOTE: numpy's mean of an empty batch is NaN (with a warning), which the momentum update
+  // then writes into the running statistics for good; refuse instead of poisoning them.
+  if (N === 0 && bnParam.mode === "train") throw new RangeError(`${fn}: x has no rows (N = 0); train mode needs a batch to take its mean and variance from`);
   const { eps, update } = checkParam(fn, bnParam, N, D, x.dtype);
   const xd = x.data;
   const ND = N * D;

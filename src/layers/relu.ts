@@ -1,6 +1,12 @@
 /**
  * The rectified linear unit, elementwise: out = max(0, x). On the WebAssembly kernel
- * paths the loops run as branch-free SIMD masks (asm/relu.ts, the same bits).
+ * paths the loops run as branch-free SIMD (asm/relu.ts, the same bits).
+ *
+ * NOTE: NaN semantics are numpy's. The assignment's `np.maximum(0, x)` keeps a NaN
+ * (and -0), so a diverged activation stays NaN and the loss shows the divergence;
+ * `x < 0 ? 0 : x` is exactly that (a comparison with NaN is false). The backward
+ * pass is `dout * (x > 0)`: a product, so NaN or ±Infinity in dout where x <= 0
+ * gives NaN, and a negative dout gives -0, as in numpy.
  */
 import { Tensor } from "../core/tensor.js";
 import type { FloatArray } from "../core/tensor.js";
@@ -11,13 +17,13 @@ import { expectDtype, expectSameShape, outputBuffer } from "./checks.js";
 /** ReLU's passes in TypeScript: the definition every backend's `relu` reproduces bit for bit. */
 export const reluReference: ReluKernels = {
   forward(x, out) {
-    for (let i = 0; i < out.length; i++) out[i] = x[i]! > 0 ? x[i]! : 0;
+    for (let i = 0; i < out.length; i++) out[i] = x[i]! < 0 ? 0 : x[i]!;
   },
   // NOTE: at exactly x = 0 ReLU has no derivative; like the assignment's
   // `dout * (x > 0)` we take the subgradient 0 there. Numerical gradient checks
   // straddling a kink (|x| < h) can disagree with this; they do not test it.
   backward(x, dout, dx) {
-    for (let i = 0; i < dx.length; i++) dx[i] = x[i]! > 0 ? dout[i]! : 0;
+    for (let i = 0; i < dx.length; i++) dx[i] = dout[i]! * (x[i]! > 0 ? 1 : 0);
   },
 };
 

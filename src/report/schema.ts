@@ -6,6 +6,7 @@
  * `toResultsJson` encodes and `fromResultsJson` validates and decodes.
  */
 import { z } from "zod";
+import { DataFormatError } from "../core/errors.js";
 import { NORM_KINDS, type NormKind } from "../core/names.js";
 import type { ReproduceResults } from "../experiments/types.js";
 import { studyRecordSchema } from "../studies/record-schema.js";
@@ -233,8 +234,29 @@ export function resultsJsonText(results: ReproduceResults): string {
   return `${JSON.stringify(toResultsJson(results), null, 2)}\n`;
 }
 
-/** Validates parsed results.json and decodes the non-finite strings back to numbers. */
-export function fromResultsJson(json: unknown): ReproduceResults {
-  const parsed = resultsSchema.parse(json);
-  return decode(parsed) as ReproduceResults;
+/**
+ * Validates parsed results.json and decodes the non-finite strings back to numbers.
+ * A value that does not match the schema throws a `DataFormatError` naming `file`
+ * and the first places that differ (zod's paths), like any other malformed file.
+ */
+export function fromResultsJson(json: unknown, file = "results.json"): ReproduceResults {
+  const parsed = resultsSchema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues;
+    const where = issues.slice(0, 3).map((i) => `${i.path.length > 0 ? i.path.join(".") : "(top level)"}: ${i.message}`);
+    const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : "";
+    throw new DataFormatError(file, `not a ${RESULTS_SCHEMA_ID} results file: ${where.join("; ")}${more}`);
+  }
+  return decode(parsed.data) as ReproduceResults;
+}
+
+/** Reads results.json text: `fromResultsJson` of its JSON; invalid JSON is a `DataFormatError` too. */
+export function parseResultsJson(text: string, file = "results.json"): ReproduceResults {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new DataFormatError(file, `not JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  return fromResultsJson(json, file);
 }

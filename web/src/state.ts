@@ -116,8 +116,10 @@ export function parseSettings(query: string): { settings: Settings; problems: st
       else problems.push(`${spec.key}: expected one of ${spec.values.join(", ")}, got ${JSON.stringify(raw)}`);
       continue;
     }
+    // NOTE: as the CLI's flags: decimal only (Number() would also read "0x10", " 5", "1e3" for an integer).
+    const written = spec.kind === "int" ? /^-?\d+$/.test(raw) : /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(raw);
     const v = Number(raw);
-    const ok = Number.isFinite(v) && (spec.kind === "num" || Number.isInteger(v)) && v >= spec.min && v <= spec.max;
+    const ok = written && Number.isFinite(v) && (spec.kind === "num" || Number.isInteger(v)) && v >= spec.min && v <= spec.max;
     if (ok) out[name] = v;
     else problems.push(`${spec.key}: expected ${spec.kind === "int" ? "an integer" : "a number"} in [${spec.min}, ${spec.max}], got ${JSON.stringify(raw)}`);
   }
