@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { OptionError } from "../src/core/errors.js";
+import { OptionError } from "../src/node.js";
 import type { SweepFlags } from "./commands/sweep.js";
 
 /** The flags only --emit reads. */

@@ -21,6 +21,7 @@ import type { FloatArray } from "../core/tensor.js";
 import type { ModelSnapshot } from "../models/model.js";
 import type { OptimState, SolverState } from "../train/solver-state.js";
 
+/** `__metadata__.format` of every bnlab checkpoint file. */
 export const CHECKPOINT_FORMAT = "bnlab-checkpoint";
 /** The format's version; a reader refuses a newer one (docs/checkpoints.md lists the changes). */
 export const CHECKPOINT_VERSION = 1;
