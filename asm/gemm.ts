@@ -373,18 +373,38 @@ function packB<T>(transB: i32, N: i32, K: i32, pB: usize, k0: i32, kc: i32, kcp:
   }
 }
 
+/**
+ * The bytes op(A) (M×K) takes packed for every k block at once (`pack_a_f32`): per block,
+ * ceil(M/MR)·MR rows of kcp values, the blocks one after the other.
+ */
+function packedABytes<T>(M: i32, K: i32): usize {
+  let bytes: usize = 0;
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kcp = (min(KC, K - k0) + 1) & ~1;
+    bytes += <usize>((M + MR - 1) / MR) * <usize>MR * <usize>kcp * <usize>sizeof<T>();
+  }
+  return bytes;
+}
+
+/**
+ * gemm's driver. With prepacked != 0, pPackA holds op(A) already packed for every k
+ * block (`pack_a_f32`), pA and transA are unused, and block k0 reads its tiles at the
+ * running offset: the micro-kernels see exactly the values packA would have written.
+ */
 function gemmImpl<T>(
   transA: i32, transB: i32, M: i32, N: i32, K: i32,
-  pA: usize, pB: usize, pC: usize, accumulate: i32, pPackA: usize, pPackB: usize, pTile: usize,
+  pA: usize, pB: usize, pC: usize, accumulate: i32, pPackA: usize, pPackB: usize, pTile: usize, prepacked: i32,
 ): void {
   const es = <usize>sizeof<T>();
   const NR: i32 = sizeof<T>() == 4 ? 8 : 4;
   const ldc = <usize>N * es;
+  const packBase = pPackA;
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = min(KC, K - k0);
     const kcp = (kc + 1) & ~1;
     const add = accumulate != 0 || k0 > 0;
-    packA<T>(transA, M, K, pA, k0, kc, kcp, pPackA);
+    if (prepacked != 0) pPackA = packBase + packedABytes<T>(M, k0);
+    else packA<T>(transA, M, K, pA, k0, kc, kcp, pPackA);
     packB<T>(transB, N, K, pB, k0, kc, kcp, pPackB, NR);
     for (let j0 = 0; j0 < N; j0 += NR) {
       const nr = min(NR, N - j0);
@@ -451,7 +471,35 @@ export function gemm_f32(
   transA: i32, transB: i32, M: i32, N: i32, K: i32,
   pA: usize, pB: usize, pC: usize, accumulate: i32, pPackA: usize, pPackB: usize, pTile: usize,
 ): void {
-  gemmImpl<f32>(transA, transB, M, N, K, pA, pB, pC, accumulate, pPackA, pPackB, pTile);
+  gemmImpl<f32>(transA, transB, M, N, K, pA, pB, pC, accumulate, pPackA, pPackB, pTile, 0);
+}
+
+/**
+ * Packs op(A) (M×K, float32) at pA for every k block into dst (`packed_a_bytes_f32(M, K)`
+ * bytes), the layout `gemm_packed_a_f32` reads: an operand used in many products is
+ * packed once.
+ */
+export function pack_a_f32(transA: i32, M: i32, K: i32, pA: usize, dst: usize): void {
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = min(KC, K - k0);
+    packA<f32>(transA, M, K, pA, k0, kc, (kc + 1) & ~1, dst + packedABytes<f32>(M, k0));
+  }
+}
+
+/** The bytes `pack_a_f32` writes for an M×K operand. */
+export function packed_a_bytes_f32(M: i32, K: i32): usize {
+  return packedABytes<f32>(M, K);
+}
+
+/**
+ * float32 gemm with op(A) packed beforehand by `pack_a_f32` at pPackedA; the same
+ * arithmetic in the same order as gemm_f32, so the same bits.
+ */
+export function gemm_packed_a_f32(
+  transB: i32, M: i32, N: i32, K: i32,
+  pPackedA: usize, pB: usize, pC: usize, accumulate: i32, pPackB: usize, pTile: usize,
+): void {
+  gemmImpl<f32>(0, transB, M, N, K, 0, pB, pC, accumulate, pPackedA, pPackB, pTile, 1);
 }
 
 /** float64 gemm; as gemm_f32 with panels of 4 columns (pPackB ceil(N/4)·4·KCP doubles, pTile 24). */
@@ -459,7 +507,7 @@ export function gemm_f64(
   transA: i32, transB: i32, M: i32, N: i32, K: i32,
   pA: usize, pB: usize, pC: usize, accumulate: i32, pPackA: usize, pPackB: usize, pTile: usize,
 ): void {
-  gemmImpl<f64>(transA, transB, M, N, K, pA, pB, pC, accumulate, pPackA, pPackB, pTile);
+  gemmImpl<f64>(transA, transB, M, N, K, pA, pB, pC, accumulate, pPackA, pPackB, pTile, 0);
 }
 
 /** First free byte after the module's static data; the caller lays out its buffers from here. */

@@ -9,7 +9,11 @@ Usage: python3 bench/numpy_ref.py '<json config>'   (bench/run.ts passes the con
 Prints one JSON object per line, the same fields bench/run.ts prints for bnlab.
 Run with OPENBLAS_NUM_THREADS=1 (bench/run.ts sets it) for single-thread figures.
 """
+import ctypes
+import glob
 import json
+import multiprocessing
+import os
 import sys
 import time
 
@@ -421,6 +425,37 @@ def fake_data(num_train, num_val, seed):
     }
 
 
+def blas_core():
+    """The OpenBLAS kernel numpy runs (e.g. SkylakeX), read from its bundled library; None when unknown."""
+    here = os.path.dirname(np.__file__)
+    for lib in glob.glob(os.path.join(here, "..", "numpy.libs", "*openblas*")) + glob.glob(os.path.join(here, ".libs", "*openblas*")):
+        try:
+            dll = ctypes.CDLL(lib)
+        except OSError:
+            continue
+        for name in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename", "openblas_get_corename64_", "openblas_get_corename"):
+            f = getattr(dll, name, None)
+            if f is not None:
+                f.restype = ctypes.c_char_p
+                return f().decode()
+    return None
+
+
+# The sweep's data and settings, set before the pool forks (the workers inherit them).
+_SWEEP = {}
+
+
+def sweep_run(job):
+    """One run of the sweep: (index of the weight scale, normalization); as in the sequential loop."""
+    i, norm = job
+    sw, data, scales = _SWEEP["sw"], _SWEEP["data"], _SWEEP["scales"]
+    np.random.seed(i)
+    model = FullyConnectedNet(sw["hiddenDims"], normalization=norm, weight_scale=scales[i])
+    solver = Solver(model, data, optim_config={"learning_rate": 1e-3}, batch_size=sw["batchSize"], num_epochs=sw["numEpochs"])
+    solver.train()
+    return solver.best_val_acc
+
+
 def emit(obj):
     sys.stdout.write(json.dumps(obj) + "\n")
     sys.stdout.flush()
@@ -430,6 +465,13 @@ def main():
     cfg = json.loads(sys.argv[1])
     t = cfg["timing"]
     common = {"path": "numpy", "impl": "numpy %s" % np.__version__}
+    if cfg.get("peak"):
+        M, K, N = cfg["peak"]
+        A = np.random.randn(M, K).astype(np.float32)
+        B = np.random.randn(K, N).astype(np.float32)
+        ms, reps = median_ms(lambda: A.dot(B), t["warmup"], t["reps"], min(t["minSeconds"], 0.5))
+        emit(dict(case="peak", dtype="float32", M=M, K=K, N=N, medianMs=ms, reps=reps, gflops=2.0 * M * N * K / ms / 1e6,
+                  blasCore=blas_core(), **common))
     for (M, K, N) in cfg["matmul"]:
         for dtype in cfg["dtypes"]:
             dt = np.float32 if dtype == "float32" else np.float64
@@ -488,23 +530,34 @@ def main():
             model = FullyConnectedNet(tr["hiddenDims"], normalization=tr["normalization"], weight_scale=tr["weightScale"])
             solver = Solver(model, data, optim_config={"learning_rate": 1e-3}, batch_size=tr["batchSize"],
                             num_epochs=tr["numEpochs"])
-            t0 = time.perf_counter()
+            # "clock": "cpu" times process CPU time (bench/cpu-ratio.ts: under load, waiting for a core does not count).
+            clock = time.process_time if cfg.get("clock") == "cpu" else time.perf_counter
+            t0 = clock()
             solver.train()
-            times.append((time.perf_counter() - t0) * 1e3)
+            times.append((clock() - t0) * 1e3)
         times.sort()
         emit(dict(case="training", name=tr["name"], medianMs=times[len(times) // 2], reps=len(times), **common))
     sw = cfg.get("sweep")
     if sw:
         data = fake_data(sw["numTrain"], sw["numVal"], 3)
         scales = np.logspace(-4, 0, num=sw["numScales"])
+        _SWEEP.update(sw=sw, data=data, scales=scales)
+        jobs = [(i, norm) for i in range(len(scales)) for norm in ("batchnorm", None)]
         t0 = time.perf_counter()
-        for i, ws in enumerate(scales):
-            for norm in ("batchnorm", None):
-                np.random.seed(i)
-                model = FullyConnectedNet(sw["hiddenDims"], normalization=norm, weight_scale=ws)
-                Solver(model, data, optim_config={"learning_rate": 1e-3}, batch_size=sw["batchSize"],
-                       num_epochs=sw["numEpochs"]).train()
-        emit(dict(case="sweep", runs=2 * len(scales), wallMs=(time.perf_counter() - t0) * 1e3, **common))
+        seq = [sweep_run(j) for j in jobs]
+        emit(dict(case="sweep", runs=len(jobs), processes=1, wallMs=(time.perf_counter() - t0) * 1e3, **common))
+        procs = int(cfg.get("sweepProcesses") or 1)
+        if procs > 1:
+            # The same runs spread over a pool of processes, one BLAS thread each (the parent's
+            # OPENBLAS_NUM_THREADS=1 is inherited), as a numpy user would run the sweep on these cores.
+            # Timed from the pool's start, as bnlab's parallel sweep is timed from its workers' start.
+            t0 = time.perf_counter()
+            with multiprocessing.get_context("fork").Pool(procs) as pool:
+                par = pool.map(sweep_run, jobs, chunksize=1)
+            wall = (time.perf_counter() - t0) * 1e3
+            if par != seq:
+                raise RuntimeError("the pooled sweep's results differ from the sequential ones")
+            emit(dict(case="sweep", runs=len(jobs), processes=procs, wallMs=wall, **common))
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ import {
 } from "../src/node.js";
 // A path's raw kernels (no size thresholds): backendFor(path).
 import { backendFor } from "../src/node.js";
+import { achievedFraction, trainingFlops } from "./flops.js";
 
 /** The cases, in the order they run. */
 export const BENCH_CASES = ["matmul", "batchnorm", "train-step", "training", "sweep"] as const;
@@ -85,6 +86,10 @@ interface BenchConfig {
   trainStep: (TrainingSpec & { batchSize: number })[];
   training: (TrainingSpec & { numTrain: number; numVal: number; numEpochs: number; batchSize: number; repeats: number })[];
   sweep: { hiddenDims: number[]; numScales: number; numTrain: number; numVal: number; numEpochs: number; batchSize: number };
+  /** (M, K, N) of the large float32 product whose best rate is the kernel peak of the achieved fractions. */
+  peak: [number, number, number];
+  /** numpy's sweep also runs spread over this many processes (bnlab's worker count). */
+  sweepProcesses?: number;
 }
 
 const SIX_LAYER = [100, 100, 100, 100, 100];
@@ -105,6 +110,7 @@ function fullConfig(): BenchConfig {
     ],
     training: nets.map((n) => ({ ...n, numTrain: 1000, numVal: 1000, numEpochs: 10, batchSize: 50, repeats: 5 })),
     sweep: { hiddenDims: [...SWEEP_DEFAULTS.hiddenDims], numScales: 4, numTrain: 1000, numVal: 1000, numEpochs: 10, batchSize: 50 },
+    peak: [1000, 3072, 512],
   };
 }
 
@@ -117,6 +123,7 @@ function tinyConfig(): BenchConfig {
     trainStep: [{ name: "tiny-bn", hiddenDims: [8, 8], normalization: "batchnorm", weightScale: 1e-2, batchSize: 4 }],
     training: [{ name: "tiny-bn", hiddenDims: [8], normalization: "batchnorm", weightScale: 1e-2, numTrain: 20, numVal: 10, numEpochs: 1, batchSize: 10, repeats: 1 }],
     sweep: { hiddenDims: [6, 6], numScales: 1, numTrain: 20, numVal: 10, numEpochs: 1, batchSize: 10 },
+    peak: [12, 40, 16],
   };
 }
 
@@ -229,7 +236,43 @@ function benchTrainStep(cfg: BenchConfig, emit: (l: BenchLine) => void): void {
   }
 }
 
-function benchTraining(cfg: BenchConfig, emit: (l: BenchLine) => void): void {
+/**
+ * The kernel peak: the best float32 rate of any available path on one large product
+ * (cfg.peak), single-threaded. Validated like every matmul before it is timed.
+ */
+function benchPeak(cfg: BenchConfig, emit: (l: BenchLine) => void): number {
+  const [M, K, N] = cfg.peak;
+  const fill = filler(6);
+  const A = fill(new Float32Array(M * K));
+  const B = fill(new Float32Array(K * N));
+  const C = new Float32Array(M * N);
+  const ref = new Float64Array(M * N);
+  gemmReference(false, false, M, N, K, Float64Array.from(A), Float64Array.from(B), ref, false);
+  let best = 0;
+  let bestPath = "ts";
+  for (const path of availableKernelPaths()) {
+    // The reference runs at ~1 GFLOP/s: it is never the peak, and timing it on the large product takes minutes.
+    if (path === "ts" && availableKernelPaths().length > 1) continue;
+    const g = backendFor(path).gemm;
+    g(false, false, M, N, K, A, B, C, false);
+    const relErr = normRelError(C, ref);
+    if (!(relErr <= 1e-4)) throw new Error(`peak product ${path} (${M},${K},${N}) is wrong: relative error ${relErr}`);
+    const { medianMs, reps } = measure(() => g(false, false, M, N, K, A, B, C, false), { ...cfg.timing, minSeconds: Math.min(cfg.timing.minSeconds, 0.5) });
+    const gflops = (2 * M * N * K) / medianMs / 1e6;
+    emit({ case: "peak", path, dtype: "float32", M, K, N, medianMs, reps, gflops, relErr });
+    if (gflops > best) {
+      best = gflops;
+      bestPath = path;
+    }
+  }
+  emit({ case: "peak", path: bestPath, best: true, gflopsPerCore: best, meaning: "the best kernel's float32 rate on one large product, one thread: the per-core peak of the achieved fractions" });
+  return best;
+}
+
+/** Cores a training's checks mode keeps busy: one inline, two with the background thread. */
+const coresOf = (checks: string): number => (checks === "background" ? Math.min(2, os.cpus().length) : 1);
+
+function benchTraining(cfg: BenchConfig, peakGflops: number, emit: (l: BenchLine) => void): void {
   // The background-check thread starts once per process (as in any bnlab run that trains more
   // than once); its start-up is timed on its own line, and the trainings run both ways.
   const t0 = performance.now();
@@ -251,13 +294,24 @@ function benchTraining(cfg: BenchConfig, emit: (l: BenchLine) => void): void {
         times.push(performance.now() - t1);
       }
       times.sort((a, b) => a - b);
-      emit({ case: "training", path: getKernelPath(), name: spec.name, checks, medianMs: times[times.length >> 1]!, reps: times.length });
+      const medianMs = times[times.length >> 1]!;
+      const flops = trainingFlops({ inputDim: 3072, hiddenDims: spec.hiddenDims, numClasses: 10, numTrain: spec.numTrain, numVal: spec.numVal, batchSize: spec.batchSize, numEpochs: spec.numEpochs }).total;
+      const cores = coresOf(checks);
+      emit({ case: "training", path: getKernelPath(), name: spec.name, checks, medianMs, reps: times.length, flops, cores, achievedFraction: achievedFraction(flops, medianMs, cores, peakGflops) });
     }
   }
 }
 
-async function benchSweep(cfg: BenchConfig, jobs: number, emit: (l: BenchLine) => void): Promise<void> {
+/** The products' FLOPs of the whole sweep (every run trains the same shapes). */
+function sweepFlops(cfg: BenchConfig): number {
   const s = cfg.sweep;
+  const one = trainingFlops({ inputDim: 3072, hiddenDims: s.hiddenDims, numClasses: 10, numTrain: s.numTrain, numVal: s.numVal, batchSize: s.batchSize, numEpochs: s.numEpochs }).total;
+  return 2 * s.numScales * one;
+}
+
+async function benchSweep(cfg: BenchConfig, jobs: number, peakGflops: number, emit: (l: BenchLine) => void): Promise<void> {
+  const s = cfg.sweep;
+  const flops = sweepFlops(cfg);
   const data = fakeData(s.numTrain, s.numVal, 5);
   const o = { ...SWEEP_DEFAULTS, hiddenDims: s.hiddenDims, numTrain: s.numTrain, numVal: s.numVal, numEpochs: s.numEpochs, batchSize: s.batchSize, weightScales: logspace(-4, 0, s.numScales) };
   const runs = o.weightScales.length * o.normalizations.length;
@@ -267,17 +321,66 @@ async function benchSweep(cfg: BenchConfig, jobs: number, emit: (l: BenchLine) =
   enableBackgroundChecks();
   let t0 = performance.now();
   sweepExperiment(data, o, 231);
-  emit({ case: "sweep", path: getKernelPath(), jobs: 1, checks, runs, wallMs: performance.now() - t0 });
+  let wallMs = performance.now() - t0;
+  let cores = coresOf(checks);
+  emit({ case: "sweep", path: getKernelPath(), jobs: 1, checks, runs, wallMs, flops, cores, achievedFraction: achievedFraction(flops, wallMs, cores, peakGflops) });
   if (jobs > 1) {
     t0 = performance.now();
     await sweepExperimentParallel(data, o, 231, jobs);
-    emit({ case: "sweep", path: getKernelPath(), jobs, checks: "inline", runs, wallMs: performance.now() - t0 });
+    wallMs = performance.now() - t0;
+    cores = Math.min(jobs, os.cpus().length);
+    emit({ case: "sweep", path: getKernelPath(), jobs, checks: "inline", runs, wallMs, flops, cores, achievedFraction: achievedFraction(flops, wallMs, cores, peakGflops) });
   }
 }
 
 /** Runs numpy_ref.py with the same configuration; null (and a line saying why) when numpy is absent. */
+/**
+ * The environment of the Python children: one BLAS thread per process. OPENBLAS_CORETYPE and
+ * OPENBLAS_L2_SIZE are removed together (some machines set them for old OpenBLAS builds; they slow
+ * a current numpy down); the `peak` line's blasCore says which kernel numpy then runs.
+ */
+function pythonEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
+  delete env["OPENBLAS_CORETYPE"];
+  delete env["OPENBLAS_L2_SIZE"];
+  return env;
+}
+
+/**
+ * PyTorch CPU, one thread, on the kernel-peak product and the (50, 3072, 100) product, when
+ * python3 can import torch; otherwise one line saying it was skipped.
+ */
+function runTorch(cfg: BenchConfig, emit: (l: BenchLine) => void): void {
+  const env = pythonEnv();
+  const probe = spawnSync("python3", ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8", env });
+  if (probe.error || probe.status !== 0) {
+    emit({ case: "torch", available: false, reason: "python3 cannot import torch; PyTorch comparisons skipped" });
+    return;
+  }
+  const shapes = [cfg.peak, ...cfg.matmul.slice(0, 1)];
+  const code = [
+    "import json, sys, time, torch",
+    "torch.set_num_threads(1)",
+    `for (M, K, N) in ${JSON.stringify(shapes)}:`,
+    "    a = torch.randn(M, K); b = torch.randn(K, N)",
+    "    for _ in range(2): a @ b",
+    "    ts = []",
+    "    for _ in range(7):",
+    "        t0 = time.perf_counter(); a @ b; ts.append((time.perf_counter() - t0) * 1e3)",
+    "    ts.sort(); ms = ts[len(ts) // 2]",
+    "    print(json.dumps(dict(case='matmul', path='torch', dtype='float32', M=M, K=K, N=N, medianMs=ms, gflops=2.0 * M * N * K / ms / 1e6, threads=1)))",
+  ].join("\n");
+  const run = spawnSync("python3", ["-c", code], { encoding: "utf8", env, maxBuffer: 1 << 20 });
+  if (run.status !== 0) {
+    emit({ case: "torch", available: false, reason: `torch run failed: ${(run.stderr || String(run.error)).trim().split("\n").pop() ?? ""}` });
+    return;
+  }
+  emit({ case: "torch", available: true, version: probe.stdout.trim(), threads: 1 });
+  for (const l of run.stdout.split("\n").filter((x) => x.trim() !== "")) emit(JSON.parse(l) as BenchLine);
+}
+
 function runNumpy(cfg: BenchConfig, cases: readonly BenchCase[], emit: (l: BenchLine) => void): BenchLine[] | null {
-  const env = { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
+  const env = pythonEnv();
   const probe = spawnSync("python3", ["-c", "import numpy; print(numpy.__version__)"], { encoding: "utf8", env });
   if (probe.error || probe.status !== 0) {
     const reason = probe.error ? `python3 not runnable (${probe.error.message})` : `numpy not importable: ${probe.stderr.trim().split("\n").pop() ?? ""}`;
@@ -294,6 +397,8 @@ function runNumpy(cfg: BenchConfig, cases: readonly BenchCase[], emit: (l: Bench
     trainStep: want.has("train-step") ? cfg.trainStep : [],
     training: want.has("training") ? cfg.training : [],
     sweep: want.has("sweep") ? cfg.sweep : null,
+    sweepProcesses: cfg.sweepProcesses ?? 1,
+    peak: want.has("training") || want.has("sweep") ? cfg.peak : null,
   };
   // Next to this file when run from source; from dist/bench/, the repository's bench/.
   const here = dirname(fileURLToPath(import.meta.url));
@@ -329,8 +434,32 @@ function ratios(ours: BenchLine[], theirs: BenchLine[], emit: (l: BenchLine) => 
       const b = theirs.find((t) => t.case === a.case && t["name"] === a["name"]);
       if (b) emit({ case: "ratio", of: a.case, name: a["name"]!, ...(a["checks"] === undefined ? {} : { checks: a["checks"] }), timeRatio: num(a, "medianMs") / num(b, "medianMs"), meaning: "bnlab time / numpy time (lower is better)" });
     } else if (a.case === "sweep") {
-      const b = theirs.find((t) => t.case === "sweep");
-      if (b) emit({ case: "ratio", of: "sweep", jobs: a["jobs"]!, checks: a["checks"]!, runs: a["runs"]!, timeRatio: num(a, "wallMs") / num(b, "wallMs"), meaning: "bnlab wall time / numpy wall time (numpy single-threaded, sequential; lower is better)" });
+      // Against numpy in one process, and against numpy spread over as many processes as bnlab has jobs.
+      for (const b of theirs.filter((t) => t.case === "sweep" && (t["processes"] === 1 || t["processes"] === a["jobs"]))) {
+        emit({ case: "ratio", of: "sweep", jobs: a["jobs"]!, checks: a["checks"]!, runs: a["runs"]!, numpyProcesses: b["processes"]!, timeRatio: num(a, "wallMs") / num(b, "wallMs"), meaning: "bnlab wall time / numpy wall time (numpy one BLAS thread per process; lower is better)" });
+      }
+    }
+  }
+}
+
+/**
+ * numpy's own achieved fractions, against numpy's rate on the same peak product (its peak line):
+ * how close the student-style numpy code comes to its BLAS's best, for comparison with bnlab's.
+ */
+function numpyFractions(cfg: BenchConfig, theirs: BenchLine[], emit: (l: BenchLine) => void): void {
+  const peak = theirs.find((t) => t.case === "peak");
+  if (peak === undefined) return;
+  const g = num(peak, "gflops");
+  for (const t of theirs) {
+    if (t.case === "training") {
+      const spec = cfg.training.find((s) => s.name === t["name"]);
+      if (spec === undefined) continue;
+      const flops = trainingFlops({ inputDim: 3072, hiddenDims: spec.hiddenDims, numClasses: 10, numTrain: spec.numTrain, numVal: spec.numVal, batchSize: spec.batchSize, numEpochs: spec.numEpochs }).total;
+      emit({ case: "achieved", of: "training", path: "numpy", name: spec.name, cores: 1, flops, achievedFraction: achievedFraction(flops, num(t, "medianMs"), 1, g) });
+    } else if (t.case === "sweep") {
+      const cores = Math.min(num(t, "processes"), os.cpus().length);
+      const flops = sweepFlops(cfg);
+      emit({ case: "achieved", of: "sweep", path: "numpy", processes: t["processes"]!, cores, flops, achievedFraction: achievedFraction(flops, num(t, "wallMs"), cores, g) });
     }
   }
 }
@@ -362,11 +491,17 @@ export async function runBench(options: BenchOptions = {}): Promise<void> {
   if (cases.includes("matmul")) benchMatmul(cfg, collect);
   if (cases.includes("batchnorm")) benchBatchnorm(cfg, collect);
   if (cases.includes("train-step")) benchTrainStep(cfg, collect);
-  if (cases.includes("training")) benchTraining(cfg, collect);
-  if (cases.includes("sweep")) await benchSweep(cfg, jobs, collect);
+  const peak = cases.some((c) => c === "training" || c === "sweep") ? benchPeak(cfg, collect) : 0;
+  if (cases.includes("training")) benchTraining(cfg, peak, collect);
+  if (cases.includes("sweep")) await benchSweep(cfg, jobs, peak, collect);
+  cfg.sweepProcesses = jobs;
   const theirs = options.numpy === false ? null : runNumpy(cfg, cases, emit);
   if (options.numpy === false) emit({ case: "numpy", available: false, reason: "disabled (--no-numpy)" });
-  if (theirs) ratios(ours, theirs, emit);
+  else runTorch(cfg, emit);
+  if (theirs) {
+    ratios(ours, theirs, emit);
+    numpyFractions(cfg, theirs, emit);
+  }
   emit({ case: "done", wallSeconds: (performance.now() - started) / 1e3 });
 }
 

@@ -11,6 +11,7 @@
  */
 import { FullyConnectedNet, Solver, Tensor, adam, enableBackgroundChecks } from "../src/node.js";
 import type { AdamConfig, Dataset } from "../src/node.js";
+import { fakeRows } from "./fake-rows.js";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number): number => {
@@ -21,21 +22,10 @@ const steps = opt("--steps", 300);
 const rounds = opt("--rounds", 5);
 const normalization = args.includes("--no-bn") ? null : "batchnorm";
 
-function fake(n: number, seed: number): { x: Float32Array; y: Int32Array } {
-  let s = seed;
-  const x = new Float32Array(n * 3072);
-  for (let i = 0; i < x.length; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    x[i] = ((s >>> 0) / 4294967296 - 0.5) * 3.46;
-  }
-  return { x, y: Int32Array.from({ length: n }, (_, i) => (i * 7 + seed) % 10) };
-}
 
 const median = (a: number[]): number => [...a].sort((p, q) => p - q)[a.length >> 1]!;
-const tr = fake(1000, 3);
-const va = fake(1000, 5);
+const tr = fakeRows(1000, 3);
+const va = fakeRows(1000, 5);
 const data: Dataset = { xTrain: new Tensor(tr.x, [1000, 3, 32, 32]), yTrain: tr.y, xVal: new Tensor(va.x, [1000, 3, 32, 32]), yVal: va.y };
 const xb = new Tensor(tr.x.slice(0, 50 * 3072), [50, 3, 32, 32]);
 const yb = tr.y.slice(0, 50);

@@ -10,6 +10,7 @@ import { BnlabError, OptionError } from "../src/node.js";
 import { NoDataError, downloadCifar10, getCifar10Data, loadCifar10At, noDataMessage, resolveDataDir, syntheticCifar } from "../src/node.js";
 import type { Cifar10Data } from "../src/node.js";
 import type { DatasetInfo } from "../src/node.js";
+import type { DType } from "../src/node.js";
 import type { Progress } from "./progress.js";
 
 /** The data flags shared by the training commands. */
@@ -19,6 +20,8 @@ export interface DataFlags {
   fallbackSynthetic?: boolean;
   /** Try downloading when nothing is found (default true). */
   download?: boolean;
+  /** The dtype of the loaded images (--dtype; default float32). */
+  dtype?: DType;
 }
 
 /** Loaded data and its description for titles and results.json. */
@@ -29,14 +32,14 @@ export interface LoadedData {
 
 const SYNTHETIC_SIZES = { numTrain: 1000, numVal: 1000, numTest: 100 };
 
-function synthetic(seed: number, warning: string | null): LoadedData {
-  const data = syntheticCifar({ ...SYNTHETIC_SIZES, seed });
+function synthetic(seed: number, warning: string | null, dtype: DType): LoadedData {
+  const data = syntheticCifar({ ...SYNTHETIC_SIZES, seed, dtype });
   return {
     data,
     info: {
       source: "synthetic",
       dir: null,
-      description: `synthetic CIFAR-shaped data, not CIFAR-10 (${SYNTHETIC_SIZES.numTrain} train / ${SYNTHETIC_SIZES.numVal} val, seed ${seed})`,
+      description: `synthetic CIFAR-shaped data, not CIFAR-10 (${SYNTHETIC_SIZES.numTrain} train / ${SYNTHETIC_SIZES.numVal} val, seed ${seed}${dtype === "float64" ? ", float64" : ""})`,
       numTrain: SYNTHETIC_SIZES.numTrain,
       numVal: SYNTHETIC_SIZES.numVal,
       numTest: SYNTHETIC_SIZES.numTest,
@@ -77,13 +80,13 @@ export function holdOutRows(haveTrain: number, rows: RowRequest | undefined, whe
   return numTrain + preferred <= haveTrain ? preferred : haveTrain - numTrain;
 }
 
-function cifar(dir: string | undefined, rows: RowRequest | undefined): LoadedData {
+function cifar(dir: string | undefined, rows: RowRequest | undefined, dtype: DType): LoadedData {
   const found = resolveDataDir({ dir });
   if (found === null) throw new NoDataError();
   const raw = loadCifar10At(found.location);
   const numValidation = holdOutRows(raw.yTrain.length, rows, raw.location.path);
   const numTest = Math.min(HOLD_OUT, raw.yTest.length);
-  const data = getCifar10Data({ raw, numTraining: "rest", numValidation, numTest });
+  const data = getCifar10Data({ raw, numTraining: "rest", numValidation, numTest, dtype });
   const c = data.source.counts;
   const where = data.source.dir ?? dir ?? "?";
   return {
@@ -91,7 +94,7 @@ function cifar(dir: string | undefined, rows: RowRequest | undefined): LoadedDat
     info: {
       source: "cifar10",
       dir: where,
-      description: `CIFAR-10 (${data.source.kind === "cifar10-py" ? "python" : "binary"} layout) from ${where}: ${c.train} train / ${c.val} val / ${c.test} test records`,
+      description: `CIFAR-10 (${data.source.kind === "cifar10-py" ? "python" : "binary"} layout) from ${where}: ${c.train} train / ${c.val} val / ${c.test} test records${dtype === "float64" ? ", float64" : ""}`,
       numTrain: c.train,
       numVal: c.val,
       numTest: c.test,
@@ -118,13 +121,14 @@ export async function loadData(flags: DataFlags, seed: number, progress: Progres
   if (flags.synthetic === true && flags.data !== undefined) {
     throw new OptionError("--synthetic", "either --data DIR or --synthetic, not both", `--data ${flags.data} --synthetic`);
   }
-  if (flags.synthetic === true) return synthetic(seed, null);
+  const dtype = flags.dtype ?? "float32";
+  if (flags.synthetic === true) return synthetic(seed, null, dtype);
   if (flags.data !== undefined) {
     checkDataFlag(flags.data);
-    return cifar(flags.data, rows);
+    return cifar(flags.data, rows, dtype);
   }
   const found = resolveDataDir({});
-  if (found !== null) return cifar(found.dir, rows);
+  if (found !== null) return cifar(found.dir, rows, dtype);
   let downloadProblem = "";
   if (flags.download !== false) {
     progress.log("No CIFAR-10 dataset found locally; trying to download the official archive (170 MB) …");
@@ -141,7 +145,7 @@ export async function loadData(flags: DataFlags, seed: number, progress: Progres
           }
         },
       });
-      return cifar(resolve(result.location.path, ".."), rows);
+      return cifar(resolve(result.location.path, ".."), rows, dtype);
     } catch (err) {
       if (!(err instanceof BnlabError) && !(err instanceof Error)) throw err;
       downloadProblem = ` (download failed: ${err.message})`;
@@ -150,7 +154,7 @@ export async function loadData(flags: DataFlags, seed: number, progress: Progres
   const paragraph = noDataMessage() + downloadProblem;
   if (flags.fallbackSynthetic === true) {
     progress.warn(`${paragraph}\nContinuing with synthetic data (--fallback-synthetic): the results below are NOT CIFAR-10 results.`);
-    return synthetic(seed, paragraph);
+    return synthetic(seed, paragraph, dtype);
   }
   throw new BnlabError(paragraph, 1);
 }

@@ -5,7 +5,7 @@
  */
 import { constants } from "node:buffer";
 import { totalmem } from "node:os";
-import { OptionError } from "../src/core/errors.js";
+import { OptionError } from "../src/node.js";
 
 export interface NetSizeOptions {
   inputDim?: number;

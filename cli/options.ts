@@ -4,6 +4,7 @@
  */
 import { OptionError } from "../src/node.js";
 import { NET_NORMALIZATIONS, NORM_KINDS, NORM_LABELS, type NormKind } from "../src/node.js";
+import type { DType } from "../src/node.js";
 
 // NOTE: Number() also reads "0x10", "0b1", "1e3", " 7 " and "" (as 0); a flag takes
 // exactly what a person types as a decimal number, nothing else.
@@ -71,6 +72,15 @@ export function normListOption(flag: string): (value: string) => NormKind[] {
     return kinds;
   };
 }
+
+/** --dtype: the training dtype, float32 (default) or float64 (numpy's, to compare number for number). */
+export function dtypeOption(value: string): DType {
+  if (value === "float32" || value === "float64") return value;
+  throw new OptionError("--dtype", "float32 or float64", value);
+}
+
+/** The help text of --dtype. */
+export const DTYPE_HELP = "float32 (default) or float64: float64 replays numpy's float64 runs of the assignment number for number";
 
 /** A seed: an integer in [0, 2^32). */
 export const seedOption = intOption("--seed", 0, 2 ** 32 - 1);

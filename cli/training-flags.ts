@@ -5,7 +5,8 @@ import type { Command } from "commander";
 import { OptionError, UPDATE_RULE_NAMES } from "../src/node.js";
 import type { NetNormOptions, NormKind } from "../src/node.js";
 import type { LoadedData } from "./data-source.js";
-import { intOption, numberOption, pathOption, seedOption } from "./options.js";
+import { DTYPE_HELP, dtypeOption, intOption, numberOption, pathOption, seedOption } from "./options.js";
+import type { DType } from "../src/node.js";
 
 const UPDATE_RULES: readonly string[] = UPDATE_RULE_NAMES;
 
@@ -29,6 +30,7 @@ export interface TrainingFlags {
   seed: number;
   out: string;
   json?: boolean;
+  dtype: DType;
   groups?: number;
   rMax?: number;
   dMax?: number;
@@ -48,6 +50,7 @@ export function addTrainingFlags(cmd: Command, defaultOut: string): Command {
     .option("--num-train <N>", "training rows used (the first N of the training split)", intOption("--num-train", 1, 1_000_000), 1000)
     .option("--num-val <N>", "validation rows used", intOption("--num-val", 1, 1_000_000), 1000)
     .option("--seed <S>", "seed of the random stream", seedOption, 231)
+    .option("--dtype <T>", DTYPE_HELP, dtypeOption, "float32" as DType)
     .option("--groups <G>", "group norm: groups per hidden layer, dividing every hidden size (default: the largest of 5, 4, 3, 2, 1 that does)", intOption("--groups", 1, 100_000))
     .option("--r-max <R>", "batch renorm: r is clipped to [1/R, R] (default 3)", numberOption("--r-max", 1, 1e6, true))
     .option("--d-max <D>", "batch renorm: d is clipped to [-D, D] (default 5)", numberOption("--d-max", 0, 1e6, true))

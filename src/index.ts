@@ -39,7 +39,7 @@ export { preciseBatchnormStats } from "./models/precise-stats.js";
 export type { PreciseStatsOptions } from "./models/precise-stats.js";
 export { PopulationStats } from "./models/population-stats.js";
 export type { NetNormOptions, NetNormSettings } from "./models/net-norm.js";
-export type { Activation, BnNoise, FullyConnectedNetOptions, FullyConnectedNetSpec, LayerTrace, ModelTrace, Normalization, TraceOptions } from "./models/fc-net.js";
+export type { Activation, BnNoise, FullyConnectedNetOptions, FullyConnectedNetSpec, LayerTrace, NetLayerImpls, ModelTrace, Normalization, TraceOptions } from "./models/fc-net.js";
 export type { Model, ModelSnapshot, ModelSpec } from "./models/model.js";
 export { modelFromSpec } from "./models/spec.js";
 export { sgd, sgdMomentum, rmsprop, adam, getUpdateRule, validateOptimConfig, UPDATE_RULE_DEFAULTS, UPDATE_RULE_NAMES } from "./optim/index.js";
@@ -82,3 +82,13 @@ export { studyRecordSchema, STUDY_SCHEMA_ID, jsonNum, jsonNums, jsonInt } from "
 export { covariateShiftStudy, icsProbe, landscapeProbe, trainArm, COVARIATE_SHIFT_FULL, COVARIATE_SHIFT_QUICK } from "./studies/covariate-shift/index.js";
 export type { CovariateShiftOptions, CovariateShiftResult, ArmName, ArmResult, ProbeRecord, IcsLayer, LandscapeProbe } from "./studies/covariate-shift/index.js";
 export { renderStudyHtml, studySectionHtml, citationText } from "./report/study-html.js";
+// The exercise: a learner's own layers, checked as the notebook checks them (src/exercise).
+export { EXERCISE_CHECKS, selectChecks, runCheck, runChecksInline, allPassed, learnerStack } from "./exercise/engine.js";
+export { loadLearnerModule, compileLearnerSource, stripTypes, LearnerModuleError } from "./exercise/module.js";
+export { starterFiles, starterModule } from "./exercise/starter.js";
+export { formatResult, formatSummary } from "./exercise/format.js";
+export { EXERCISE_FUNCTIONS, CAUSES, isNotImplemented } from "./exercise/types.js";
+export type { CheckResult, CheckStatus, Diagnosis, CauseId, ExerciseFunction, LearnerLayers } from "./exercise/types.js";
+export { fmtErr } from "./exercise/context.js";
+export { BNLAB_BATCHNORM, backwardGradients, forwardTestRun, forwardTrainInput } from "./experiments/checks.js";
+export type { BatchnormImpl } from "./experiments/checks.js";

@@ -42,3 +42,7 @@ export type { WrittenReport, ReportFile, WriteReportDirOptions } from "./report/
 
 export { runStudyParallel } from "./studies/pool.js";
 export { writeStudyReport } from "./report/study-write.js";
+
+// The exercise in Node: a learner's file loaded and checked in worker threads, with a time limit per check.
+export { checkLearnerFile, loadLearnerFile, resolveLearnerFile, DEFAULT_CHECK_TIMEOUT_MS, LEARNER_FILES } from "./exercise/node.js";
+export type { CheckFileOptions, CheckFileResult } from "./exercise/node.js";

@@ -34,6 +34,22 @@ describe("bench", () => {
       expect(String(numpy["reason"])).toMatch(/numpy|python3/);
       expect(lines.some((l) => l.case === "ratio")).toBe(false);
     }
+    // The kernel peak and, for each training and sweep, its FLOPs and achieved fraction of that peak.
+    const best = lines.find((l) => l.case === "peak" && l["best"] === true)!;
+    expect(best["gflopsPerCore"]).toBeGreaterThan(0);
+    for (const l of lines.filter((x) => (x.case === "training" || x.case === "sweep") && x["path"] !== "numpy")) {
+      expect(l["flops"]).toBeGreaterThan(0);
+      const f = (l["flops"] as number) / ((((l["medianMs"] ?? l["wallMs"]) as number) / 1e3) * (l["cores"] as number) * (best["gflopsPerCore"] as number) * 1e9);
+      expect(l["achievedFraction"]).toBeCloseTo(f, 9);
+    }
+    if (numpy["available"] === true) {
+      // numpy's sweep in one process and spread over as many processes as bnlab's jobs, each compared.
+      expect(lines.filter((l) => l.case === "sweep" && l["path"] === "numpy").map((l) => l["processes"])).toEqual([1, 2]);
+      expect(lines.filter((l) => l.case === "ratio" && l["of"] === "sweep" && l["jobs"] === 2).map((l) => l["numpyProcesses"])).toEqual([1, 2]);
+      expect(lines.some((l) => l.case === "ratio" && l["of"] === "training" && l["checks"] === "inline")).toBe(true);
+      // PyTorch ran, or a line says why not.
+      expect(lines.filter((l) => l.case === "torch")).toHaveLength(1);
+    }
     expect(lines[lines.length - 1]!.case).toBe("done");
   }, 60_000);
 

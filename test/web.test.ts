@@ -196,6 +196,25 @@ describe.skipIf(sample === null)("bnlab serve with the CIFAR-10 sample", () => {
       await page.close();
     });
 
+    it("reports the page's training speed with the library's kernels (printed; no timing assertion)", async () => {
+      // The notebook's six-layer shape on the sample's rows; both sides train at once, each in its worker.
+      const { page, errors } = await open("?depth=6&width=100&a=none&b=batchnorm&epochs=2&ntrain=500&batch=50&seed=2");
+      await page.click("#start");
+      await page.waitForFunction(() => /left: done.*right: done/.test(document.getElementById("status")?.textContent ?? ""), undefined, { timeout: 120_000 });
+      const runs = await page.evaluate(() =>
+        (globalThis as unknown as { bnlab: { runs(): { side: string; itPerSec: number; seconds: number; iteration: number; message: string }[] } }).bnlab
+          .runs().map((r) => ({ side: r.side, itPerSec: r.itPerSec, seconds: r.seconds, iteration: r.iteration, message: r.message })),
+      );
+      for (const r of runs) {
+        process.stdout.write(`playground ${r.side}: ${r.itPerSec.toFixed(1)} it/s, ${r.iteration} iterations in ${r.seconds.toFixed(2)} s (two runs at once, one worker each)\n`);
+        expect(r.iteration).toBe(20);
+        expect(r.itPerSec).toBeGreaterThan(0);
+      }
+      expect(runs).toHaveLength(2);
+      expect(errors).toEqual([]);
+      await page.close();
+    }, 180_000);
+
     it("pauses a run (the worker blocks on the shared control word), resumes it and resets", async () => {
       // 200 epochs of 10 iterations: long enough that the run cannot end before the pause lands
       // (with 50 epochs a fast machine finished all 500 iterations first).

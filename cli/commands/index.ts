@@ -9,8 +9,9 @@ import { register as reproduce } from "./reproduce.js";
 import { register as train } from "./train.js";
 import { register as sweep } from "./sweep.js";
 import { register as gradcheck } from "./gradcheck.js";
+import { register as exercise } from "./exercise.js";
 import { register as study } from "./study.js";
 
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [reproduce, train, sweep, gradcheck, study, serve, data, bench];
+export const commands: Register[] = [reproduce, train, sweep, gradcheck, study, exercise, serve, data, bench];

@@ -12,7 +12,8 @@ import { enableBackgroundChecks } from "../../src/node.js";
 import { getKernelPath, makePlan, readJobs, subsetData, sweepResult, usePlan, writeJob } from "../../src/node.js";
 import { loadData } from "../data-source.js";
 import { checkOutDir } from "../out-dir.js";
-import { jobsOption, pathOption, seedOption } from "../options.js";
+import { DTYPE_HELP, dtypeOption, jobsOption, pathOption, seedOption } from "../options.js";
+import type { DType } from "../../src/node.js";
 import { Progress } from "../progress.js";
 import { summaryRows, textTable } from "../summary.js";
 import { bnlabVersion } from "../version.js";
@@ -29,6 +30,7 @@ interface ReproduceFlags {
   extended?: boolean;
   json?: boolean;
   resume?: boolean;
+  dtype: DType;
 }
 
 const CELL_TITLES: Record<string, string> = {
@@ -56,6 +58,7 @@ export function register(program: Command): void {
     .option("--jobs <N>", "worker threads for the weight-scale sweep (default: one per core)", jobsOption)
     .option("--quick", "shrink the training experiments (fewer rows, epochs and scales) for a fast look")
     .option("--extended", "add layer norm to cells 6 and 7, the batch-size experiment and every study (bnlab study --list)")
+    .option("--dtype <T>", DTYPE_HELP, dtypeOption, "float32" as DType)
     .option("--json", "print results.json to stdout instead of the summary")
     .option("--resume", "skip cell 7's jobs already finished by an interrupted run into the same --out (OUT.sweep-jobs/)")
     .action(async (flags: ReproduceFlags) => {
@@ -72,7 +75,7 @@ export function register(program: Command): void {
       // Cell 7's finished jobs go beside the report folder (which is written whole at the end), one file each.
       const sweepDir = `${outDir.replace(/[\\/]+$/, "")}.sweep-jobs`;
       const skeleton = sweepResult(subsetData(loaded.data, config.sweep.numTrain, config.sweep.numVal), config.sweep, flags.seed, []);
-      const plan = makePlan({ options: config.sweep, seed: flags.seed, kernelPath: getKernelPath(), dataset: loaded.info, skeleton, numJobs: config.sweep.weightScales.length * config.sweep.normalizations.length });
+      const plan = makePlan({ options: config.sweep, seed: flags.seed, kernelPath: getKernelPath(), dtype: loaded.data.xTrain.dtype, dataset: loaded.info, skeleton, numJobs: config.sweep.weightScales.length * config.sweep.normalizations.length });
       usePlan(sweepDir, plan, { replace: flags.resume !== true });
       const done = flags.resume === true ? readJobs(sweepDir, plan) : new Map();
       if (done.size > 0) progress.log(`resuming: ${done.size} of cell 7's ${plan.numJobs} jobs already done (${sweepDir})`);

@@ -88,7 +88,7 @@ export function register(program: Command): void {
     const dir = jobsDir(outDir);
     const skeleton = sweepResult(subsetData(loaded.data, options.numTrain, options.numVal), options, flags.seed, []);
     const numJobs = options.weightScales.length * options.normalizations.length;
-    const plan = makePlan({ options, seed: flags.seed, kernelPath: getKernelPath(), dataset: loaded.info, skeleton, numJobs });
+    const plan = makePlan({ options, seed: flags.seed, kernelPath: getKernelPath(), dtype: loaded.data.xTrain.dtype, dataset: loaded.info, skeleton, numJobs });
     // A plain run may replace an old sweep's jobs; a resumed run or a shard must find its own sweep there.
     usePlan(dir, plan, { replace: flags.resume !== true && shard === null });
     const done = flags.resume === true ? readJobs(dir, plan) : new Map();

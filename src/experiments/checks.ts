@@ -4,12 +4,16 @@
  * a fresh numpy-compatible RandomState and draws exactly what the numpy cell
  * draws, in the same order, so the numbers equal numpy's for the same seed.
  * All of it runs in float64, like numpy's defaults.
+ *
+ * Every cell takes the batch-norm functions it checks as an argument (bnlab's by
+ * default): the exercise (src/exercise) runs the same cells on a learner's.
  */
 import { RandomState } from "../core/random.js";
 import { Tensor } from "../core/tensor.js";
 import { evalNumericalGradient, evalNumericalGradientArray, relError } from "../gradcheck/index.js";
 import { affineForward, batchnormBackward, batchnormBackwardAlt, batchnormForward, createRunningStats, reluForward } from "../layers/index.js";
-import { FullyConnectedNet } from "../models/fc-net.js";
+import type { RunningStats } from "../layers/index.js";
+import { FullyConnectedNet, type NetLayerImpls } from "../models/fc-net.js";
 import type {
   BackwardCheckResult,
   BackwardCompareResult,
@@ -19,6 +23,16 @@ import type {
   NetGradcheckResult,
   TimingStats,
 } from "./types.js";
+
+/** The batch-norm functions the cells check, with bnlab's public signatures. */
+export interface BatchnormImpl {
+  batchnormForward: typeof batchnormForward;
+  batchnormBackward: typeof batchnormBackward;
+  batchnormBackwardAlt: typeof batchnormBackwardAlt;
+}
+
+/** bnlab's own batch norm. */
+export const BNLAB_BATCHNORM: BatchnormImpl = { batchnormForward, batchnormBackward, batchnormBackwardAlt };
 
 /** The seed of the published assignment. */
 export const DEFAULT_SEED = 231;
@@ -50,20 +64,29 @@ function twoLayer(X: Tensor, W1: Tensor, W2: Tensor): Tensor {
 
 const SHAPE = { N: 200, D1: 50, D2: 60, D3: 3 };
 
-/** Cell 1: draws X (N, D1), W1 (D1, D2), W2 (D2, D3), then checks train-time batch norm. */
-export function forwardTrainCheck(seed = DEFAULT_SEED): ForwardTrainResult {
+/** Cell 1's activations a = relu(X·W1)·W2 (N, D3), drawn X, W1, W2 in that order. */
+export function forwardTrainInput(seed = DEFAULT_SEED): Tensor {
   const rng = new RandomState(seed);
   const { N, D1, D2, D3 } = SHAPE;
   const X = rng.randn(N, D1);
   const W1 = rng.randn(D1, D2);
   const W2 = rng.randn(D2, D3);
-  const a = twoLayer(X, W1, W2);
+  return twoLayer(X, W1, W2);
+}
+
+/** Cell 1's non-trivial scale and shift. */
+export const CELL1_AFFINE = { gamma: [1, 2, 3], beta: [11, 12, 13] } as const;
+
+/** Cell 1: draws X (N, D1), W1 (D1, D2), W2 (D2, D3), then checks train-time batch norm. */
+export function forwardTrainCheck(seed = DEFAULT_SEED, forward: typeof batchnormForward = batchnormForward): ForwardTrainResult {
+  const { D3 } = SHAPE;
+  const a = forwardTrainInput(seed);
   const ones = Tensor.full([D3], 1, "float64");
   const zeros = Tensor.zeros([D3], "float64");
-  const afterUnit = columnStats(batchnormForward(a, ones, zeros, { mode: "train" }).out);
-  const gamma = [1, 2, 3];
-  const beta = [11, 12, 13];
-  const out = batchnormForward(a, Tensor.from(gamma, [D3], "float64"), Tensor.from(beta, [D3], "float64"), { mode: "train" }).out;
+  const afterUnit = columnStats(forward(a, ones, zeros, { mode: "train" }).out);
+  const gamma = [...CELL1_AFFINE.gamma];
+  const beta = [...CELL1_AFFINE.beta];
+  const out = forward(a, Tensor.from(gamma, [D3], "float64"), Tensor.from(beta, [D3], "float64"), { mode: "train" }).out;
   return { seed, shape: { ...SHAPE }, before: columnStats(a), afterUnit, afterAffine: { ...columnStats(out), gamma, beta } };
 }
 
@@ -71,7 +94,16 @@ export function forwardTrainCheck(seed = DEFAULT_SEED): ForwardTrainResult {
  * Cell 2: draws W1, W2, then 50 warm-up batches X (each through a train-mode pass
  * updating the running averages), then one X for the test-mode pass.
  */
-export function forwardTestCheck(seed = DEFAULT_SEED, warmupPasses = 50): ForwardTestResult {
+export function forwardTestCheck(seed = DEFAULT_SEED, warmupPasses = 50, forward: typeof batchnormForward = batchnormForward): ForwardTestResult {
+  return forwardTestRun(seed, warmupPasses, forward).result;
+}
+
+/** Cell 2 with its inputs and outputs: the warm-up batches, the test batch, the test-mode output and the running statistics. */
+export function forwardTestRun(
+  seed = DEFAULT_SEED,
+  warmupPasses = 50,
+  forward: typeof batchnormForward = batchnormForward,
+): { result: ForwardTestResult; warmup: Tensor[]; input: Tensor; out: Tensor; running: RunningStats } {
   const rng = new RandomState(seed);
   const { N, D1, D2, D3 } = SHAPE;
   const W1 = rng.randn(D1, D2);
@@ -79,42 +111,57 @@ export function forwardTestCheck(seed = DEFAULT_SEED, warmupPasses = 50): Forwar
   const gamma = Tensor.full([D3], 1, "float64");
   const beta = Tensor.zeros([D3], "float64");
   const running = createRunningStats(D3, "float64");
+  const warmup: Tensor[] = [];
   for (let t = 0; t < warmupPasses; t++) {
     const a = twoLayer(rng.randn(N, D1), W1, W2);
-    batchnormForward(a, gamma, beta, { mode: "train", running });
+    warmup.push(a);
+    forward(a, gamma, beta, { mode: "train", running });
   }
   const a = twoLayer(rng.randn(N, D1), W1, W2);
-  const out = batchnormForward(a, gamma, beta, { mode: "test", running }).out;
-  return { seed, shape: { ...SHAPE }, warmupPasses, after: columnStats(out) };
+  const out = forward(a, gamma, beta, { mode: "test", running }).out;
+  return { result: { seed, shape: { ...SHAPE }, warmupPasses, after: columnStats(out) }, warmup, input: a, out, running };
 }
 
 /** x = 5·randn(N, D) + 12, gamma = randn(D), beta = randn(D), dout = randn(N, D), in that order. */
-function drawBackwardInputs(rng: RandomState, N: number, D: number): { x: Tensor; gamma: Tensor; beta: Tensor; dout: Tensor } {
+export function drawBackwardInputs(rng: RandomState, N: number, D: number): { x: Tensor; gamma: Tensor; beta: Tensor; dout: Tensor } {
   const x = rng.randn(N, D);
   for (let i = 0; i < x.data.length; i++) x.data[i] = 5 * x.data[i]! + 12;
   return { x, gamma: rng.randn(D), beta: rng.randn(D), dout: rng.randn(N, D) };
 }
 
-/** Cell 3: numerical gradient check of both backward passes (N, D = 4, 5). */
-export function backwardCheck(seed = DEFAULT_SEED, N = 4, D = 5): BackwardCheckResult {
+type Grads3 = { dx: Tensor; dgamma: Tensor; dbeta: Tensor };
+
+/**
+ * Cell 3's gradients for one backward pass: its inputs, the numerical gradients
+ * of `forward` and the analytic ones of `backward` (on the cache of `forward`).
+ */
+export function backwardGradients(
+  seed: number,
+  N: number,
+  D: number,
+  forward: typeof batchnormForward,
+  backward: typeof batchnormBackward,
+): { inputs: { x: Tensor; gamma: Tensor; beta: Tensor; dout: Tensor }; numeric: Grads3; analytic: Grads3 } {
   const rng = new RandomState(seed);
-  const { x, gamma, beta, dout } = drawBackwardInputs(rng, N, D);
-  const f = (): Tensor => batchnormForward(x, gamma, beta, { mode: "train" }).out;
+  const inputs = drawBackwardInputs(rng, N, D);
+  const { x, gamma, beta, dout } = inputs;
+  const f = (): Tensor => forward(x, gamma, beta, { mode: "train" }).out;
   // NOTE: each numerical gradient perturbs its own argument in place and restores it.
-  const dxNum = evalNumericalGradientArray(f, x, dout);
-  const dgammaNum = evalNumericalGradientArray(f, gamma, dout);
-  const dbetaNum = evalNumericalGradientArray(f, beta, dout);
-  const { cache } = batchnormForward(x, gamma, beta, { mode: "train" });
-  const staged = batchnormBackward(dout, cache);
-  const alt = batchnormBackwardAlt(dout, cache);
-  return {
-    seed,
-    shape: { N, D },
-    dxError: relError(dxNum, staged.dx),
-    dgammaError: relError(dgammaNum, staged.dgamma),
-    dbetaError: relError(dbetaNum, staged.dbeta),
-    alt: { dxError: relError(dxNum, alt.dx), dgammaError: relError(dgammaNum, alt.dgamma), dbetaError: relError(dbetaNum, alt.dbeta) },
-  };
+  const numeric = { dx: evalNumericalGradientArray(f, x, dout), dgamma: evalNumericalGradientArray(f, gamma, dout), dbeta: evalNumericalGradientArray(f, beta, dout) };
+  const { cache } = forward(x, gamma, beta, { mode: "train" });
+  return { inputs, numeric, analytic: backward(dout, cache) };
+}
+
+/** Cell 3: numerical gradient check of both backward passes (N, D = 4, 5). */
+export function backwardCheck(seed = DEFAULT_SEED, N = 4, D = 5, impl: BatchnormImpl = BNLAB_BATCHNORM): BackwardCheckResult {
+  const staged = backwardGradients(seed, N, D, impl.batchnormForward, impl.batchnormBackward);
+  const alt = backwardGradients(seed, N, D, impl.batchnormForward, impl.batchnormBackwardAlt);
+  const errors = (g: { numeric: Grads3; analytic: Grads3 }): { dxError: number; dgammaError: number; dbetaError: number } => ({
+    dxError: relError(g.numeric.dx, g.analytic.dx),
+    dgammaError: relError(g.numeric.dgamma, g.analytic.dgamma),
+    dbetaError: relError(g.numeric.dbeta, g.analytic.dbeta),
+  });
+  return { seed, shape: { N, D }, ...errors(staged), alt: errors(alt) };
 }
 
 function timingStats(samples: number[]): TimingStats {
@@ -137,7 +184,8 @@ export interface BackwardCompareOptions {
  * and the speedup as the ratio of median times over `reps` interleaved
  * repetitions after `warmupReps` warm-up calls of each.
  */
-export function backwardCompare(seed = DEFAULT_SEED, options: BackwardCompareOptions = {}): BackwardCompareResult {
+export function backwardCompare(seed = DEFAULT_SEED, options: BackwardCompareOptions = {}, impl: BatchnormImpl = BNLAB_BATCHNORM): BackwardCompareResult {
+  const { batchnormForward, batchnormBackward, batchnormBackwardAlt } = impl;
   const N = options.N ?? 100;
   const D = options.D ?? 500;
   const warmupReps = options.warmupReps ?? 20;
@@ -179,8 +227,15 @@ export function backwardCompare(seed = DEFAULT_SEED, options: BackwardCompareOpt
  * Cell 5: draws X = randn(N, D) and y = randint(C, size=N), then for reg = 0 and
  * 3.14 builds the batch-norm net from the same stream (its weights are the next
  * draws) and checks every parameter's gradient numerically, in float64.
+ * `layers` replaces the net's batch norm (a learner's, in the exercise);
+ * `onGradient` sees each numerical and analytic gradient.
  */
-export function netGradcheck(seed = DEFAULT_SEED, regs: readonly number[] = [0, 3.14]): NetGradcheckResult {
+export function netGradcheck(
+  seed = DEFAULT_SEED,
+  regs: readonly number[] = [0, 3.14],
+  layers?: Partial<NetLayerImpls>,
+  onGradient?: (reg: number, name: string, numeric: Tensor, analytic: Tensor) => void,
+): NetGradcheckResult {
   const shape = { N: 2, D: 15, H1: 20, H2: 30, C: 10 };
   const weightScale = 5e-2;
   const rng = new RandomState(seed);
@@ -196,12 +251,14 @@ export function netGradcheck(seed = DEFAULT_SEED, regs: readonly number[] = [0, 
       dtype: "float64",
       normalization: "batchnorm",
       rng,
+      ...(layers !== undefined ? { layers } : {}),
     });
     const { loss, grads } = model.loss(X, y);
     const f = (): number => model.loss(X, y).loss;
     const names = [...grads.keys()].sort();
     const errors = names.map((name) => {
       const num = evalNumericalGradient(f, model.params.get(name)!, 1e-5);
+      onGradient?.(reg, name, num, grads.get(name)!);
       return { name, relError: relError(num, grads.get(name)!) };
     });
     return { reg, initialLoss: loss, errors };

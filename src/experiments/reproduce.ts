@@ -5,7 +5,9 @@
 import { getKernelPath } from "../kernels/index.js";
 import type { Dataset } from "../train/solver.js";
 import { writeAnswer } from "./answer.js";
-import { backwardCheck, backwardCompare, DEFAULT_SEED, forwardTestCheck, forwardTrainCheck, netGradcheck } from "./checks.js";
+import type { NetLayerImpls } from "../models/fc-net.js";
+import { backwardCheck, backwardCompare, BNLAB_BATCHNORM, DEFAULT_SEED, forwardTestCheck, forwardTrainCheck, netGradcheck, type BatchnormImpl } from "./checks.js";
+import { sweepExperiment } from "./sweep.js";
 import { runSweepJobs, type SweepRunControl } from "./parallel.js";
 import { logspace, SEED_SCHEME, SWEEP_DEFAULTS, sweepResult, type SweepOptions } from "./sweep.js";
 import { BATCH_SIZE_DEFAULTS, batchSizeExperiment, DEEP_NET_DEFAULTS, deepNetExperiment, type BatchSizeOptions, type DeepNetOptions, type ProgressFn } from "./training.js";
@@ -67,6 +69,14 @@ export interface ReproduceOptions {
   sweepControl?: SweepRunControl;
   /** Called when a cell starts and when it ends (with its seconds). */
   onCell?: (event: { cell: string; phase: "start" | "end"; seconds?: number }) => void;
+  /**
+   * Someone else's layers (a learner's, `bnlab exercise run`): cells 1–5 check `batchnorm`,
+   * the nets of cells 6 and 7 run `net`. The sweep then runs on this thread (functions
+   * cannot be sent to the sweep's workers).
+   */
+  layers?: { batchnorm: BatchnormImpl; net: Partial<NetLayerImpls> };
+  /** The report's title (default: "Batch normalization, reproduced by bnlab on …"). */
+  title?: string;
 }
 
 /** Runs cells 1–8 (and the batch-size experiment with `extended`). */
@@ -86,13 +96,17 @@ export async function runReproduce(o: ReproduceOptions): Promise<ReproduceResult
     o.onCell?.({ cell, phase: "end", seconds: timings[cell] });
     return r;
   }
-  const forwardTrain = await timed("forwardTrain", () => forwardTrainCheck(seed));
-  const forwardTest = await timed("forwardTest", () => forwardTestCheck(seed));
-  const backward = await timed("backwardCheck", () => backwardCheck(seed));
-  const compare = await timed("backwardCompare", () => backwardCompare(seed, config.timing));
-  const net = await timed("netGradcheck", () => netGradcheck(seed));
-  const deepNet = await timed("deepNet", () => deepNetExperiment(o.data, config.deepNet, seed, o.onProgress));
+  const bn = o.layers?.batchnorm ?? BNLAB_BATCHNORM;
+  const netLayers = o.layers?.net;
+  const forwardTrain = await timed("forwardTrain", () => forwardTrainCheck(seed, bn.batchnormForward));
+  const forwardTest = await timed("forwardTest", () => forwardTestCheck(seed, 50, bn.batchnormForward));
+  const backward = await timed("backwardCheck", () => backwardCheck(seed, 4, 5, bn));
+  const compare = await timed("backwardCompare", () => backwardCompare(seed, config.timing, bn));
+  const net = await timed("netGradcheck", () => netGradcheck(seed, [0, 3.14], netLayers));
+  const deepNet = await timed("deepNet", () => deepNetExperiment(o.data, config.deepNet, seed, o.onProgress, netLayers));
+  // NOTE: a learner's layers (functions) cannot go to the workers nor be resumed: those run here, whole.
   const sweep = await timed("sweep", async () => {
+    if (netLayers !== undefined) return sweepExperiment(o.data, config.sweep, seed, o.onProgress, netLayers);
     const r = await runSweepJobs(o.data, config.sweep, seed, jobs, o.onProgress, o.sweepControl);
     return sweepResult(r.data, config.sweep, seed, r.points as SweepPoint[]);
   });
@@ -122,7 +136,7 @@ export async function runReproduce(o: ReproduceOptions): Promise<ReproduceResult
   const dataWord = o.dataset.source === "synthetic" ? "SYNTHETIC data (not CIFAR-10)" : "CIFAR-10";
   return {
     schema: "bnlab-results/1",
-    title: `Batch normalization, reproduced by bnlab on ${dataWord}${quick ? " (quick run)" : ""}`,
+    title: o.title ?? `Batch normalization, reproduced by bnlab on ${dataWord}${quick ? " (quick run)" : ""}`,
     createdAt: new Date().toISOString(),
     settings: { seed, quick, extended, jobs, seedScheme: SEED_SCHEME },
     dataset: o.dataset,

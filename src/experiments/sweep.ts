@@ -18,6 +18,7 @@ import { DEFAULT_SEED } from "./checks.js";
 import { createNet, createSolver, subsetData, type ProgressFn } from "./training.js";
 import { logspace } from "../core/crmath.js";
 import type { NormKind, SweepPoint, SweepResult, TrainSettings } from "./types.js";
+import type { NetLayerImpls } from "../models/fc-net.js";
 
 /** Settings of the sweep. */
 export interface SweepOptions extends TrainSettings {
@@ -134,9 +135,16 @@ export function sweepIterations(data: Dataset, o: TrainSettings): number {
 /**
  * Trains one run of the sweep on `data` (already subset, of the job's shape)
  * from the job's stream states, and reduces it.
- * A diverged run (non-finite losses) is a result, not an error.
+ * A diverged run (non-finite losses) is a result, not an error. `layers`: a learner's
+ * normalization layers inside the net (the exercise).
  */
-export function runSweepJob(data: Dataset, o: TrainSettings, job: SweepJob, onIteration?: (done: number, total: number) => void): SweepPoint {
+export function runSweepJob(
+  data: Dataset,
+  o: TrainSettings,
+  job: SweepJob,
+  onIteration?: (done: number, total: number) => void,
+  layers?: Partial<NetLayerImpls>,
+): SweepPoint {
   const t0 = performance.now();
   const shape = sweepShape(data);
   if (shape.numTrain !== job.shape.numTrain || shape.inputDim !== job.shape.inputDim) {
@@ -148,7 +156,7 @@ export function runSweepJob(data: Dataset, o: TrainSettings, job: SweepJob, onIt
   }
   const rng = new RandomState(job.runSeed);
   rng.setState(job.modelState);
-  const model = createNet(o, shape.inputDim, job.normalization, job.weightScale, data.xTrain.dtype, rng);
+  const model = createNet(o, shape.inputDim, job.normalization, job.weightScale, data.xTrain.dtype, rng, layers);
   rng.setState(job.solverState);
   const solver = createSolver(model, data, o, o.batchSize, rng, onIteration);
   solver.train();
@@ -187,14 +195,20 @@ export function sweepResult(data: Dataset, o: SweepOptions, seed: number, points
   };
 }
 
-/** Cell 7 on the calling thread, run after run (the reference for the parallel version). */
-export function sweepExperiment(fullData: Dataset, o: SweepOptions = SWEEP_DEFAULTS, seed = DEFAULT_SEED, onProgress?: ProgressFn): SweepResult {
+/** Cell 7 on the calling thread, run after run (the reference for the parallel version); `layers` as in runSweepJob. */
+export function sweepExperiment(
+  fullData: Dataset,
+  o: SweepOptions = SWEEP_DEFAULTS,
+  seed = DEFAULT_SEED,
+  onProgress?: ProgressFn,
+  layers?: Partial<NetLayerImpls>,
+): SweepResult {
   const data = subsetData(fullData, o.numTrain, o.numVal);
   const jobs = sweepJobs(o, seed, sweepShape(data));
   const per = sweepIterations(data, o);
   const total = per * jobs.length;
   const points = jobs.map((job, k) =>
-    runSweepJob(data, o, job, onProgress ? (done) => onProgress({ step: "sweep", done: k * per + done, total, detail: `${job.normalization} ${job.weightScale.toExponential(1)}` }) : undefined),
+    runSweepJob(data, o, job, onProgress ? (done) => onProgress({ step: "sweep", done: k * per + done, total, detail: `${job.normalization} ${job.weightScale.toExponential(1)}` }) : undefined, layers),
   );
   return sweepResult(data, o, seed, points);
 }

@@ -7,7 +7,7 @@
 import { netNormalization } from "../core/names.js";
 import { RandomState } from "../core/random.js";
 import type { DType, Tensor } from "../core/tensor.js";
-import { FullyConnectedNet } from "../models/fc-net.js";
+import { FullyConnectedNet, type NetLayerImpls } from "../models/fc-net.js";
 import { Solver, type Dataset, type SolverState } from "../train/solver.js";
 import { DEFAULT_SEED } from "./checks.js";
 import type { BatchSizeResult, DeepNetResult, NormKind, TrainSettings, TrainingRun } from "./types.js";
@@ -43,9 +43,18 @@ interface Prepared {
   model: FullyConnectedNet;
 }
 
-/** The net of an experiment's settings; draws its weights from `rng`. */
-export function createNet(s: TrainSettings, inputDim: number, normalization: NormKind, weightScale: number, dtype: DType, rng: RandomState): FullyConnectedNet {
+/** The net of an experiment's settings; draws its weights from `rng`. `layers`: a learner's normalization layers (the exercise). */
+export function createNet(
+  s: TrainSettings,
+  inputDim: number,
+  normalization: NormKind,
+  weightScale: number,
+  dtype: DType,
+  rng: RandomState,
+  layers?: Partial<NetLayerImpls>,
+): FullyConnectedNet {
   return new FullyConnectedNet({
+    ...(layers !== undefined ? { layers } : {}),
     hiddenDims: s.hiddenDims,
     inputDim,
     numClasses: 10,
@@ -78,8 +87,8 @@ export function createSolver(
   });
 }
 
-function buildModel(data: Dataset, s: TrainSettings, normalization: NormKind, weightScale: number, rng: RandomState): FullyConnectedNet {
-  return createNet(s, rowDim(data.xTrain), normalization, weightScale, data.xTrain.dtype, rng);
+function buildModel(data: Dataset, s: TrainSettings, normalization: NormKind, weightScale: number, rng: RandomState, layers?: Partial<NetLayerImpls>): FullyConnectedNet {
+  return createNet(s, rowDim(data.xTrain), normalization, weightScale, data.xTrain.dtype, rng, layers);
 }
 
 /** Trains a prepared model with a Solver drawing from `rng`; returns its histories. */
@@ -127,12 +136,14 @@ export interface TrainNetOptions extends TrainSettings {
   seed?: number;
   onProgress?: ProgressFn;
   checkpoint?: CheckpointOptions;
+  /** A learner's normalization layers instead of bnlab's (the exercise). */
+  layers?: Partial<NetLayerImpls>;
 }
 
 /** Trains one net on `data` (already subset) from RandomState(seed): model draws, then solver draws. */
 export function trainNet(data: Dataset, o: TrainNetOptions): TrainingRun {
   const rng = new RandomState(o.seed ?? DEFAULT_SEED);
-  const p: Prepared = { normalization: o.normalization, weightScale: o.weightScale, batchSize: o.batchSize, model: buildModel(data, o, o.normalization, o.weightScale, rng) };
+  const p: Prepared = { normalization: o.normalization, weightScale: o.weightScale, batchSize: o.batchSize, model: buildModel(data, o, o.normalization, o.weightScale, rng, o.layers) };
   const total = iterationsOf(data, o, o.batchSize);
   const report = o.onProgress;
   // NOTE: a resumed run builds its model from the same stream first (the same shapes), then takes the saved state.
@@ -165,8 +176,15 @@ export const DEEP_NET_DEFAULTS: DeepNetOptions = {
  * global stream. A normalization the notebook does not have (layer norm, with
  * --extended) builds and trains on its own RandomState(seed), so the notebook's
  * lines are the same with or without it. `data` is subset to numTrain / numVal rows.
+ * `layers`: a learner's normalization layers inside the nets (the exercise).
  */
-export function deepNetExperiment(fullData: Dataset, o: DeepNetOptions = DEEP_NET_DEFAULTS, seed = DEFAULT_SEED, onProgress?: ProgressFn): DeepNetResult {
+export function deepNetExperiment(
+  fullData: Dataset,
+  o: DeepNetOptions = DEEP_NET_DEFAULTS,
+  seed = DEFAULT_SEED,
+  onProgress?: ProgressFn,
+  layers?: Partial<NetLayerImpls>,
+): DeepNetResult {
   const data = subsetData(fullData, o.numTrain, o.numVal);
   const notebookRng = new RandomState(seed);
   const streams = o.normalizations.map((n) => (n === "batchnorm" || n === "none" ? notebookRng : new RandomState(seed)));
@@ -174,7 +192,7 @@ export function deepNetExperiment(fullData: Dataset, o: DeepNetOptions = DEEP_NE
     normalization,
     weightScale: o.weightScale,
     batchSize: o.batchSize,
-    model: buildModel(data, o, normalization, o.weightScale, streams[k]!),
+    model: buildModel(data, o, normalization, o.weightScale, streams[k]!, layers),
   }));
   const per = iterationsOf(data, o, o.batchSize);
   const total = per * prepared.length;

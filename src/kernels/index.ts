@@ -38,7 +38,7 @@ interface Registered extends Backend {
 function withThresholds(b: Backend): Registered {
   const m = b.minSizes ?? {};
   const minSizes = {
-    gemm: m.gemm ?? 0, affine: m.affine ?? 0, batchnorm: m.batchnorm ?? 0,
+    gemm: m.gemm ?? 0, affine: m.affine ?? 0, packedAffine: m.packedAffine ?? 0, batchnorm: m.batchnorm ?? 0,
     relu: m.relu ?? 0, optimF32: m.optimF32 ?? 0, allFinite: m.allFinite ?? 0,
   };
   return { ...b, minSizes };

@@ -39,6 +39,28 @@ export interface AffineKernels {
   paramBackward(N: number, D: number, M: number, x: FloatArray, dout: FloatArray, dw: FloatArray, db: FloatArray): void;
 }
 
+/** An input operand packed once by `PackedAffineKernels.pack` (rows × cols, float32). */
+export interface PackedOperand {
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/**
+ * The affine forward with its input packed beforehand: for an input multiplied by many
+ * weights (the accuracy checks' fixed rows), the copy into the kernel's memory and the
+ * packing happen once, in `pack`. float32 only. `forward(pack(x, N, D), M, w, b, out)`
+ * equals this backend's `affine.forward(N, M, D, x, w, b, out)` bit for bit.
+ * Reference: `packedAffineReference(affine)` (src/layers/affine.ts), which keeps a copy.
+ */
+export interface PackedAffineKernels {
+  /** Packs x (N×D, float32; copied, so x may change afterwards without effect). */
+  pack(x: Float32Array, N: number, D: number): PackedOperand;
+  /** out (rows×M) = packed·w (cols×M), then out[i, j] += b[j]; throws after `release`. */
+  forward(p: PackedOperand, M: number, w: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** Frees the operand's memory. */
+  release(p: PackedOperand): void;
+}
+
 /**
  * Batch norm's closed-form backward in train mode: dout, xhat, dx (N·D) and gamma,
  * dbeta, dgamma (D) share one dtype; ivar (D) is float64.
@@ -113,7 +135,7 @@ export interface ReluKernels {
 export type AllFiniteFn = (a: FloatArray) => boolean;
 
 /** The kernels a backend may provide besides `gemm`. */
-export type OptionalKernelName = "affine" | "batchnorm" | "relu" | "optimF32" | "allFinite";
+export type OptionalKernelName = "affine" | "packedAffine" | "batchnorm" | "relu" | "optimF32" | "allFinite";
 
 /** Every kernel of a backend: the keys of `Backend.minSizes`. */
 export type KernelName = "gemm" | OptionalKernelName;
@@ -127,6 +149,7 @@ export interface Backend {
   readonly name: KernelPath;
   readonly gemm: GemmFn;
   readonly affine?: AffineKernels;
+  readonly packedAffine?: PackedAffineKernels;
   readonly batchnorm?: BatchnormKernels;
   readonly relu?: ReluKernels;
   readonly optimF32?: OptimKernelsF32;
@@ -139,7 +162,7 @@ export interface Backend {
   readonly computesEveryProduct: boolean;
   /**
    * Per kernel, the smallest call it is used for; smaller calls run the reference
-   * (where copying the operands costs more than the arithmetic). Sizes: gemm and affine
+   * (where copying the operands costs more than the arithmetic). Sizes: gemm, affine and packedAffine
    * M·N·K, batchnorm N·D, relu, optimF32 and allFinite the element count. Absent: 0.
    */
   readonly minSizes?: Readonly<Partial<Record<KernelName, number>>>;

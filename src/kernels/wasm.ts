@@ -19,7 +19,8 @@
  */
 import type { FloatArray } from "../core/tensor.js";
 import type {
-  AffineKernels, AllFiniteFn, Backend, BatchnormAltFn, BatchnormForwardFn, GemmFn, KernelPath, OptimKernelsF32, ReluKernels,
+  AffineKernels, AllFiniteFn, Backend, BatchnormAltFn, BatchnormForwardFn, GemmFn, KernelPath, OptimKernelsF32, PackedAffineKernels,
+  PackedOperand, ReluKernels,
 } from "./types.js";
 import { WASM_RELAXED_SIMD, WASM_SIMD } from "./wasm-bytes.generated.js";
 
@@ -48,6 +49,9 @@ interface GemmExports {
   heapBase(): number;
   gemm_f32: RawGemm;
   gemm_f64: RawGemm;
+  pack_a_f32(transA: number, M: number, K: number, pA: number, dst: number): void;
+  packed_a_bytes_f32(M: number, K: number): number;
+  gemm_packed_a_f32(transB: number, M: number, N: number, K: number, pPackedA: number, pB: number, pC: number, accumulate: number, pPackB: number, pTile: number): void;
   add_bias_f32(M: number, N: number, pC: number, pBias: number): void;
   add_bias_f64(M: number, N: number, pC: number, pBias: number): void;
   col_sums_f32(K: number, N: number, pB: number, pOut: number): void;
@@ -83,6 +87,7 @@ type RawBnAlt = (
 export interface WasmKernels {
   gemm: GemmFn;
   affine: AffineKernels;
+  packedAffine: PackedAffineKernels;
   batchnormAlt: BatchnormAltFn;
   batchnormForward: BatchnormForwardFn;
   optimF32: OptimKernelsF32;
@@ -138,6 +143,7 @@ export function wasmBackend(name: KernelPath, build: "simd" | "relaxed"): Backen
     name,
     gemm: k.gemm,
     affine: k.affine,
+    packedAffine: k.packedAffine,
     batchnorm: { alt: k.batchnormAlt, forward: k.batchnormForward },
     relu: k.relu,
     optimF32: k.optimF32,
@@ -148,6 +154,7 @@ export function wasmBackend(name: KernelPath, build: "simd" | "relaxed"): Backen
     minSizes: {
       gemm: WASM_MIN_MNK,
       affine: WASM_MIN_MNK,
+      packedAffine: WASM_MIN_MNK,
       batchnorm: WASM_MIN_BATCHNORM,
       relu: WASM_MIN_RELU,
       optimF32: WASM_MIN_OPTIM,
@@ -442,5 +449,77 @@ function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
     return true;
   };
 
-  return { gemm, affine, batchnormAlt, batchnormForward, optimF32, relu, allFinite };
+  return { gemm, affine, packedAffine: packedAffineKernels(bytes), batchnormAlt, batchnormForward, optimF32, relu, allFinite };
+}
+
+/** A packed operand of `packedAffineKernels`: where its tiles lie in the packing instance's memory. */
+interface Packed extends PackedOperand {
+  readonly offset: number;
+  readonly bytes: number;
+  released: boolean;
+}
+
+/**
+ * The packed-input affine forward (float32). It runs on a second instance of the same
+ * module, instantiated at the first `pack`, so that the resident packed tiles never meet
+ * the first instance's scratch layout (which starts at its heap base on every call, and
+ * whose update-rule offsets are fixed). Its memory: the packed operands, one after the
+ * other from the heap base (a stack: released ones are reclaimed from the top), then the
+ * per-call scratch (tile | w | C | packed w panels | bias).
+ */
+function packedAffineKernels(bytes: Uint8Array<ArrayBuffer>): PackedAffineKernels {
+  let ex: GemmExports | null = null;
+  let memory: WebAssembly.Memory | null = null;
+  let f32 = new Float32Array(0);
+  let heap = 0;
+  const live: Packed[] = [];
+  const top = (): number => (live.length === 0 ? heap : align64(live[live.length - 1]!.offset + live[live.length - 1]!.bytes));
+  function ensure(bytesNeeded: number): void {
+    const m = memory!;
+    if (bytesNeeded > m.buffer.byteLength) m.grow(Math.ceil((bytesNeeded - m.buffer.byteLength) / PAGE));
+    if (f32.buffer !== m.buffer) f32 = new Float32Array(m.buffer);
+  }
+  return {
+    pack(x, N, D) {
+      if (ex === null) {
+        ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as GemmExports;
+        memory = ex.memory;
+        heap = align64(ex.heapBase());
+      }
+      const offset = top();
+      const size = ex.packed_a_bytes_f32(N, D);
+      // x goes to the scratch after the new operand for packing, then only its tiles stay.
+      const pX = align64(offset + size);
+      ensure(pX + N * D * 4);
+      put(f32, pX, x, N * D);
+      ex.pack_a_f32(0, N, D, pX, offset);
+      const p: Packed = { rows: N, cols: D, offset, bytes: size, released: false };
+      live.push(p);
+      return p;
+    },
+    forward(operand, M, w, b, out) {
+      const p = operand as Packed;
+      if (p.released || !live.includes(p)) throw new Error("packedAffine.forward: the operand was released");
+      const e = ex!;
+      const N = p.rows;
+      const D = p.cols;
+      const pTile = top();
+      const pB = align64(pTile + MR * NR32 * 4);
+      const pC = align64(pB + D * M * 4);
+      const kcp = (Math.min(D, KC) + 1) & ~1;
+      const pPackB = align64(pC + N * M * 4);
+      const pBias = align64(pPackB + Math.ceil(M / NR32) * NR32 * kcp * 4);
+      ensure(pBias + M * 4);
+      put(f32, pB, w, D * M);
+      put(f32, pBias, b, M);
+      e.gemm_packed_a_f32(0, N, M, D, p.offset, pB, pC, 0, pPackB, pTile);
+      e.add_bias_f32(N, M, pC, pBias);
+      take(f32, pC, out, N * M);
+    },
+    release(operand) {
+      const p = operand as Packed;
+      p.released = true;
+      while (live.length > 0 && live[live.length - 1]!.released) live.pop();
+    },
+  };
 }

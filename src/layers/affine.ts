@@ -6,7 +6,7 @@ import { Tensor, shapeSize } from "../core/tensor.js";
 import type { FloatArray } from "../core/tensor.js";
 import { activeKernel, gemm } from "../kernels/index.js";
 import { gemmReference } from "../kernels/reference.js";
-import type { AffineKernels, GemmFn } from "../kernels/types.js";
+import type { AffineKernels, GemmFn, PackedAffineKernels, PackedOperand } from "../kernels/types.js";
 import { expectDtype, expectShape, outputBuffer } from "./checks.js";
 import { sumRows } from "./reductions.js";
 
@@ -35,6 +35,91 @@ export function affineWith(gemmFn: GemmFn): AffineKernels {
 
 /** The reference affine kernels (the "ts" backend's). */
 export const affineReference: AffineKernels = affineWith(gemmReference);
+
+/**
+ * The reference of `PackedAffineKernels` over some affine kernels: `pack` keeps a copy of
+ * x and `forward` runs `affine.forward` on it, which is what a packed kernel must equal.
+ */
+export function packedAffineReference(affine: AffineKernels): PackedAffineKernels {
+  const copies = new WeakMap<PackedOperand, Float32Array>();
+  return {
+    pack(x, N, D) {
+      const p: PackedOperand = { rows: N, cols: D };
+      copies.set(p, x.slice(0, N * D));
+      return p;
+    },
+    forward(p, M, w, b, out) {
+      const x = copies.get(p);
+      if (x === undefined) throw new Error("packedAffine.forward: the operand was released");
+      affine.forward(p.rows, M, p.cols, x, w, b, out);
+    },
+    release(p) {
+      copies.delete(p);
+    },
+  };
+}
+
+/** One pinned input: a range of some buffer, packed by one backend's kernels. */
+interface Pin {
+  readonly byteOffset: number;
+  readonly length: number;
+  readonly kernels: PackedAffineKernels;
+  readonly operand: PackedOperand;
+}
+
+/** Pinned inputs by the buffer their data lies in. */
+const pins = new Map<ArrayBufferLike, Pin[]>();
+
+/** A pinned affine input; `release()` unpins it (idempotent). */
+export interface PinnedInput {
+  release(): void;
+}
+
+/**
+ * Pins a float32 input x (N, d1, …) that will be multiplied by many weights while it stays
+ * unchanged (the accuracy checks' fixed rows during a training): the active backend packs it
+ * once, and every `affineForward` whose input is exactly this data (the same buffer, offset
+ * and length) uses the packed operand, with the same bits as without it.
+ * The caller promises that x's data does not change until `release()`. Returns null when
+ * the active backend has no packed kernel for this size, or x is not float32.
+ */
+export function pinAffineInput(x: Tensor): PinnedInput | null {
+  if (!(x.data instanceof Float32Array) || x.shape.length < 1) return null;
+  const N = x.shape[0]!;
+  const D = shapeSize(x.shape.slice(1));
+  // NOTE: N·D is the product's size for one output column, the least it can be; each
+  // affineForward checks the threshold again with its own M (pinnedFor).
+  const kernels = activeKernel("packedAffine", N * D);
+  if (kernels === null || N === 0 || D === 0) return null;
+  const data = x.data;
+  const pin: Pin = { byteOffset: data.byteOffset, length: N * D, kernels, operand: kernels.pack(data, N, D) };
+  const list = pins.get(data.buffer) ?? [];
+  list.push(pin);
+  pins.set(data.buffer, list);
+  let released = false;
+  return {
+    release() {
+      if (released) return;
+      released = true;
+      kernels.release(pin.operand);
+      const l = pins.get(data.buffer)!;
+      l.splice(l.indexOf(pin), 1);
+      if (l.length === 0) pins.delete(data.buffer);
+    },
+  };
+}
+
+/** The pin of exactly this data (N×D), when one exists and the active backend made it. */
+function pinnedFor(data: FloatArray, N: number, D: number, M: number): Pin | null {
+  const list = pins.get(data.buffer);
+  if (list === undefined) return null;
+  for (const p of list) {
+    if (p.byteOffset === data.byteOffset && p.length === N * D && data.length === N * D && p.operand.cols === D) {
+      return activeKernel("packedAffine", N * M * D) === p.kernels ? p : null;
+    }
+  }
+  return null;
+}
 
 /** The fallback: the active backend's gemm (or the reference below its threshold) and the bias loops. */
 const affineViaGemm: AffineKernels = affineWith(gemm);
@@ -74,7 +159,9 @@ export function affineForward(x: Tensor, w: Tensor, b: Tensor, outBuffer?: Float
   const out = outputBuffer(fn, "out", outBuffer, N * M, x.data);
   // NOTE: on the WebAssembly paths the bias is added before the product leaves wasm
   // memory (the same single rounding per element as the reference's loop).
-  (activeKernel("affine", N * M * D) ?? affineViaGemm).forward(N, M, D, x2.data, w.data, b.data, out);
+  const pin = pins.size === 0 ? null : pinnedFor(x2.data, N, D, M);
+  if (pin !== null) pin.kernels.forward(pin.operand, M, w.data as Float32Array, b.data as Float32Array, out as Float32Array);
+  else (activeKernel("affine", N * M * D) ?? affineViaGemm).forward(N, M, D, x2.data, w.data, b.data, out);
   return { out: new Tensor(out, [N, M]), cache: { x: x2, xShape: x.shape, w } };
 }
 

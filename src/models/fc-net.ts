@@ -33,6 +33,7 @@ import type { ModelTrace, TraceOptions } from "./trace.js";
 import { hasRunningStats, netNormSpec, resolveNetNorm } from "./net-norm.js";
 import type { NetNormOptions, NetNormSettings } from "./net-norm.js";
 import { Workspaces } from "./workspace.js";
+import { givenLayers, type NetLayerImpls } from "./net-layers.js";
 import type { Workspace } from "./workspace.js";
 
 export type { BnNoise } from "./bn-noise.js";
@@ -42,6 +43,7 @@ export type { LayerTrace, ModelTrace, TraceOptions } from "./trace.js";
 export type { Normalization };
 
 export type { Activation } from "./fc-net-pass.js";
+export type { NetLayerImpls } from "./net-layers.js";
 
 /**
  * Options of `FullyConnectedNet` (defaults as in the assignment). `groups` (group norm),
@@ -78,6 +80,11 @@ export interface FullyConnectedNetOptions extends NetNormOptions {
   seed?: number;
   /** The stream to draw from instead (wins over `seed`). */
   rng?: RandomState;
+  /**
+   * Replacements for bnlab's normalization layers (a learner's, in the exercise); each absent
+   * one falls back to bnlab's. They get bnlab's public arguments only (no workspace buffers).
+   */
+  layers?: Partial<NetLayerImpls>;
 }
 
 /**
@@ -137,9 +144,13 @@ export class FullyConnectedNet implements Model {
    * Test mode treats rows independently (batch norm uses the running statistics, dropout
    * is the identity, layer norm is per row), and no kernel's per-element arithmetic
    * depends on the number of rows (test/kernels.test.ts checks gemm for every path):
-   * the Solver may score many rows per call.
+   * the Solver may score many rows per call. Not claimed with given `layers`.
    */
-  readonly rowwiseScores = true;
+  readonly rowwiseScores: boolean;
+  /** Whether `layers` replaced some of bnlab's normalization layers (such a net checks accuracy inline). */
+  readonly customLayers: boolean;
+  /** The `layers` option, or null (bnlab's own normalization layers). */
+  private readonly layerImpls: Partial<NetLayerImpls> | null;
   /** The model's random stream: weights were drawn from it; dropout masks are. */
   readonly rng: RandomState;
   private readonly layers: readonly Layer[];
@@ -194,6 +205,9 @@ export class FullyConnectedNet implements Model {
     this.noiseRng = bnNoise === null ? null : new RandomState(bnNoise.seed ?? 0);
     this.workspaces = new Workspaces(dtype);
     this.rng = o.rng ?? (o.seed !== undefined ? new RandomState(o.seed) : new RandomState());
+    this.layerImpls = givenLayers(o.layers);
+    this.customLayers = this.layerImpls !== null;
+    this.rowwiseScores = !this.customLayers;
 
     // NOTE: only the weights draw from the stream, layer by layer, so the
     // weights equal numpy's `weight_scale * np.random.randn(d_in, d_out)` for the same seed.
@@ -404,9 +418,12 @@ export class FullyConnectedNet implements Model {
     return this.ownGrads;
   }
 
-  /** The options that rebuild this net (not its weights); null for a subclass (its overrides are not data). */
+  /**
+   * The options that rebuild this net (not its weights); null for a subclass (its overrides are not
+   * data) and for a net with given `layers` (functions, a learner's code, cannot be sent to another thread).
+   */
   spec(): FullyConnectedNetSpec | null {
-    if (Object.getPrototypeOf(this) !== FullyConnectedNet.prototype) return null;
+    if (Object.getPrototypeOf(this) !== FullyConnectedNet.prototype || this.customLayers) return null;
     return {
       kind: "fc-net",
       options: {
@@ -423,6 +440,7 @@ export class FullyConnectedNet implements Model {
         dropoutKeepRatio: this.dropoutKeepRatio,
         reg: this.reg,
         dtype: this.dtype,
+        layers: undefined,
       },
     };
   }
@@ -530,6 +548,16 @@ export class FullyConnectedNet implements Model {
   ): { out: Tensor; cache: NormCache } {
     const kind = this.normalization!;
     const spec = netNormSpec(kind, this.normSettings, norm.running, mode, updateRunning);
+    // NOTE: given layers (the exercise's) get bnlab's public arguments only, no workspace buffers.
+    const L = this.layerImpls;
+    if (spec.kind === "batchnorm" && L?.batchnormForward !== undefined) {
+      const n = L.batchnormForward(z, norm.gamma, norm.beta, spec.param);
+      return { out: n.out, cache: { kind: "batchnorm", cache: n.cache } };
+    }
+    if (spec.kind === "layernorm" && L?.layernormForward !== undefined) {
+      const n = L.layernormForward(z, norm.gamma, norm.beta, spec.param ?? {});
+      return { out: n.out, cache: { kind: "layernorm", cache: n.cache } };
+    }
     const size = z.size;
     const bufs = hasRunningStats(kind) ? { out: ws.get(`norm${i}`, size), xhat: ws.get(`xhat${i}`, size), xmu: ws.get(`xmu${i}`, size) } : undefined;
     return normForward(z, norm.gamma, norm.beta, spec, bufs);
@@ -537,6 +565,9 @@ export class FullyConnectedNet implements Model {
 
   /** The one place the normalization runs backward (batch norm: the closed form `batchnormBackwardAlt`). */
   private normBackward(dout: Tensor, cache: NormCache, dxBuffer: FloatArray): { dx: Tensor; dgamma: Tensor; dbeta: Tensor } {
+    const L = this.layerImpls;
+    if (cache.kind === "batchnorm" && L?.batchnormBackward !== undefined) return L.batchnormBackward(dout, cache.cache);
+    if (cache.kind === "layernorm" && L?.layernormBackward !== undefined) return L.layernormBackward(dout, cache.cache);
     return normBackward(dout, cache, dxBuffer);
   }
 

@@ -32,6 +32,8 @@ export interface SweepPlan {
   options: SweepOptions;
   seed: number;
   kernelPath: string;
+  /** The data's dtype (float32, or float64 with --dtype float64). */
+  dtype: string;
   /** Where the data came from (the first writer's; `dir` may differ between machines and is not in the key). */
   dataset: DatasetInfo;
   /** The result with no points (settings and the input's size and RMS, which fingerprint the data). */
@@ -55,7 +57,7 @@ const jobFile = (dir: string, index: number): string => join(dir, `job-${String(
 /** A new plan (its key computed). */
 export function makePlan(p: Omit<SweepPlan, "format" | "key">): SweepPlan {
   const { dir: _dir, description: _d, ...data } = p.dataset;
-  const keyed = { options: p.options, seed: p.seed, kernelPath: p.kernelPath, data, skeleton: encodeNonFinite(p.skeleton), numJobs: p.numJobs };
+  const keyed = { options: p.options, seed: p.seed, kernelPath: p.kernelPath, dtype: p.dtype, data, skeleton: encodeNonFinite(p.skeleton), numJobs: p.numJobs };
   const key = createHash("sha256").update(JSON.stringify(keyed)).digest("hex");
   return { format: PLAN_FORMAT, key, ...p };
 }

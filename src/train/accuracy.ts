@@ -8,6 +8,7 @@
 import { Tensor, allocFloat, shapeSize } from "../core/tensor.js";
 import type { FloatArray, Labels } from "../core/tensor.js";
 import type { Model } from "../models/model.js";
+import { pinAffineInput, type PinnedInput } from "../layers/affine.js";
 
 /** Rows per `model.scores` call when measuring accuracy (the assignment's check_accuracy batch size). */
 export const SCORE_BATCH = 100;
@@ -67,6 +68,40 @@ export function gatherRows(X: Tensor, mask: Int32Array | null, start: number, en
 export class AccuracyCounter {
   private xChunk: Tensor | null = null;
   private yChunk = new Int32Array(0);
+  /** While pinning (`beginPinning` … `endPinning`): the pins of each X scored whole, by X. */
+  private pinned: Map<Tensor, PinnedInput[]> | null = null;
+
+  /**
+   * From now until `endPinning`, an X scored whole (no mask) by a row-wise model is pinned
+   * at its first check (`pinAffineInput`, chunk by chunk as `count` scores it): its rows
+   * are packed for the first layer's product once instead of at every check, with the
+   * same bits. The caller promises that no such X changes until `endPinning` (the Solver
+   * brackets one `train()` call, whose data stays fixed).
+   */
+  beginPinning(): void {
+    this.endPinning();
+    this.pinned = new Map();
+  }
+
+  /** Releases every pin (idempotent). */
+  endPinning(): void {
+    if (this.pinned === null) return;
+    for (const list of this.pinned.values()) for (const p of list) p.release();
+    this.pinned = null;
+  }
+
+  /** Pins X's scoring chunks, once per X while pinning. */
+  private pin(X: Tensor, n: number, chunk: number): void {
+    const pinned = this.pinned!;
+    if (pinned.has(X)) return;
+    const list: PinnedInput[] = [];
+    for (let start = 0, end = 0; start < n; start = end) {
+      end = chunkEnd(start, n, chunk);
+      const p = pinAffineInput(X.rows(start, end));
+      if (p !== null) list.push(p);
+    }
+    pinned.set(X, list);
+  }
 
   /**
    * Correct predictions of `model.scores` on rows of X (N, …) against y: rows
@@ -76,6 +111,7 @@ export class AccuracyCounter {
     const N = X.shape[0]!;
     const n = mask === null ? N : mask.length;
     const chunk = model.rowwiseScores === true ? SCORE_CHUNK : SCORE_BATCH;
+    if (this.pinned !== null && mask === null && X.dtype === model.dtype && model.rowwiseScores === true) this.pin(X, n, chunk);
     let correct = 0;
     for (let start = 0, end = 0; start < n; start = end) {
       end = chunkEnd(start, n, chunk);

@@ -312,6 +312,10 @@ export class Solver {
     const reports = new ProgressInOrder(this.onProgress);
     // NOTE: a restored state continues its `train()` call where it stood (an epoch end).
     const start = this.callIteration;
+    // The checks' unsubsampled rows are packed once per call for the first layer (same bits).
+    // NOTE: this relies on the data not changing during the call (as the background checks,
+    // which copy it once per call, do too).
+    this.counter.beginPinning();
     try {
       for (let t = start; t < numIterations; t++) {
         const loss = this.step();
@@ -338,6 +342,7 @@ export class Solver {
       this.recordChecks(reports, true);
     } finally {
       this.checks.end();
+      this.counter.endPinning();
     }
     this.callIteration = 0;
     if (this.best !== null) this.model.restore(this.best);

@@ -11,6 +11,7 @@ import { CONTROL_PAUSE, CONTROL_RUN, CONTROL_STOP, type DataRequest, type FromWo
 import { hiddenDims, parseSettings, settingsToQuery, type NormKind, type Settings } from "./state.js";
 import { runConfig } from "./runconfig.js";
 import { SweepRunner } from "./sweep.js";
+import { ImplementTab } from "./implement.js";
 
 /** One of the two networks of the Train tab. */
 interface RunView {
@@ -44,6 +45,9 @@ let chosenFile: { name: string; bytes: ArrayBuffer } | null = null;
 let servedAvailable = false;
 let runs: RunView[] = [];
 let nextId = 1;
+/** The Implement tab's code while "Train with my layers" runs (null: bnlab's layers). */
+let learner: { source: string; filename: string } | null = null;
+let implement: ImplementTab | null = null;
 
 /** What tests and curious people can read from the console. */
 const debug = {
@@ -52,6 +56,7 @@ const debug = {
   isolated,
   renders: () => ({ train: lossChart.renders, stats: statsChart.renders, sweep: sweepChart.renders }),
   sweep: null as SweepRunner | null,
+  implement: () => implement,
   /** True once both runs ended and their final charts are drawn. */
   settled: false,
 };
@@ -74,17 +79,19 @@ function readControls(): void {
   showProblems(r.problems);
   syncUrl();
   el("file-label").hidden = false;
-  el("title-a").textContent = `Left: ${NORM_LABELS[settings.normA]}`;
-  el("title-b").textContent = `Right: ${NORM_LABELS[settings.normB]}`;
+  const yours = (k: NormKind): string => (learner !== null && k !== "none" ? " (your layers)" : "");
+  el("title-a").textContent = `Left: ${NORM_LABELS[settings.normA]}${yours(settings.normA)}`;
+  el("title-b").textContent = `Right: ${NORM_LABELS[settings.normB]}${yours(settings.normB)}`;
 }
 
 function selectTab(tab: Settings["tab"]): void {
   settings = { ...settings, tab };
-  for (const t of ["train", "sweep"] as const) {
+  for (const t of ["train", "sweep", "implement"] as const) {
     el(`tab-${t}`).setAttribute("aria-selected", String(t === tab));
     el(`panel-${t}`).hidden = t !== tab;
   }
   el("sweep-fields").hidden = tab !== "sweep";
+  el("controls").hidden = tab === "implement";
   syncUrl();
 }
 
@@ -254,7 +261,14 @@ function start(): void {
     worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(r, e.data);
     worker.onerror = (e) => onMessage(r, { type: "error", id: 0, message: e.message || "the worker failed to start" });
     const data = req.kind === "file" ? { ...req, bytes: req.bytes.slice(0) } : req;
-    worker.postMessage({ type: "train", id: nextId++, run: runConfig(settings, normalization, probeEvery), data, control: control ? (control.buffer as SharedArrayBuffer) : null });
+    worker.postMessage({
+      type: "train",
+      id: nextId++,
+      run: runConfig(settings, normalization, probeEvery),
+      data,
+      control: control ? (control.buffer as SharedArrayBuffer) : null,
+      learner: normalization === "none" ? null : learner,
+    });
     return r;
   });
   showCounters();
@@ -313,10 +327,19 @@ function init(): void {
   showProblems(parsed.problems);
   el("controls").addEventListener("change", readControls);
   el("scale-slider").addEventListener("change", readControls);
-  el("start").addEventListener("click", start);
+  el("start").addEventListener("click", () => {
+    learner = null;
+    start();
+  });
   el("pause").addEventListener("click", togglePause);
   el("reset").addEventListener("click", reset);
-  for (const t of ["train", "sweep"] as const) el(`tab-${t}`).addEventListener("click", () => selectTab(t));
+  for (const t of ["train", "sweep", "implement"] as const) el(`tab-${t}`).addEventListener("click", () => selectTab(t));
+  implement = new ImplementTab((code) => {
+    // "Train with my layers": the Train tab's two networks, normalized by the learner's code.
+    learner = code;
+    selectTab("train");
+    start();
+  });
   el<HTMLInputElement>("file").addEventListener("change", async () => {
     const f = el<HTMLInputElement>("file").files?.[0];
     if (!f) return;

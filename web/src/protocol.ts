@@ -65,6 +65,8 @@ export type ToWorker =
       data: DataRequest;
       /** Int32Array(1) over it: 0 run, 1 pause, 2 stop. Null when the page is not cross-origin isolated. */
       control: SharedArrayBuffer | null;
+      /** The Implement tab's code: the net runs the learner's normalization layers (null: bnlab's). */
+      learner?: { source: string; filename: string } | null;
     }
   /** One run of the weight-scale sweep, exactly as `bnlab reproduce` runs it (runSweepJob). */
   | { type: "sweep"; id: number; settings: TrainSettings; job: SweepJob; kernel: KernelChoice; seed: number; data: DataRequest };

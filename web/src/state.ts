@@ -11,7 +11,7 @@ export type { NormKind };
 export type Optimizer = UpdateRuleName;
 export type DataSource = "served" | "synthetic" | "file";
 export type KernelChoice = "auto" | KernelPath;
-export type Tab = "train" | "sweep";
+export type Tab = "train" | "sweep" | "implement";
 
 export const NORMS: readonly NormKind[] = NORM_KINDS;
 export const OPTIMIZERS: readonly Optimizer[] = UPDATE_RULE_NAMES;
@@ -96,7 +96,7 @@ export const FIELDS: Readonly<Record<keyof Settings, FieldSpec>> = {
   data: { kind: "enum", key: "data", values: DATA_SOURCES },
   kernel: { kind: "enum", key: "kernel", values: KERNELS },
   sweepScales: { kind: "int", key: "scales", min: 2, max: 40 },
-  tab: { kind: "enum", key: "tab", values: ["train", "sweep"] },
+  tab: { kind: "enum", key: "tab", values: ["train", "sweep", "implement"] },
 };
 
 const KEYS = Object.keys(FIELDS) as (keyof Settings)[];

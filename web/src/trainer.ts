@@ -8,7 +8,7 @@ import type { TrainingRun } from "../../src/index.js";
 import { netNormalization } from "../../src/index.js";
 import { RandomState } from "../../src/index.js";
 import { Tensor } from "../../src/index.js";
-import { FullyConnectedNet } from "../../src/index.js";
+import { FullyConnectedNet, type NetLayerImpls } from "../../src/index.js";
 import { Solver, type Dataset, type SolverProgress } from "../../src/index.js";
 import { layerStats } from "./probe.js";
 import type { LayerStats, RunConfig } from "./protocol.js";
@@ -23,6 +23,8 @@ export interface TrainHooks {
   stats?: (iteration: number, layers: LayerStats[]) => void;
   /** Called after every iteration; may block (pause) or throw `StopRun`. */
   control?: () => void;
+  /** A learner's normalization layers inside the net (the Implement tab's "Train with my layers"). */
+  layers?: Partial<NetLayerImpls>;
   progressMs?: number;
   now?: () => number;
 }
@@ -43,9 +45,15 @@ export interface TrainOutcome
 }
 
 /** The net and solver of a run (exported so the tests can compare them with the CLI's). */
-export function buildRun(data: Dataset, run: RunConfig, onProgress?: (p: SolverProgress) => void): { net: FullyConnectedNet; solver: Solver } {
+export function buildRun(
+  data: Dataset,
+  run: RunConfig,
+  onProgress?: (p: SolverProgress) => void,
+  layers?: Partial<NetLayerImpls>,
+): { net: FullyConnectedNet; solver: Solver } {
   const rng = new RandomState(run.seed);
   const net = new FullyConnectedNet({
+    ...(layers !== undefined ? { layers } : {}),
     hiddenDims: run.hiddenDims,
     normalization: netNormalization(run.normalization),
     weightScale: run.weightScale,
@@ -106,7 +114,7 @@ export function trainRun(data: Dataset, run: RunConfig, hooks: TrainHooks = {}):
       pausedMs += now() - before;
     }
   };
-  const { net, solver } = buildRun(data, run, onProgress);
+  const { net, solver } = buildRun(data, run, onProgress, hooks.layers);
   netRef = net;
   if (run.probeEvery > 0) probe();
   let stopped = false;

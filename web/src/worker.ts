@@ -8,6 +8,7 @@ import { loadPlaygroundData, type PlaygroundData } from "./dataset.js";
 import { useKernels } from "./kernels.js";
 import { CONTROL_PAUSE, CONTROL_STOP, type DataRequest, type FromWorker, type ToWorker } from "./protocol.js";
 import { StopRun, trainRun, type TrainHooks } from "./trainer.js";
+import { loadInPage, netLayers } from "./learner.js";
 
 /** The part of DedicatedWorkerGlobalScope this file uses (the DOM lib types `self` as Window). */
 interface WorkerScope {
@@ -65,6 +66,7 @@ async function handle(msg: ToWorker): Promise<void> {
   };
   const c = control(msg.control ? new Int32Array(msg.control) : null);
   if (c) hooks.control = c;
+  if (msg.learner) hooks.layers = netLayers(loadInPage(msg.learner.source, msg.learner.filename));
   scope.postMessage({ type: "done", id, ...trainRun(data, run, hooks) });
 }
 
