@@ -24,6 +24,11 @@ import { COVARIATE_SHIFT_QUICK, covariateShiftStudy } from "../src/studies/covar
 import { parseStudyJson, studyJsonText, toStudyJson } from "../src/studies/json.js";
 import { runStudy } from "../src/studies/study.js";
 import { mutateBytes, mutateText, pick, type Rng } from "./fuzz-mutate.js";
+import { createHash } from "node:crypto";
+import { decodeCheckpoint, encodeCheckpoint } from "../src/node/checkpoint.js";
+import { FullyConnectedNet } from "../src/models/fc-net.js";
+import { RandomState } from "../src/core/random.js";
+import { Solver } from "../src/train/solver.js";
 
 /** A parsed result that breaks the parser's own promise (a wrong answer, not an error). */
 export class FuzzInvariant extends Error {
@@ -366,11 +371,62 @@ function rawRequest(port: number, request: string): Promise<string> {
 }
 
 /**
- * Every target, in the order the runner cycles through them.
- * NOTE: the checkpoint reader (src/train/checkpoint*, another helper's) is the one input
- * bnlab parses that is not here yet: add a `FuzzTarget` for it to this list, seeded
- * with a small valid checkpoint, and docs/fuzzing.md's table.
+ * A checkpoint file (src/node/checkpoint.ts), seeded with two small real ones. Half the
+ * inputs are raw byte mutations (mostly stopped by the SHA-256); the other half mutate the
+ * header or the state JSON and then sign it again, so the structural checks behind the
+ * checksum are reached too. What decodes must encode and decode again.
  */
+function checkpointTarget(): FuzzTarget {
+  let pool: Uint8Array[] = [];
+  return {
+    name: "checkpoint",
+    setup() {
+      pool = [];
+      const data = syntheticCifar({ numTrain: 20, numVal: 10, numTest: 10, seed: 2 });
+      for (const [normalization, updateRule] of [["batchnorm", "adam"], [null, "sgdMomentum"]] as const) {
+        const rng = new RandomState(1);
+        const net = new FullyConnectedNet({ hiddenDims: [3], normalization, rng });
+        new Solver(net, data, { updateRule, batchSize: 10, numEpochs: 1, rng, backgroundChecks: false, onCheckpoint: (st) => void pool.push(encodeCheckpoint(st)) }).train();
+      }
+    },
+    generate(rng) {
+      const base = pick(rng, pool);
+      if (rng() < 0.5) return mutateBytes(rng, base, pool);
+      return resign(rng, base);
+    },
+    run: (input) =>
+      refusing(() => {
+        const st = decodeCheckpoint(input, "latest.safetensors");
+        decodeCheckpoint(encodeCheckpoint(st), "re-encoded.safetensors");
+      }),
+  };
+}
+
+/** A checkpoint with its header (an entry, or the state JSON) mutated and its SHA-256 recomputed. */
+function resign(rng: Rng, bytes: Uint8Array): Uint8Array {
+  const n = Number(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true));
+  const header = JSON.parse(dec.decode(bytes.subarray(8, 8 + n))) as Record<string, unknown> & { __metadata__: Record<string, string> };
+  const body = bytes.subarray(8 + n);
+  const meta = header.__metadata__;
+  if (rng() < 0.6) meta["state"] = JSON.stringify(mutateJson(rng, JSON.parse(meta["state"]!)));
+  else {
+    const keys = Object.keys(header).filter((k) => k !== "__metadata__");
+    const k = pick(rng, keys);
+    header[k] = mutateJson(rng, header[k]);
+  }
+  meta["sha256"] = createHash("sha256").update(meta["state"] ?? "", "utf8").update(body).digest("hex");
+  const h = enc.encode(JSON.stringify(header));
+  const out = new Uint8Array(8 + h.length + body.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);
+  out.set(h, 8);
+  out.set(body, 8 + h.length);
+  return out;
+}
+
+/** Every target, in the order the runner cycles through them. */
 export function fuzzTargets(): FuzzTarget[] {
-  return [binaryBatchTarget, binaryMetaTarget, pickleBatchTarget, pickleMetaTarget, archiveTarget(), resultsJsonTarget(), studyJsonTarget(), urlParamsTarget(), serverPathTarget()];
+  return [
+    binaryBatchTarget, binaryMetaTarget, pickleBatchTarget, pickleMetaTarget, archiveTarget(), resultsJsonTarget(), studyJsonTarget(), urlParamsTarget(),
+    serverPathTarget(), checkpointTarget(),
+  ];
 }

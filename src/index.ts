@@ -54,13 +54,13 @@ export { unpickle } from "./data/pickle.js";
 export type { Cifar10Data, DataSource } from "./data/preprocess.js";
 export type { Cifar10Kind } from "./data/cifar10.js";
 export { Solver, skipSolverDraws } from "./train/solver.js";
-export type { Dataset, SolverDrawPlan, SolverOptions, SolverProgress, BackgroundChecker, CheckOutcome } from "./train/solver.js";
+export type { Dataset, SolverDrawPlan, SolverOptions, SolverProgress, BackgroundChecker, CheckOutcome, SolverState, SolverStateSettings, OptimState } from "./train/solver.js";
 export { AccuracyCounter } from "./train/accuracy.js";
 export {
   DEFAULT_SEED, columnStats, forwardTrainCheck, forwardTestCheck, backwardCheck, backwardCompare, netGradcheck,
 } from "./experiments/checks.js";
 export { trainNet, deepNetExperiment, batchSizeExperiment, subsetData, DEEP_NET_DEFAULTS, BATCH_SIZE_DEFAULTS } from "./experiments/training.js";
-export type { ExperimentProgress, ProgressFn, TrainNetOptions, DeepNetOptions, BatchSizeOptions } from "./experiments/training.js";
+export type { ExperimentProgress, ProgressFn, TrainNetOptions, CheckpointOptions, DeepNetOptions, BatchSizeOptions } from "./experiments/training.js";
 export {
   logspace, sweepJobs, sweepShape, runSweepJob, sweepResult, sweepIterations, sweepExperiment, SWEEP_DEFAULTS, SEED_SCHEME, NOTEBOOK_NORMALIZATIONS,
 } from "./experiments/sweep.js";

@@ -18,7 +18,16 @@ export type { ResolvedData, ResolveOptions } from "./data/locate.js";
 export { downloadCifar10, DownloadError, CIFAR10_URL, CIFAR10_MD5, CIFAR10_BYTES } from "./data/download.js";
 export type { DownloadOptions, DownloadProgress, DownloadResult } from "./data/download.js";
 
-export { sweepExperimentParallel, defaultJobs } from "./experiments/parallel.js";
+export { sweepExperimentParallel, runSweepJobs, defaultJobs } from "./experiments/parallel.js";
+export type { SweepRunControl, SweepJobsRun } from "./experiments/parallel.js";
+
+// Checkpoint files (docs/checkpoints.md) and a sweep's per-job result files and shards (docs/cluster.md).
+export {
+  CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CHECKPOINT_FILES, encodeCheckpoint, decodeCheckpoint, writeCheckpointFile, readCheckpointFile,
+  checkpointWriter, latestCheckpoint, writeFileDurable,
+} from "./node/checkpoint.js";
+export { makePlan, readPlan, usePlan, writeJob, readJobs, assembleSweep, shardCountOf, inShard, parseShard, jobsDir } from "./node/sweep-store.js";
+export type { SweepPlan, Shard } from "./node/sweep-store.js";
 export { runReproduce, reproduceConfig } from "./experiments/reproduce.js";
 export type { ReproduceConfig, ReproduceOptions } from "./experiments/reproduce.js";
 

@@ -9,6 +9,7 @@ import { defaultJobs } from "../../src/node.js";
 import { resultsJsonText } from "../../src/node.js";
 import { writeReport } from "../../src/node.js";
 import { enableBackgroundChecks } from "../../src/node.js";
+import { getKernelPath, makePlan, readJobs, subsetData, sweepResult, usePlan, writeJob } from "../../src/node.js";
 import { loadData } from "../data-source.js";
 import { checkOutDir } from "../out-dir.js";
 import { DTYPE_HELP, dtypeOption, jobsOption, pathOption, seedOption } from "../options.js";
@@ -28,6 +29,7 @@ interface ReproduceFlags {
   quick?: boolean;
   extended?: boolean;
   json?: boolean;
+  resume?: boolean;
   dtype: DType;
 }
 
@@ -58,6 +60,7 @@ export function register(program: Command): void {
     .option("--extended", "add layer norm to cells 6 and 7, the batch-size experiment and every study (bnlab study --list)")
     .option("--dtype <T>", DTYPE_HELP, dtypeOption, "float32" as DType)
     .option("--json", "print results.json to stdout instead of the summary")
+    .option("--resume", "skip cell 7's jobs already finished by an interrupted run into the same --out (OUT.sweep-jobs/)")
     .action(async (flags: ReproduceFlags) => {
       const outDir = checkOutDir(flags.out);
       // Accuracy checks on a second thread, which starts while the data loads (BNLAB_BACKGROUND_CHECKS=0: none).
@@ -68,6 +71,14 @@ export function register(program: Command): void {
       const quick = flags.quick === true;
       const extended = flags.extended === true;
       progress.log(`bnlab reproduce: ${loaded.info.description}; seed ${flags.seed}, ${jobs} job(s)${quick ? ", --quick" : ""}${extended ? ", --extended" : ""}`);
+      const config = reproduceConfig(quick, extended);
+      // Cell 7's finished jobs go beside the report folder (which is written whole at the end), one file each.
+      const sweepDir = `${outDir.replace(/[\\/]+$/, "")}.sweep-jobs`;
+      const skeleton = sweepResult(subsetData(loaded.data, config.sweep.numTrain, config.sweep.numVal), config.sweep, flags.seed, []);
+      const plan = makePlan({ options: config.sweep, seed: flags.seed, kernelPath: getKernelPath(), dtype: loaded.data.xTrain.dtype, dataset: loaded.info, skeleton, numJobs: config.sweep.weightScales.length * config.sweep.normalizations.length });
+      usePlan(sweepDir, plan, { replace: flags.resume !== true });
+      const done = flags.resume === true ? readJobs(sweepDir, plan) : new Map();
+      if (done.size > 0) progress.log(`resuming: ${done.size} of cell 7's ${plan.numJobs} jobs already done (${sweepDir})`);
       const results = await runReproduce({
         data: loaded.data,
         dataset: loaded.info,
@@ -76,7 +87,8 @@ export function register(program: Command): void {
         extended,
         jobs,
         version: bnlabVersion(),
-        config: reproduceConfig(quick, extended),
+        config,
+        sweepControl: { done, onPoint: (job, point) => writeJob(sweepDir, plan, job.index, point, null) },
         onProgress: (p) => progress.update(p),
         onCell: (ev) => progress.cell(CELL_TITLES[ev.cell] ?? (ev.cell.startsWith("study:") ? `extended: study ${ev.cell.slice(6)}` : ev.cell), ev.phase, ev.seconds),
       });

@@ -4,7 +4,9 @@
  */
 import { join } from "node:path";
 import type { Command } from "commander";
-import { subsetData, trainNet } from "../../src/node.js";
+import { OptionError } from "../../src/node.js";
+import { subsetData, trainNet, type CheckpointOptions } from "../../src/node.js";
+import { CHECKPOINT_FILES, checkpointWriter, latestCheckpoint, readCheckpointFile } from "../../src/node.js";
 import type { DeepNetResult, NormKind } from "../../src/node.js";
 import { encodeNonFinite } from "../../src/node.js";
 import { deepNetSpec } from "../../src/node.js";
@@ -21,6 +23,24 @@ interface TrainFlags extends TrainingFlags {
   hidden: number[];
   normalization: NormKind;
   weightScale: number;
+  checkpointDir?: string;
+  resume?: boolean;
+}
+
+/** --checkpoint-dir and --resume: the writer, and the state to continue from. */
+function checkpointOptions(flags: TrainFlags): CheckpointOptions | undefined {
+  if (flags.checkpointDir === undefined) {
+    if (flags.resume === true) throw new OptionError("--resume", "--checkpoint-dir DIR (where the checkpoints are)", "no --checkpoint-dir");
+    return undefined;
+  }
+  if (flags.checkpointDir === "") throw new OptionError("--checkpoint-dir", "a folder", "");
+  const o: CheckpointOptions = { onCheckpoint: checkpointWriter(flags.checkpointDir) };
+  if (flags.resume === true) {
+    const latest = latestCheckpoint(flags.checkpointDir);
+    if (latest === null) throw new OptionError("--resume", `a checkpoint in ${flags.checkpointDir} (${CHECKPOINT_FILES.latest})`, "none");
+    o.resume = { state: readCheckpointFile(latest), source: latest };
+  }
+  return o;
 }
 
 export function register(program: Command): void {
@@ -29,9 +49,12 @@ export function register(program: Command): void {
     .description("train one fully connected net and plot its loss and accuracy histories")
     .option("--hidden <DIMS>", "hidden layer sizes, comma-separated", intListOption("--hidden"), [100, 100, 100, 100, 100])
     .option("--normalization <KIND>", `${NORM_CHOICES.slice(0, -1).join(", ")} or ${NORM_CHOICES.at(-1)!}`, normOption("--normalization"), "batchnorm" as NormKind)
-    .option("--weight-scale <W>", "standard deviation of the initial weights", numberOption("--weight-scale", 0, 1e3), 2e-2);
+    .option("--weight-scale <W>", "standard deviation of the initial weights", numberOption("--weight-scale", 0, 1e3), 2e-2)
+    .option("--checkpoint-dir <DIR>", `save a checkpoint at each epoch end (DIR/${CHECKPOINT_FILES.latest}, and ${CHECKPOINT_FILES.best})`)
+    .option("--resume", "continue from the latest checkpoint in --checkpoint-dir (the same flags)");
   addTrainingFlags(cmd, "./bnlab-train").action(async (flags: TrainFlags) => {
     const outDir = checkOutDir(flags.out);
+    const checkpoint = checkpointOptions(flags);
     const normOptions = normOptionsFromFlags(flags, [flags.normalization], flags.hidden);
     checkNetFits("--hidden", flags.hidden, { batchSize: flags.batchSize });
     // Accuracy checks on a second thread, which starts while the data loads (BNLAB_BACKGROUND_CHECKS=0: none).
@@ -51,7 +74,7 @@ export function register(program: Command): void {
       learningRate: flags.lr,
     };
     progress.log(`bnlab train: ${flags.normalization} net ${JSON.stringify(flags.hidden)} on ${loaded.info.description}`);
-    const run = trainNet(data, { ...settings, normalization: flags.normalization, weightScale: flags.weightScale, seed: flags.seed, onProgress: (p) => progress.update(p) });
+    const run = trainNet(data, { ...settings, normalization: flags.normalization, weightScale: flags.weightScale, seed: flags.seed, ...(checkpoint ? { checkpoint } : {}), onProgress: (p) => progress.update(p) });
     progress.stop();
     const result: DeepNetResult = { seed: flags.seed, settings: { ...settings, weightScale: flags.weightScale }, runs: [run] };
     const fig = await figureFiles("train", deepNetSpec(result, `bnlab train: ${flags.normalization}`));

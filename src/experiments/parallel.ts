@@ -14,7 +14,7 @@ import { OptionError } from "../core/errors.js";
 import { getKernelPath } from "../kernels/index.js";
 import type { Dataset } from "../train/solver.js";
 import { DEFAULT_SEED } from "./checks.js";
-import { SWEEP_DEFAULTS, sweepExperiment, sweepIterations, sweepJobs, sweepResult, sweepShape, type SweepOptions } from "./sweep.js";
+import { SWEEP_DEFAULTS, runSweepJob, sweepIterations, sweepJobs, sweepResult, sweepShape, type SweepJob, type SweepOptions } from "./sweep.js";
 import { subsetData, type ProgressFn } from "./training.js";
 import type { SweepPoint, SweepResult } from "./types.js";
 
@@ -30,6 +30,23 @@ export function defaultJobs(): number {
   return Math.max(1, availableParallelism());
 }
 
+/** Which of a sweep's jobs to run, and where each finished point goes (resume, shards). */
+export interface SweepRunControl {
+  /** Runs only the jobs this accepts (a shard's); default all. */
+  select?: (job: SweepJob) => boolean;
+  /** Points already finished (by job index), e.g. read back from a results folder: not run again. */
+  done?: ReadonlyMap<number, SweepPoint>;
+  /** Called as each job finishes, in the order they finish (on the calling thread). */
+  onPoint?: (job: SweepJob, point: SweepPoint) => void;
+}
+
+/** The sweep's data (subset), its jobs in result order, and a point for each job that ran or was done. */
+export interface SweepJobsRun {
+  data: Dataset;
+  jobs: SweepJob[];
+  points: (SweepPoint | undefined)[];
+}
+
 /**
  * Cell 7 on `jobs` worker threads (default: one per core). With jobs = 1 it runs
  * on the calling thread. The result equals `sweepExperiment`'s for the same
@@ -42,20 +59,50 @@ export async function sweepExperimentParallel(
   jobs = defaultJobs(),
   onProgress?: ProgressFn,
 ): Promise<SweepResult> {
+  const r = await runSweepJobs(fullData, o, seed, jobs, onProgress);
+  return sweepResult(r.data, o, seed, r.points as SweepPoint[]);
+}
+
+/**
+ * Runs the sweep's jobs that `control` selects and has not done, on `jobs` worker threads
+ * (1: on the calling thread), each from its own stream states: a job's point is the same
+ * whichever jobs run with it, wherever (only `seconds` differs).
+ */
+export async function runSweepJobs(
+  fullData: Dataset,
+  o: SweepOptions,
+  seed: number,
+  jobs: number,
+  onProgress?: ProgressFn,
+  control: SweepRunControl = {},
+): Promise<SweepJobsRun> {
   if (!Number.isInteger(jobs) || jobs < 1) throw new OptionError("--jobs", "a positive integer", jobs);
-  if (jobs === 1) return sweepExperiment(fullData, o, seed, onProgress);
   const data = subsetData(fullData, o.numTrain, o.numVal);
-  const queue = sweepJobs(o, seed, sweepShape(data));
+  const planned = sweepJobs(o, seed, sweepShape(data));
+  const points: (SweepPoint | undefined)[] = planned.map((j) => control.done?.get(j.index));
+  const queue = planned.filter((j) => points[j.index] === undefined && (control.select?.(j) ?? true));
   const perRun = sweepIterations(data, o);
   const total = perRun * queue.length;
-  const doneByJob = new Float64Array(queue.length);
+  const finish = (job: SweepJob, point: SweepPoint): void => {
+    points[job.index] = point;
+    control.onPoint?.(job, point);
+  };
+  if (jobs === 1 || queue.length <= 1) {
+    queue.forEach((job, k) => {
+      const detail = `${job.normalization} ${job.weightScale.toExponential(1)}`;
+      finish(job, runSweepJob(data, o, job, onProgress ? (done) => onProgress({ step: "sweep", done: k * perRun + done, total, detail }) : undefined));
+    });
+    return { data, jobs: planned, points };
+  }
+  const byIndex = new Map(planned.map((j) => [j.index, j]));
+  const doneByJob = new Float64Array(planned.length);
   let doneSum = 0;
-  const points: (SweepPoint | undefined)[] = new Array(queue.length);
   const shared = toSharedDataset(data);
   const { weightScales: _w, normalizations: _n, ...settings } = o;
   const init = { data: shared, settings, kernelPath: getKernelPath() };
   const numWorkers = Math.min(jobs, queue.length);
   const workers: Worker[] = [];
+  const toRun = queue.length;
 
   const record = (index: number, done: number, detail: string): void => {
     doneSum += done - doneByJob[index]!;
@@ -91,21 +138,26 @@ export async function sweepExperimentParallel(
           if (m.type === "ready") next(w);
           else if (m.type === "progress") record(m.index, m.done, "");
           else if (m.type === "done") {
-            points[m.index] = m.point;
+            try {
+              finish(byIndex.get(m.index)!, m.point);
+            } catch (err) {
+              fail(err instanceof Error ? err : new Error(String(err)));
+              return;
+            }
             record(m.index, perRun, `${m.point.normalization} ${m.point.weightScale.toExponential(1)}`);
             finished++;
-            if (finished === points.length) resolve();
+            if (finished === toRun) resolve();
             else next(w);
           } else fail(new Error(`sweep run ${m.index} failed in a worker: ${m.message}`));
         });
         w.on("error", (err) => fail(err instanceof Error ? err : new Error(String(err))));
         w.on("exit", (code) => {
-          if (code !== 0 && !retired.has(w) && finished < points.length) fail(new Error(`a sweep worker exited with code ${code}`));
+          if (code !== 0 && !retired.has(w) && finished < toRun) fail(new Error(`a sweep worker exited with code ${code}`));
         });
       }
     });
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
-  return sweepResult(data, o, seed, points as SweepPoint[]);
+  return { data, jobs: planned, points };
 }

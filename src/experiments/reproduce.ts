@@ -8,10 +8,10 @@ import { writeAnswer } from "./answer.js";
 import type { NetLayerImpls } from "../models/fc-net.js";
 import { backwardCheck, backwardCompare, BNLAB_BATCHNORM, DEFAULT_SEED, forwardTestCheck, forwardTrainCheck, netGradcheck, type BatchnormImpl } from "./checks.js";
 import { sweepExperiment } from "./sweep.js";
-import { sweepExperimentParallel } from "./parallel.js";
-import { logspace, SEED_SCHEME, SWEEP_DEFAULTS, type SweepOptions } from "./sweep.js";
+import { runSweepJobs, type SweepRunControl } from "./parallel.js";
+import { logspace, SEED_SCHEME, SWEEP_DEFAULTS, sweepResult, type SweepOptions } from "./sweep.js";
 import { BATCH_SIZE_DEFAULTS, batchSizeExperiment, DEEP_NET_DEFAULTS, deepNetExperiment, type BatchSizeOptions, type DeepNetOptions, type ProgressFn } from "./training.js";
-import type { DatasetInfo, NormKind, ReproduceResults } from "./types.js";
+import type { DatasetInfo, NormKind, ReproduceResults, SweepPoint } from "./types.js";
 import { runStudyParallel } from "../studies/pool.js";
 import { STUDIES } from "../studies/registry.js";
 import type { StudyRecord } from "../studies/study.js";
@@ -65,6 +65,8 @@ export interface ReproduceOptions {
   /** Overrides the settings `reproduceConfig(quick, extended)` gives. */
   config?: ReproduceConfig;
   onProgress?: ProgressFn;
+  /** Cell 7's jobs: points already done (skipped) and where each finished one goes (`reproduce --resume`). */
+  sweepControl?: SweepRunControl;
   /** Called when a cell starts and when it ends (with its seconds). */
   onCell?: (event: { cell: string; phase: "start" | "end"; seconds?: number }) => void;
   /**
@@ -102,9 +104,12 @@ export async function runReproduce(o: ReproduceOptions): Promise<ReproduceResult
   const compare = await timed("backwardCompare", () => backwardCompare(seed, config.timing, bn));
   const net = await timed("netGradcheck", () => netGradcheck(seed, [0, 3.14], netLayers));
   const deepNet = await timed("deepNet", () => deepNetExperiment(o.data, config.deepNet, seed, o.onProgress, netLayers));
-  const sweep = await timed("sweep", () =>
-    netLayers === undefined ? sweepExperimentParallel(o.data, config.sweep, seed, jobs, o.onProgress) : sweepExperiment(o.data, config.sweep, seed, o.onProgress, netLayers),
-  );
+  // NOTE: a learner's layers (functions) cannot go to the workers nor be resumed: those run here, whole.
+  const sweep = await timed("sweep", async () => {
+    if (netLayers !== undefined) return sweepExperiment(o.data, config.sweep, seed, o.onProgress, netLayers);
+    const r = await runSweepJobs(o.data, config.sweep, seed, jobs, o.onProgress, o.sweepControl);
+    return sweepResult(r.data, config.sweep, seed, r.points as SweepPoint[]);
+  });
   const bs = config.batchSize;
   const batchSize = bs === null ? null : await timed("batchSize", () => batchSizeExperiment(o.data, bs, seed, o.onProgress));
   const answer = await timed("answer", () => writeAnswer(deepNet, sweep));

@@ -8,7 +8,7 @@ import { netNormalization } from "../core/names.js";
 import { RandomState } from "../core/random.js";
 import type { DType, Tensor } from "../core/tensor.js";
 import { FullyConnectedNet, type NetLayerImpls } from "../models/fc-net.js";
-import { Solver, type Dataset } from "../train/solver.js";
+import { Solver, type Dataset, type SolverState } from "../train/solver.js";
 import { DEFAULT_SEED } from "./checks.js";
 import type { BatchSizeResult, DeepNetResult, NormKind, TrainSettings, TrainingRun } from "./types.js";
 import { netNormOptionsFor } from "../models/net-norm.js";
@@ -74,10 +74,11 @@ export function createSolver(
   batchSize: number,
   rng: RandomState,
   onIteration?: (done: number, total: number) => void,
-  extra?: { backgroundChecks?: boolean },
+  extra?: { backgroundChecks?: boolean; onCheckpoint?: (state: SolverState) => void },
 ): Solver {
   return new Solver(model, data, {
     ...(extra?.backgroundChecks !== undefined ? { backgroundChecks: extra.backgroundChecks } : {}),
+    ...(extra?.onCheckpoint ? { onCheckpoint: extra.onCheckpoint } : {}),
     updateRule: s.updateRule,
     optimConfig: { learningRate: s.learningRate },
     batchSize,
@@ -92,9 +93,17 @@ function buildModel(data: Dataset, s: TrainSettings, normalization: NormKind, we
 }
 
 /** Trains a prepared model with a Solver drawing from `rng`; returns its histories. */
-function trainPrepared(data: Dataset, s: TrainSettings, p: Prepared, rng: RandomState, onIteration?: (done: number, total: number) => void): TrainingRun {
+function trainPrepared(
+  data: Dataset,
+  s: TrainSettings,
+  p: Prepared,
+  rng: RandomState,
+  onIteration?: (done: number, total: number) => void,
+  checkpoint?: CheckpointOptions,
+): TrainingRun {
   const t0 = performance.now();
-  const solver = createSolver(p.model, data, s, p.batchSize, rng, onIteration);
+  const solver = createSolver(p.model, data, s, p.batchSize, rng, onIteration, checkpoint?.onCheckpoint ? { onCheckpoint: checkpoint.onCheckpoint } : undefined);
+  if (checkpoint?.resume !== undefined) solver.restoreState(checkpoint.resume.state, checkpoint.resume.source);
   solver.train();
   return {
     normalization: p.normalization,
@@ -113,12 +122,21 @@ function iterationsOf(data: Dataset, s: TrainSettings, batchSize: number): numbe
   return s.numEpochs * Math.max(Math.floor(data.xTrain.shape[0]! / batchSize), 1);
 }
 
+/** Saving and resuming a run (`bnlab train --checkpoint-dir`, `--resume`). */
+export interface CheckpointOptions {
+  /** The Solver's `onCheckpoint` (e.g. `checkpointWriter(dir)` from src/node/checkpoint.ts). */
+  onCheckpoint?: (state: SolverState) => void;
+  /** A saved state to continue from, and where it came from (named in errors). */
+  resume?: { state: SolverState; source: string };
+}
+
 /** Options of one training run (`bnlab train`). */
 export interface TrainNetOptions extends TrainSettings {
   normalization: NormKind;
   weightScale: number;
   seed?: number;
   onProgress?: ProgressFn;
+  checkpoint?: CheckpointOptions;
   /** A learner's normalization layers instead of bnlab's (the exercise). */
   layers?: Partial<NetLayerImpls>;
 }
@@ -129,7 +147,8 @@ export function trainNet(data: Dataset, o: TrainNetOptions): TrainingRun {
   const p: Prepared = { normalization: o.normalization, weightScale: o.weightScale, batchSize: o.batchSize, model: buildModel(data, o, o.normalization, o.weightScale, rng, o.layers) };
   const total = iterationsOf(data, o, o.batchSize);
   const report = o.onProgress;
-  return trainPrepared(data, o, p, rng, report ? (done) => report({ step: "train", done, total, detail: o.normalization }) : undefined);
+  // NOTE: a resumed run builds its model from the same stream first (the same shapes), then takes the saved state.
+  return trainPrepared(data, o, p, rng, report ? (done) => report({ step: "train", done, total, detail: o.normalization }) : undefined, o.checkpoint);
 }
 
 /** Settings of cell 6. */

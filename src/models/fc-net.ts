@@ -445,6 +445,13 @@ export class FullyConnectedNet implements Model {
     };
   }
 
+  /** The streams training draws from: "rng" (dropout masks) and, with bnNoise, "noise". */
+  randomStreams(): ReadonlyMap<string, RandomState> {
+    const m = new Map<string, RandomState>([["rng", this.rng]]);
+    if (this.noiseRng !== null) m.set("noise", this.noiseRng);
+    return m;
+  }
+
   /** Deep copy of the parameters and the running statistics (batch norm, batch renorm). */
   snapshot(): ModelSnapshot {
     const params = new Map<string, FloatArray>();

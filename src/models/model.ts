@@ -2,6 +2,7 @@
  * What a trainable model offers the Solver: named parameters, a train-mode loss
  * with gradients, test-mode scores, and snapshots of everything that defines it.
  */
+import type { RandomState } from "../core/random.js";
 import type { DType, FloatArray, Labels, Tensor } from "../core/tensor.js";
 
 /**
@@ -67,4 +68,9 @@ export interface Model {
    * measures its accuracy checks inline.
    */
   spec?(): ModelSpec | null;
+  /**
+   * The model's own random streams by name (dropout masks, noise), so that a checkpoint can
+   * save and restore where they stand. Absent: the model draws nothing while training.
+   */
+  randomStreams?(): ReadonlyMap<string, RandomState>;
 }

@@ -19,7 +19,7 @@
  * `lossHistory` as is, training continues and accuracy is still measured.
  * The Solver never prints; progress goes to `onProgress`.
  */
-import { OptionError } from "../core/errors.js";
+import { DataFormatError, OptionError } from "../core/errors.js";
 import { RandomState } from "../core/random.js";
 import { Tensor, allocFloat, shapeSize } from "../core/tensor.js";
 import type { Labels } from "../core/tensor.js";
@@ -29,9 +29,11 @@ import type { OptimConfig, UpdateRule } from "../optim/index.js";
 import { AccuracyCounter, gatherRows } from "./accuracy.js";
 import { InlineChecks, ProgressInOrder, ThreadedChecks, getBackgroundCheckerFactory } from "./checks.js";
 import type { CheckResult, Checks } from "./checks.js";
+import { checkResumable, copySnapshot, optimConfigOf, optimStateOf, type SolverState } from "./solver-state.js";
 
 export { setBackgroundCheckerFactory } from "./checks.js";
 export type { BackgroundChecker, BackgroundCheckerFactory, CheckOutcome } from "./checks.js";
+export type { OptimState, SolverState, SolverStateSettings } from "./solver-state.js";
 
 /** Training and validation data. X (N, d1, …, dk); y (N) integer labels. */
 export interface Dataset {
@@ -85,6 +87,14 @@ export interface SolverOptions {
    * Results are identical either way; only the timing differs.
    */
   backgroundChecks?: boolean | "auto";
+  /**
+   * Called with the whole state (`solver.state()`) at the end of every `checkpointEvery`-th
+   * epoch and of the last one, after that epoch's check is recorded (a background check is
+   * waited for first): what a checkpoint saves. `restoreState` of it continues the run.
+   */
+  onCheckpoint?: (state: SolverState) => void;
+  /** Epochs between `onCheckpoint` calls. Default 1. */
+  checkpointEvery?: number;
 }
 
 const OPTION_KEYS = [
@@ -99,6 +109,8 @@ const OPTION_KEYS = [
   "rng",
   "onProgress",
   "backgroundChecks",
+  "onCheckpoint",
+  "checkpointEvery",
 ];
 
 
@@ -191,7 +203,13 @@ export class Solver {
   private readonly onProgress: ((p: SolverProgress) => void) | undefined;
   private best: ModelSnapshot | null = null;
   private bestSet = false;
+  private bestIteration = 0;
   private itersDone = 0;
+  /** Iterations done in the current `train()` call; a restored state's count until `train()` starts from it. */
+  private callIteration = 0;
+  private readonly optimConfig: OptimConfig;
+  private readonly onCheckpoint: ((state: SolverState) => void) | undefined;
+  private readonly checkpointEvery: number;
   // Buffers allocated once and reused by every iteration and accuracy check.
   private readonly xBatch: Tensor;
   private readonly yBatch: Int32Array;
@@ -215,6 +233,7 @@ export class Solver {
     const optimConfig = o.optimConfig ?? {};
     if (typeof optimConfig !== "object" || optimConfig === null) throw new OptionError("optimConfig", "an object", optimConfig);
     validateOptimConfig(this.updateRuleName, optimConfig, { allowState: false });
+    this.optimConfig = { ...optimConfig };
     const lrDecay = o.lrDecay ?? 1;
     if (typeof lrDecay !== "number" || !Number.isFinite(lrDecay) || lrDecay <= 0) throw new OptionError("lrDecay", "a finite number > 0", lrDecay);
     this.lrDecay = lrDecay;
@@ -227,6 +246,9 @@ export class Solver {
     this.rng = o.rng ?? new RandomState(o.seed);
     if (o.onProgress !== undefined && typeof o.onProgress !== "function") throw new OptionError("onProgress", "a function", o.onProgress);
     this.onProgress = o.onProgress;
+    if (o.onCheckpoint !== undefined && typeof o.onCheckpoint !== "function") throw new OptionError("onCheckpoint", "a function", o.onCheckpoint);
+    this.onCheckpoint = o.onCheckpoint;
+    this.checkpointEvery = positiveInteger("checkpointEvery", o.checkpointEvery ?? 1);
     this.model = model;
     this.data = data;
     const bg = o.backgroundChecks ?? "auto";
@@ -288,15 +310,19 @@ export class Solver {
     const perEpoch = this.iterationsPerEpoch;
     const numIterations = this.numIterations;
     const reports = new ProgressInOrder(this.onProgress);
+    // NOTE: a restored state continues its `train()` call where it stood (an epoch end).
+    const start = this.callIteration;
     // The checks' unsubsampled rows are packed once per call for the first layer (same bits).
     // NOTE: this relies on the data not changing during the call (as the background checks,
     // which copy it once per call, do too).
     this.counter.beginPinning();
     try {
-      for (let t = 0; t < numIterations; t++) {
+      for (let t = start; t < numIterations; t++) {
         const loss = this.step();
         this.itersDone++;
-        if ((t + 1) % perEpoch === 0) this.endEpoch();
+        this.callIteration = t + 1;
+        const epochEnd = (t + 1) % perEpoch === 0;
+        if (epochEnd) this.endEpoch();
         const progress: SolverProgress = { iteration: t + 1, numIterations, epoch: this.epoch, loss };
         if (isCheckIteration(t, perEpoch, numIterations)) {
           const trainMask = drawSubsample(this.rng, this.data.xTrain.shape[0]!, this.numTrainSamples);
@@ -306,13 +332,103 @@ export class Solver {
         }
         this.recordChecks(reports, false);
         reports.report(progress);
+        const last = t === numIterations - 1;
+        if (this.onCheckpoint !== undefined && epochEnd && (this.epoch % this.checkpointEvery === 0 || last)) {
+          // The state includes this epoch's check: settle it (and any before it) first.
+          this.recordChecks(reports, true);
+          this.onCheckpoint(this.state());
+        }
       }
       this.recordChecks(reports, true);
     } finally {
       this.checks.end();
       this.counter.endPinning();
     }
+    this.callIteration = 0;
     if (this.best !== null) this.model.restore(this.best);
+  }
+
+  /**
+   * The whole state as plain data (copies): model, update-rule configs, streams, histories,
+   * counters and best model. Taken inside `train()` (by `onCheckpoint`) it continues that
+   * call; taken between calls, the next one.
+   */
+  state(): SolverState {
+    const optim = new Map<string, ReturnType<typeof optimStateOf>>();
+    for (const [name, c] of this.optimConfigs) optim.set(name, optimStateOf(c));
+    const modelStreams = new Map([...(this.model.randomStreams?.() ?? new Map())].map(([k, r]) => [k, r.getState()] as const));
+    const numTrain = this.data.xTrain.shape[0]!;
+    return {
+      spec: this.model.spec?.() ?? null,
+      settings: {
+        updateRule: canonicalRuleName(this.updateRuleName),
+        optimConfig: { ...(this.optimConfig as Record<string, number>) },
+        lrDecay: this.lrDecay,
+        batchSize: this.batchSize,
+        numEpochs: this.numEpochs,
+        numTrainSamples: this.numTrainSamples,
+        numValSamples: this.numValSamples,
+        numTrain,
+        numVal: this.data.xVal.shape[0]!,
+        rowShape: this.data.xTrain.shape.slice(1),
+      },
+      paramShapes: new Map([...this.model.params].map(([k, t]) => [k, [...t.shape]])),
+      model: this.model.snapshot(),
+      best: this.best === null ? null : copySnapshot(this.best),
+      bestValAcc: this.bestValAcc,
+      bestIteration: this.bestIteration,
+      optim,
+      rng: this.rng.getState(),
+      modelStreams,
+      lossHistory: [...this.lossHistory],
+      trainAccHistory: [...this.trainAccHistory],
+      valAccHistory: [...this.valAccHistory],
+      accIterations: [...this.accIterations],
+      epoch: this.epoch,
+      iteration: this.itersDone,
+      iterationInCall: this.callIteration,
+    };
+  }
+
+  /**
+   * Puts this Solver (and its model and streams) where `s` stood; the next `train()`
+   * continues from there and ends bit-identical to the run that was never stopped.
+   * Call it before `train()`, on a Solver built like the one that saved `s`. Throws
+   * DataFormatError naming `source` and what differs when `s` is of another model,
+   * dtype, update rule, schedule or data shape (nothing is changed then).
+   */
+  restoreState(s: SolverState, source = "solver state"): void {
+    checkResumable(source, s, this.state());
+    for (const [name, o] of s.optim) {
+      const config = optimConfigOf(o);
+      try {
+        validateOptimConfig(this.updateRuleName, config, { allowState: true });
+      } catch (err) {
+        throw new DataFormatError(source, `update-rule state of ${name}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    this.model.restore(s.model);
+    const streams = this.model.randomStreams?.();
+    for (const [k, st] of s.modelStreams) streams?.get(k)?.setState(st);
+    // NOTE: after the model's streams: the Solver's stream may be the model's own (one shared stream).
+    this.rng.setState(s.rng);
+    this.optimConfigs.clear();
+    for (const [name, o] of s.optim) this.optimConfigs.set(name, optimConfigOf(o));
+    const refill = (dst: number[], src: readonly number[]): void => {
+      dst.length = 0;
+      for (const v of src) dst.push(v);
+    };
+    refill(this.lossHistory, s.lossHistory);
+    refill(this.trainAccHistory, s.trainAccHistory);
+    refill(this.valAccHistory, s.valAccHistory);
+    refill(this.accIterations, s.accIterations);
+    this.best = s.best === null ? null : copySnapshot(s.best);
+    this.bestSet = s.best !== null;
+    this.bestValAcc = s.bestValAcc;
+    this.bestIteration = s.bestIteration;
+    this.epoch = s.epoch;
+    this.itersDone = s.iteration;
+    this.callIteration = s.iterationInCall;
   }
 
   /** An epoch ends: the learning rate of every parameter's config decays. */
@@ -351,8 +467,14 @@ export class Solver {
       this.bestSet = true;
       this.bestValAcc = valAcc;
       this.best = snapshot ?? this.model.snapshot();
+      this.bestIteration = iteration;
     }
   }
+}
+
+/** The rule's canonical name (the alias "sgd_momentum" is "sgdMomentum"). */
+function canonicalRuleName(name: string): string {
+  return name === "sgd_momentum" ? "sgdMomentum" : name;
 }
 
 /** What decides the draws of one `train()` call: the data's sizes and the Solver's schedule options. */
