@@ -5,11 +5,12 @@
 import { OptionError } from "../core/errors.js";
 import { batchSizeStudy } from "./batch-size/index.js";
 import { covariateShiftStudy } from "./covariate-shift/index.js";
+import { learningRateStudy } from "./learning-rate/index.js";
 import { testTimeStudy } from "./test-time/index.js";
 import type { AnyStudy } from "./study.js";
 
 /** The registered studies (one source for the CLI, reproduce --extended and the tests). */
-export const STUDIES: readonly AnyStudy[] = [covariateShiftStudy, testTimeStudy, batchSizeStudy];
+export const STUDIES: readonly AnyStudy[] = [covariateShiftStudy, testTimeStudy, batchSizeStudy, learningRateStudy];
 
 /** The names of the registered studies. */
 export const STUDY_NAMES: readonly string[] = STUDIES.map((s) => s.name);
