@@ -46,12 +46,12 @@ export const LEARNING_RATE_FULL: LearningRateOptions = {
   trainsAcc: 0.2,
 };
 
-/** A quick look (and the tests): 200 rows, 2 epochs, a 3 × 3 grid. */
+/** A quick look (and the tests): 100 rows, 1 epoch, a 3 × 3 grid. */
 export const LEARNING_RATE_QUICK: LearningRateOptions = {
   ...LEARNING_RATE_FULL,
-  numTrain: 200,
-  numVal: 200,
-  numEpochs: 2,
+  numTrain: 100,
+  numVal: 100,
+  numEpochs: 1,
   weightScales: logspace(-3, 0, 3),
   grids: [
     { updateRule: "sgd", learningRates: logspace(-3, 1, 3) },
