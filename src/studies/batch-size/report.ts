@@ -176,7 +176,8 @@ export function batchSizeFindings(r: BatchSizeStudyResult): Finding[] {
   if (bn && rn && bn.bySize.length > 0 && rn.bySize.length > 0) {
     const gaps = rn.bySize.map((x, i) => ({ b: x.batchSize, d: x.acc - (bn.bySize[i]?.acc ?? NaN) }));
     const g0 = gaps[0]!;
-    const ahead = gaps.filter((g) => g.d > 0.005).map((g) => g.b);
+    // NOTE: accuracies are counts over the validation rows: a gap of exactly half a point is not "ahead".
+    const ahead = gaps.filter((g) => g.d > 0.005 + 1e-9).map((g) => g.b);
     out.push({
       id: "renorm",
       text:
