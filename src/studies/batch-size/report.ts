@@ -161,11 +161,12 @@ export function batchSizeFindings(r: BatchSizeStudyResult): Finding[] {
     const steady = normed.reduce((a, b) => (b.drop < a.drop ? b : a));
     const atSmall = normed.reduce((a, b) => (b.smallest > a.smallest ? b : a));
     const s0 = steady.bySize[0]!.batchSize;
+    const baseAt0 = get("none")?.bySize.find((x) => x.batchSize === s0)?.acc;
     out.push({
       id: "holds-up",
       text:
         `${upper(label(steady.normalization))} held up best as the batch shrank: its accuracy at batch ${s0} was ${pts(steady.drop)} below its best (${pct(steady.smallest)} vs ${pct(steady.best)}); ` +
-        `at batch ${s0} the most accurate was ${label(atSmall.normalization)} (${pct(atSmall.smallest)}). Drop from best to batch ${s0}: ` +
+        `at batch ${s0} the most accurate normalization was ${label(atSmall.normalization)} (${pct(atSmall.smallest)}${baseAt0 === undefined ? "" : `; the baseline: ${pct(baseAt0)}`}). Drop from best to batch ${s0}: ` +
         normed.map((s) => `${label(s.normalization)} ${pts(s.drop)}`).join(", ") +
         ` (${r.settings.numEpochs} epoch${r.settings.numEpochs === 1 ? "" : "s"}, ${lr}).`,
       values: Object.fromEntries(normed.flatMap((s) => [[`${s.normalization}Drop`, s.drop], [`${s.normalization}Smallest`, s.smallest]])),
