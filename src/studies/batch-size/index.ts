@@ -6,7 +6,7 @@
  * and batch renorm, each at batch sizes 2 … 128 for the same number of epochs; one
  * job per net, each from RandomState(seed) (model draws, then the Solver's).
  */
-import { netNormalization } from "../../core/names.js";
+import { NORM_KINDS, netNormalization } from "../../core/names.js";
 import { RandomState } from "../../core/random.js";
 import { DEEP_NET_DEFAULTS } from "../../experiments/training.js";
 import { FullyConnectedNet } from "../../models/fc-net.js";
@@ -34,7 +34,8 @@ export const BATCH_SIZE_STUDY_FULL: BatchSizeStudyOptions = {
   hiddenDims: [...cell6.hiddenDims],
   lrScaling: "fixed",
   lrReferenceBatch: 50,
-  normalizations: ["none", "batchnorm", "layernorm", "groupnorm", "batchrenorm"],
+  // Every kind src/core/names.ts lists: baseline, batch norm, layer norm, group norm, batch renorm.
+  normalizations: [...NORM_KINDS],
   batchSizes: [2, 4, 8, 16, 32, 64, 128],
 };
 

@@ -4,7 +4,7 @@
  * normalization holds up, follow from the accuracies quoted.
  */
 import type { TopLevelSpec } from "vega-lite";
-import type { NormKind } from "../../core/names.js";
+import { NORMALIZATIONS, NORM_KINDS, type NormKind } from "../../core/names.js";
 import { DEFAULT_D_MAX, DEFAULT_R_MAX } from "../../models/net-norm.js";
 import { FIGURE_CONFIG } from "../../report/specs.js";
 import type { Finding, StudyFigure } from "../study.js";
@@ -19,7 +19,7 @@ const pts = (d: number): string => (fin(d) ? `${(100 * d).toFixed(1)} points` : 
 export const FALL_BEHIND = 0.02;
 
 /** Display names of the nets. */
-export const NET_LABELS: Record<NormKind, string> = { none: "baseline", batchnorm: "batch norm", layernorm: "layer norm", groupnorm: "group norm", batchrenorm: "batch renorm" };
+export const NET_LABELS: Record<NormKind, string> = Object.fromEntries(NORM_KINDS.map((k) => [k, k === "none" ? "baseline" : NORMALIZATIONS[k].prose])) as Record<NormKind, string>;
 const label = (k: NormKind): string => NET_LABELS[k];
 const upper = (t: string): string => t.charAt(0).toUpperCase() + t.slice(1);
 
@@ -48,7 +48,7 @@ function bestSpec(r: BatchSizeStudyResult): TopLevelSpec {
     encoding: {
       x: { field: "batchSize", type: "quantitative", title: "Batch size (log)", scale: { type: "log", base: 2 }, axis: { values: r.settings.batchSizes } },
       y: { field: "acc", type: "quantitative", title: "Best validation accuracy", scale: { zero: false } },
-      color: { field: "net", type: "nominal", title: null, sort: r.settings.normalizations.map(label) },
+      color: { field: "net", type: "nominal", title: null, scale: { domain: r.settings.normalizations.map(label), range: r.settings.normalizations.map((k) => NORMALIZATIONS[k].color) } },
     },
   } as TopLevelSpec;
 }

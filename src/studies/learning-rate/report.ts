@@ -4,6 +4,7 @@
  * trains at each weight scale, with and without batch norm.
  */
 import type { TopLevelSpec } from "vega-lite";
+import { isUpdateRuleName, UPDATE_RULES } from "../../core/names.js";
 import { FIGURE_CONFIG } from "../../report/specs.js";
 import type { Finding, StudyFigure } from "../study.js";
 import type { LearningRateResult, LrCell, LrNet } from "./types.js";
@@ -16,8 +17,7 @@ export const num = (x: number): string => (!fin(x) ? String(x) : x >= 0.01 && x 
 
 /** Display names of the nets. */
 export const NET_LABELS: Record<LrNet, string> = { baseline: "baseline", batchnorm: "batch norm" };
-const RULE_LABELS: Record<string, string> = { sgd: "SGD", adam: "Adam", sgd_momentum: "SGD + momentum", rmsprop: "RMSProp" };
-const ruleLabel = (r: string): string => RULE_LABELS[r] ?? r;
+const ruleLabel = (r: string): string => (isUpdateRuleName(r) ? UPDATE_RULES[r].label : r);
 
 /** Whether a cell trained: not diverged, best validation accuracy ≥ trainsAcc. */
 const trains = (c: LrCell, r: LearningRateResult): boolean => !c.diverged && c.bestValAcc >= r.settings.trainsAcc;
