@@ -13,7 +13,10 @@ import { reproduceConfig, runReproduce } from "../src/experiments/reproduce.js";
 import { logspace } from "../src/experiments/sweep.js";
 import { fromResultsJson, resultsSchema } from "../src/report/schema.js";
 import { writeReport } from "../src/report/write.js";
+import { BATCH_SIZE_STUDY_QUICK } from "../src/studies/batch-size/index.js";
 import { COVARIATE_SHIFT_QUICK } from "../src/studies/covariate-shift/index.js";
+import { LEARNING_RATE_QUICK } from "../src/studies/learning-rate/index.js";
+import { TEST_TIME_QUICK } from "../src/studies/test-time/index.js";
 import { checkStudyResult } from "../src/studies/json.js";
 import { getStudy, STUDIES, STUDY_NAMES } from "../src/studies/registry.js";
 
@@ -31,7 +34,12 @@ describe("reproduce --extended with every registered study", () => {
       batchSize: { ...base.batchSize!, ...tiny, hiddenDims: [10, 10], batchSizes: [10, 25] },
       timing: { warmupReps: 1, reps: 3 },
       // Each study's quick preset, shrunk further where it has these fields.
-      studies: { "covariate-shift": { ...COVARIATE_SHIFT_QUICK, ...tiny, hiddenDims: [10, 10, 10], batchSize: 25 } },
+      studies: {
+        "covariate-shift": { ...COVARIATE_SHIFT_QUICK, ...tiny, hiddenDims: [10, 10, 10], batchSize: 25 },
+        "test-time": { ...TEST_TIME_QUICK, ...tiny, hiddenDims: [10, 10], batchSizes: [2, 10], preciseSamples: 50 },
+        "batch-size": { ...BATCH_SIZE_STUDY_QUICK, ...tiny, hiddenDims: [10, 10], batchSizes: [2, 25] },
+        "learning-rate": { ...LEARNING_RATE_QUICK, ...tiny, hiddenDims: [10, 10], batchSize: 25, weightScales: [1e-2, 1], grids: [{ updateRule: "sgd", learningRates: [1e-2, 1] }, { updateRule: "adam", learningRates: [1e-3] }] },
+      },
     };
     const dataset = { source: "synthetic" as const, dir: null, description: "synthetic test data", numTrain: 60, numVal: 30, numTest: 10, warning: null };
     const results = await runReproduce({ data, dataset, quick: true, extended: true, jobs: 1, version: "test", config });
