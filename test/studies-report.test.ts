@@ -17,6 +17,8 @@ import { BATCH_SIZE_STUDY_QUICK } from "../src/studies/batch-size/index.js";
 import { COVARIATE_SHIFT_QUICK } from "../src/studies/covariate-shift/index.js";
 import { LEARNING_RATE_QUICK } from "../src/studies/learning-rate/index.js";
 import { TEST_TIME_QUICK } from "../src/studies/test-time/index.js";
+import { SIGNAL_QUICK } from "../src/studies/signal/index.js";
+import { ACTIVATIONS_QUICK } from "../src/studies/activations/index.js";
 import { checkStudyResult } from "../src/studies/json.js";
 import { getStudy, STUDIES, STUDY_NAMES } from "../src/studies/registry.js";
 
@@ -35,6 +37,12 @@ describe("reproduce --extended with every registered study", () => {
       timing: { warmupReps: 1, reps: 3 },
       // Each study's quick preset, shrunk further where it has these fields.
       studies: {
+        signal: {
+          ...SIGNAL_QUICK,
+          sweep: { ...SIGNAL_QUICK.sweep, ...tiny, hiddenDims: [10, 10], weightScales: [1e-2, 1] },
+          deepNet: { ...SIGNAL_QUICK.deepNet!, ...tiny, hiddenDims: [10, 10] },
+        },
+        activations: { ...ACTIVATIONS_QUICK, ...tiny, hiddenDims: [10, 10, 10], batchSize: 25, probeRows: 20 },
         "covariate-shift": { ...COVARIATE_SHIFT_QUICK, ...tiny, hiddenDims: [10, 10, 10], batchSize: 25 },
         "test-time": { ...TEST_TIME_QUICK, ...tiny, hiddenDims: [10, 10], batchSizes: [2, 10], preciseSamples: 50 },
         "batch-size": { ...BATCH_SIZE_STUDY_QUICK, ...tiny, hiddenDims: [10, 10], batchSizes: [2, 25] },
