@@ -39,3 +39,89 @@ export function startModuleWorker(from: string, entry: string, data: unknown, tr
   }
   return new Worker(BOOTSTRAP, { eval: true, workerData: { entry: url, tsxApi, init: data }, transferList });
 }
+
+/** What a pool worker sends: ready for a job, progress on one, a job's result, or its failure. */
+export type PoolReply =
+  | { type: "ready" }
+  | { type: "progress"; index: number; done: number }
+  | { type: "done"; index: number }
+  | { type: "error"; index: number; message: string };
+
+/** A pool of worker threads on one module, each taking jobs from a shared queue. */
+export interface WorkerPoolOptions<J, D extends { type: "done"; index: number }> {
+  /** The caller's import.meta.url and the worker module, as for `startModuleWorker`. */
+  from: string;
+  entry: string;
+  /** `workerData.init` of every worker. */
+  init: unknown;
+  /** The jobs, in the order they are handed out; each is posted to a worker as is. */
+  queue: J[];
+  /** Worker threads to start (at most one per job). */
+  workers: number;
+  /** What the workers run, for a crash's message ("sweep", "study"). */
+  kind: string;
+  /** Names job `index` in a failure's message ("sweep run 3"). */
+  jobName(index: number): string;
+  onProgress(index: number, done: number): void;
+  /** A job's result; an exception fails the pool. */
+  onDone(reply: D): void;
+}
+
+/**
+ * Runs every job of `queue` on a pool of worker threads and resolves when all are
+ * done; rejects on the first failure (a job's error, a worker's crash, or `onDone`
+ * throwing). The workers are terminated either way.
+ */
+export async function runWorkerPool<J, D extends { type: "done"; index: number }>(o: WorkerPoolOptions<J, D>): Promise<void> {
+  const queue = [...o.queue];
+  const toRun = queue.length;
+  const workers: Worker[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let finished = 0;
+      let failed = false;
+      const retired = new Set<Worker>();
+      const fail = (err: unknown): void => {
+        if (!failed) {
+          failed = true;
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      };
+      const next = (w: Worker): void => {
+        const job = queue.shift();
+        if (job === undefined) {
+          // NOTE: a terminated worker exits with code 1; `retired` tells that exit from a crash.
+          retired.add(w);
+          void w.terminate();
+          return;
+        }
+        w.postMessage(job);
+      };
+      for (let i = 0; i < Math.min(o.workers, toRun); i++) {
+        const w = startModuleWorker(o.from, o.entry, o.init);
+        workers.push(w);
+        w.on("message", (m: PoolReply | D) => {
+          if (m.type === "ready") next(w);
+          else if (m.type === "progress") o.onProgress(m.index, m.done);
+          else if (m.type === "done") {
+            try {
+              o.onDone(m as D);
+            } catch (err) {
+              fail(err);
+              return;
+            }
+            finished++;
+            if (finished === toRun) resolve();
+            else next(w);
+          } else fail(new Error(`${o.jobName(m.index)} failed in a worker: ${m.message}`));
+        });
+        w.on("error", fail);
+        w.on("exit", (code) => {
+          if (code !== 0 && !retired.has(w) && finished < toRun) fail(new Error(`a ${o.kind} worker exited with code ${code}`));
+        });
+      }
+    });
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}

@@ -6,8 +6,7 @@
  * Workers start through `startModuleWorker` (from source or compiled).
  */
 import { availableParallelism } from "node:os";
-import type { Worker } from "node:worker_threads";
-import { startModuleWorker } from "../core/node-worker.js";
+import { runWorkerPool } from "../core/node-worker.js";
 import { toSharedDataset } from "../train/shared-data.js";
 export { toSharedDataset, datasetFromShared, type SharedDataset } from "../train/shared-data.js";
 import { OptionError } from "../core/errors.js";
@@ -101,63 +100,25 @@ export async function runSweepJobs(
   const { weightScales: _w, normalizations: _n, ...settings } = o;
   const init = { data: shared, settings, kernelPath: getKernelPath() };
   const numWorkers = Math.min(jobs, queue.length);
-  const workers: Worker[] = [];
-  const toRun = queue.length;
 
   const record = (index: number, done: number, detail: string): void => {
     doneSum += done - doneByJob[index]!;
     doneByJob[index] = done;
     onProgress?.({ step: "sweep", done: doneSum, total, detail });
   };
-
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let finished = 0;
-      let failed = false;
-      const retired = new Set<Worker>();
-      const fail = (err: Error): void => {
-        if (!failed) {
-          failed = true;
-          reject(err);
-        }
-      };
-      const next = (w: Worker): void => {
-        const job = queue.shift();
-        if (job === undefined) {
-          // NOTE: a terminated worker exits with code 1; `retired` tells that exit from a crash.
-          retired.add(w);
-          void w.terminate();
-          return;
-        }
-        w.postMessage(job);
-      };
-      for (let i = 0; i < numWorkers; i++) {
-        const w = startModuleWorker(import.meta.url, "./sweep-worker", init);
-        workers.push(w);
-        w.on("message", (m: WorkerReply) => {
-          if (m.type === "ready") next(w);
-          else if (m.type === "progress") record(m.index, m.done, "");
-          else if (m.type === "done") {
-            try {
-              finish(byIndex.get(m.index)!, m.point);
-            } catch (err) {
-              fail(err instanceof Error ? err : new Error(String(err)));
-              return;
-            }
-            record(m.index, perRun, `${m.point.normalization} ${m.point.weightScale.toExponential(1)}`);
-            finished++;
-            if (finished === toRun) resolve();
-            else next(w);
-          } else fail(new Error(`sweep run ${m.index} failed in a worker: ${m.message}`));
-        });
-        w.on("error", (err) => fail(err instanceof Error ? err : new Error(String(err))));
-        w.on("exit", (code) => {
-          if (code !== 0 && !retired.has(w) && finished < toRun) fail(new Error(`a sweep worker exited with code ${code}`));
-        });
-      }
-    });
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
-  }
+  await runWorkerPool<SweepJob, Extract<WorkerReply, { type: "done" }>>({
+    from: import.meta.url,
+    entry: "./sweep-worker",
+    init,
+    queue,
+    workers: numWorkers,
+    kind: "sweep",
+    jobName: (index) => `sweep run ${index}`,
+    onProgress: (index, done) => record(index, done, ""),
+    onDone: (m) => {
+      finish(byIndex.get(m.index)!, m.point);
+      record(m.index, perRun, `${m.point.normalization} ${m.point.weightScale.toExponential(1)}`);
+    },
+  });
   return { data, jobs: planned, points };
 }

@@ -4,9 +4,8 @@
  * time; every job carries its own seeds and stream states, so the result equals
  * `runStudy`'s whatever the number of workers (only the timings differ).
  */
-import type { Worker } from "node:worker_threads";
 import { OptionError } from "../core/errors.js";
-import { startModuleWorker } from "../core/node-worker.js";
+import { runWorkerPool } from "../core/node-worker.js";
 import { defaultJobs } from "../experiments/parallel.js";
 import { toSharedDataset, type SharedDataset } from "../train/shared-data.js";
 import { finishStudy, prepareStudy, progressReporter, runStudy, type AnyStudy, type RunStudyOptions, type StudyJob, type StudyRecord } from "./study.js";
@@ -38,57 +37,25 @@ export async function runStudyParallel(study: AnyStudy, o: RunStudyOptions & { j
   const prepared = prepareStudy(study, o);
   if (prepared.jobs.length <= 1) return { ...runStudy(study, o), settings: { seed: o.seed, quick: o.quick ?? false, jobs } };
   const report = progressReporter(study, prepared.jobs, o.onProgress);
-  const queue: StudyJob[] = [...prepared.jobs];
-  const parts: unknown[] = new Array(queue.length);
+  const parts: unknown[] = new Array(prepared.jobs.length);
   const timings: Record<string, number> = {};
   const init: StudyWorkerInit = { study: study.name, options: prepared.options, data: toSharedDataset(prepared.data), kernelPath: o.kernelPath };
-  const workers: Worker[] = [];
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let finished = 0;
-      let failed = false;
-      const retired = new Set<Worker>();
-      const fail = (err: Error): void => {
-        if (!failed) {
-          failed = true;
-          reject(err);
-        }
-      };
-      const next = (w: Worker): void => {
-        const job = queue.shift();
-        if (job === undefined) {
-          // NOTE: a terminated worker exits with code 1; `retired` tells that exit from a crash.
-          retired.add(w);
-          void w.terminate();
-          return;
-        }
-        w.postMessage(job);
-      };
-      for (let i = 0; i < Math.min(jobs, queue.length); i++) {
-        const w = startModuleWorker(import.meta.url, "./study-worker", init);
-        workers.push(w);
-        w.on("message", (m: StudyWorkerReply) => {
-          if (m.type === "ready") next(w);
-          else if (m.type === "progress") report(m.index, m.done);
-          else if (m.type === "done") {
-            const job = prepared.jobs[m.index]!;
-            parts[m.index] = m.part;
-            timings[job.label] = m.seconds;
-            report(m.index, job.units);
-            finished++;
-            if (finished === parts.length) resolve();
-            else next(w);
-          } else fail(new Error(`study ${study.name}, job ${m.index} failed in a worker: ${m.message}`));
-        });
-        w.on("error", (err) => fail(err instanceof Error ? err : new Error(String(err))));
-        w.on("exit", (code) => {
-          if (code !== 0 && !retired.has(w) && finished < parts.length) fail(new Error(`a study worker exited with code ${code}`));
-        });
-      }
-    });
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
-  }
+  await runWorkerPool<StudyJob, Extract<StudyWorkerReply, { type: "done" }>>({
+    from: import.meta.url,
+    entry: "./study-worker",
+    init,
+    queue: prepared.jobs,
+    workers: jobs,
+    kind: "study",
+    jobName: (index) => `study ${study.name}, job ${index}`,
+    onProgress: report,
+    onDone: (m) => {
+      const job = prepared.jobs[m.index]!;
+      parts[m.index] = m.part;
+      timings[job.label] = m.seconds;
+      report(m.index, job.units);
+    },
+  });
   timings.total = (performance.now() - t0) / 1000;
   return finishStudy(study, o, prepared, parts, timings, jobs);
 }
