@@ -89,7 +89,7 @@ export { activationsStudy, ACTIVATIONS_FULL, ACTIVATIONS_QUICK, trainActivationA
 export type { ActivationsOptions, ActivationsResult, ActivationArmResult, ActivationProbe } from "./studies/activations/index.js";
 export { renderStudyHtml, studySectionHtml, citationText } from "./report/study-html.js";
 // The exercise: a learner's own layers, checked as the notebook checks them (src/exercise).
-export { EXERCISE_CHECKS, selectChecks, runCheck, runChecksInline, allPassed, learnerStack } from "./exercise/engine.js";
+export { EXERCISE_CHECKS, selectChecks, runCheck, runChecksInline, allPassed, learnerStack, timeoutResult } from "./exercise/engine.js";
 export { loadLearnerModule, compileLearnerSource, stripTypes, LearnerModuleError } from "./exercise/module.js";
 export { starterFiles, starterModule } from "./exercise/starter.js";
 export { formatResult, formatSummary } from "./exercise/format.js";

@@ -80,6 +80,23 @@ export function runChecksInline(layers: LearnerLayers, file: string, only?: stri
   return selectChecks(only).map((c) => runCheck(c, layers, file));
 }
 
+/** The result of a check stopped at its time limit (`limitMs`), in Node and in the page alike. */
+export function timeoutResult(check: ExerciseCheck, limitMs: number): CheckResult {
+  return {
+    id: check.id,
+    title: check.title,
+    functions: [...check.functions],
+    status: "timeout",
+    error: null,
+    threshold: null,
+    measure: check.measure,
+    notes: [],
+    diagnosis: null,
+    message: `stopped after ${(limitMs / 1000).toFixed(1)} s (the time limit of one check): an endless loop or a hang in ${check.functions.join(" or ")}?`,
+    seconds: limitMs / 1000,
+  };
+}
+
 /** Whether a set of results passes: everything implemented passes (and something was implemented). */
 export function allPassed(results: readonly CheckResult[]): boolean {
   const implemented = results.filter((r) => r.status !== "not implemented");

@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { runInThisContext } from "node:vm";
 import { OptionError } from "../core/errors.js";
 import { startModuleWorker } from "../core/node-worker.js";
-import { selectChecks } from "./engine.js";
+import { selectChecks, timeoutResult } from "./engine.js";
 import { loadLearnerModule } from "./module.js";
 import type { CheckResult, LearnerLayers } from "./types.js";
 
@@ -110,19 +110,7 @@ export async function checkLearnerFile(file: string, options: CheckFileOptions =
     if (outcome.timedOut === null) break;
     const id = outcome.timedOut;
     const check = checks.find((c) => c.id === id)!;
-    record({
-      id,
-      title: check.title,
-      functions: [...check.functions],
-      status: "timeout",
-      error: null,
-      threshold: null,
-      measure: check.measure,
-      notes: [],
-      diagnosis: null,
-      message: `stopped after ${(limit / 1000).toFixed(1)} s (the time limit of one check): an endless loop or a hang in ${check.functions.join(" or ")}?`,
-      seconds: limit / 1000,
-    });
+    record(timeoutResult(check, limit));
     pending = pending.filter((p) => p !== id);
   }
   // Keep the order of the checks, whatever order they finished in.

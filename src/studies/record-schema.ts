@@ -19,6 +19,10 @@ export const jsonNum = z.union([z.number(), nonFinite]);
 export const jsonNums = z.array(jsonNum);
 /** An integer (a JSON number without a fraction). */
 export const jsonInt = z.number().int();
+/** A study option: an integer > 0. */
+export const positiveInt = z.number().int().positive();
+/** A study option: a finite number > 0. */
+export const positive = z.number().positive().finite();
 
 export const citationSchema = z.strictObject({
   authors: z.array(z.string()).min(1),

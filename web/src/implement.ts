@@ -9,7 +9,7 @@
 import { javascript } from "@codemirror/lang-javascript";
 import { forceLinting, lintGutter, linter, type Diagnostic } from "@codemirror/lint";
 import { basicSetup, EditorView } from "codemirror";
-import { EXERCISE_CHECKS, compileLearnerSource, fmtErr, LearnerModuleError } from "../../src/index.js";
+import { EXERCISE_CHECKS, compileLearnerSource, fmtErr, LearnerModuleError, timeoutResult } from "../../src/index.js";
 import { starterModule } from "../../src/index.js";
 import type { CheckResult } from "../../src/index.js";
 import type { FromCheckWorker, ToCheckWorker } from "./exercise-worker.js";
@@ -176,19 +176,7 @@ export class ImplementTab {
       if (outcome.timedOut === null) break;
       const check = EXERCISE_CHECKS.find((c) => c.id === outcome.timedOut)!;
       pending = pending.filter((id) => id !== check.id);
-      this.add({
-        id: check.id,
-        title: check.title,
-        functions: [...check.functions],
-        status: "timeout",
-        error: null,
-        threshold: null,
-        measure: check.measure,
-        notes: [],
-        diagnosis: null,
-        message: `stopped after ${(limit / 1000).toFixed(1)} s (the time limit of one check): an endless loop or a hang in ${check.functions.join(" or ")}?`,
-        seconds: limit / 1000,
-      });
+      this.add(timeoutResult(check, limit));
     }
     const count = (s: CheckResult["status"]): number => this.results.filter((r) => r.status === s).length;
     if (this.running) this.setStatus(`${count("pass")} passed, ${count("fail") + count("error") + count("timeout")} failed, ${count("not implemented")} not implemented.`);

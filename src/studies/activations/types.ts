@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { UPDATE_RULE_NAMES, type UpdateRuleName } from "../../core/names.js";
-import { jsonInt, jsonNum, jsonNums } from "../record-schema.js";
+import { jsonInt, jsonNum, jsonNums, positive, positiveInt } from "../record-schema.js";
 
 /** The two nets: sigmoid layers without and with batch norm. */
 export type ActivationArm = "baseline" | "batchnorm";
@@ -61,8 +61,6 @@ export interface ActivationsResult {
   arms: ActivationArmResult[];
 }
 
-const positiveInt = z.number().int().positive();
-const positive = z.number().positive().finite();
 
 export const activationsOptionsSchema = z.strictObject({
   hiddenDims: z.array(positiveInt).min(1),

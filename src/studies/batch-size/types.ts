@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { NORM_KINDS, UPDATE_RULE_NAMES, type NormKind, type UpdateRuleName } from "../../core/names.js";
-import { jsonInt, jsonNum, jsonNums } from "../record-schema.js";
+import { jsonInt, jsonNum, jsonNums, positive, positiveInt } from "../record-schema.js";
 
 /**
  * How the learning rate follows the batch size: "fixed" uses `learningRate` at every
@@ -50,8 +50,6 @@ export interface BatchSizeStudyResult {
   runs: BatchSizeRun[];
 }
 
-const positiveInt = z.number().int().positive();
-const positive = z.number().positive().finite();
 const normKind = z.enum(NORM_KINDS as [NormKind, ...NormKind[]]);
 const distinct = <T>(a: T[]): boolean => new Set(a).size === a.length;
 

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { UPDATE_RULE_NAMES, type UpdateRuleName } from "../../core/names.js";
-import { jsonInt, jsonNum, jsonNums } from "../record-schema.js";
+import { jsonInt, jsonNum, jsonNums, positive, positiveInt } from "../record-schema.js";
 
 /** The three nets: the notebook's baseline, batch norm, and batch norm followed by random per-unit noise. */
 export type ArmName = "baseline" | "batchnorm" | "noisy";
@@ -64,8 +64,6 @@ export interface CovariateShiftResult {
 }
 
 const armName = z.enum(["baseline", "batchnorm", "noisy"]);
-const positiveInt = z.number().int().positive();
-const positive = z.number().positive().finite();
 
 export const covariateShiftOptionsSchema = z.strictObject({
   hiddenDims: z.array(positiveInt).min(1),

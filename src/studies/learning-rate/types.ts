@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { UPDATE_RULE_NAMES, type UpdateRuleName } from "../../core/names.js";
-import { jsonInt, jsonNum, jsonNums } from "../record-schema.js";
+import { jsonInt, jsonNum, jsonNums, positive, positiveInt } from "../record-schema.js";
 
 /** The two nets of every cell. */
 export type LrNet = "baseline" | "batchnorm";
@@ -54,8 +54,6 @@ export interface LearningRateResult {
   cells: LrCell[];
 }
 
-const positiveInt = z.number().int().positive();
-const positive = z.number().positive().finite();
 const netName = z.enum(["baseline", "batchnorm"]);
 const distinct = <T>(a: T[]): boolean => new Set(a).size === a.length;
 const rule = z.enum(UPDATE_RULE_NAMES as [UpdateRuleName, ...UpdateRuleName[]]);

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { UPDATE_RULE_NAMES, type UpdateRuleName } from "../../core/names.js";
 import type { SignalProbes } from "../../experiments/signal.js";
-import { jsonInt, jsonNum, jsonNums } from "../record-schema.js";
+import { jsonInt, jsonNum, jsonNums, positive, positiveInt } from "../record-schema.js";
 
 /** The two nets of the notebook's cells 6 and 7. */
 export type SignalNorm = "batchnorm" | "none";
@@ -58,8 +58,6 @@ export interface SignalResult {
   runs: SignalRun[];
 }
 
-const positiveInt = z.number().int().positive();
-const positive = z.number().positive().finite();
 const norm = z.enum(["batchnorm", "none"]);
 const norms = z.array(norm).min(1).refine((a) => new Set(a).size === a.length, "normalizations must be distinct");
 

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { UPDATE_RULE_NAMES, type UpdateRuleName } from "../../core/names.js";
-import { jsonInt, jsonNum, jsonNums } from "../record-schema.js";
+import { jsonInt, jsonNum, jsonNums, positive, positiveInt } from "../record-schema.js";
 
 /** Options of the study: cell 6's net and training, the batch sizes, and the precise statistics' sample count. */
 export interface TestTimeOptions {
@@ -57,8 +57,6 @@ export interface TestTimeResult {
   runs: TestTimeRun[];
 }
 
-const positiveInt = z.number().int().positive();
-const positive = z.number().positive().finite();
 
 export const testTimeOptionsSchema = z.strictObject({
   hiddenDims: z.array(positiveInt).min(1),
