@@ -43,7 +43,9 @@ function send(req: IncomingMessage, res: ServerResponse, status: number, headers
     return;
   }
   entry.sent = cutAt;
-  res.write(data.subarray(0, cutAt), () => setTimeout(() => res.socket?.destroy(), 10));
+  // NOTE: end() closes after the bytes written so far reach the client (a FIN); destroy() could
+  // drop bytes still in flight, so the resumed offset would depend on timing.
+  res.write(data.subarray(0, cutAt), () => res.socket?.end());
 }
 
 /** Honours `Range: bytes=N-`; returns [status, headers, bytes]. */
