@@ -7,8 +7,10 @@
 //   node scripts/build-wasm.mjs            rebuild and (re)write the generated module
 //   node scripts/build-wasm.mjs --check    rebuild in memory; exit 1 if the committed module differs
 //
-// Two builds: "simd" (--enable simd) and "relaxed" (also --enable relaxed-simd,
-// fused multiply-add). The .wasm files are also written to build/wasm/ for inspection.
+// Three builds: "simd" (--enable simd), "relaxed" (also --enable relaxed-simd,
+// fused multiply-add) and "simd-shared": the "simd" code on an imported shared memory
+// (threads, up to 4 GiB), whose buffer growth never detaches the arrays that live in it
+// (src/kernels/wasm.ts, "resident arrays"). The .wasm files are also written to build/wasm/ for inspection.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,6 +23,11 @@ const common = [...sources, "-O3", "--runtime", "stub", "--noAssert", "--enable"
 const variants = [
   { name: "simd", constName: "WASM_SIMD", flags: [] },
   { name: "relaxed", constName: "WASM_RELAXED_SIMD", flags: ["--enable", "relaxed-simd"] },
+  {
+    name: "simd-shared",
+    constName: "WASM_SIMD_SHARED",
+    flags: ["--enable", "threads", "--importMemory", "--sharedMemory", "--maximumMemory", "65536"],
+  },
 ];
 
 async function compile(flags) {

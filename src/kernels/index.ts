@@ -17,7 +17,7 @@
  * ts (why wasm-relaxed comes second: docs/performance.md).
  */
 import { OptionError } from "../core/errors.js";
-import type { FloatArray } from "../core/tensor.js";
+import { allocFloat, type DType, type FloatArray } from "../core/tensor.js";
 import { affineReference } from "../layers/affine.js";
 import { batchnormReference } from "../layers/batchnorm.js";
 import { reluReference } from "../layers/relu.js";
@@ -166,6 +166,18 @@ export function activeKernel<K extends OptionalKernelName>(name: K, size: number
   const b = activeBackend();
   const k = b[name];
   return k !== undefined && size >= b.minSizes[name] ? (k as NonNullable<Backend[K]>) : null;
+}
+
+/**
+ * A zeroed float array of n values (dtype) for data that lives as long as a model: its
+ * weights, gradient buffers and update-rule state. On a backend with resident arrays
+ * (`Backend.allocResident`) the kernels use it in place, without copies; elsewhere it is
+ * a plain new array. Either way an ordinary Float32Array/Float64Array, with the same bits.
+ * NOTE: a resident array's memory is reused once the array itself is garbage, so keep
+ * the array (not only a `subarray` of it) while you use its values.
+ */
+export function allocResident(n: number, dtype: DType): FloatArray {
+  return activeBackend().allocResident?.(n, dtype) ?? allocFloat(n, dtype);
 }
 
 /**

@@ -3,7 +3,7 @@
  * each TypeScript reference implements. Every kernel writes into arrays the caller
  * owns; A, B, C and the other FloatArrays of one call share one dtype unless stated.
  */
-import type { FloatArray } from "../core/tensor.js";
+import type { DType, FloatArray } from "../core/tensor.js";
 
 /** The names of the kernel paths (backends), reference first: the one list every module uses. */
 export const KERNEL_PATHS = ["ts", "wasm-simd", "wasm-relaxed"] as const;
@@ -166,4 +166,12 @@ export interface Backend {
    * M·N·K, batchnorm N·D, relu, optimF32 and allFinite the element count. Absent: 0.
    */
   readonly minSizes?: Readonly<Partial<Record<KernelName, number>>>;
+  /**
+   * A zeroed array of n values that the backend's kernels read and write in place (no
+   * copies), or null when it has none to give: "wasm-simd" on a shared memory
+   * (src/kernels/wasm.ts, "resident arrays"). Models allocate their weights, gradient
+   * buffers and update-rule state through `allocResident`. Such an array is an ordinary
+   * Float32Array/Float64Array to everyone else; the same bits either way.
+   */
+  readonly allocResident?: (n: number, dtype: DType) => FloatArray | null;
 }

@@ -5,6 +5,16 @@
  * linear memory; the wrapper copies A, B (and C when accumulating) into that
  * memory, runs the kernel and copies C back out.
  *
+ * Resident arrays: where the engine allows a shared WebAssembly memory (Node, Deno,
+ * cross-origin isolated pages), the "wasm-simd" path runs the "simd-shared" build on one.
+ * Growing a shared memory never detaches its buffer, so arrays can live in it for good:
+ * `allocResident` hands out float arrays there (a model's weights, its gradient buffers,
+ * the update rules' state), and a kernel given such an array reads or writes it in place
+ * instead of copying it. The kernels and their arithmetic are those of "simd": the bits
+ * are the same. Resident arrays lie from RESIDENT_BASE up; the per-call scratch below it;
+ * a call whose scratch would pass RESIDENT_BASE runs on a plain "simd" instance instead.
+ * A resident array's block is reused once the array is garbage (FinalizationRegistry).
+ *
  * Memory layout (bytes, from the module's heap base, each region 64-byte aligned):
  *   gemm:       tile (MR·NR scratch) | A | B | C | packed A tiles | packed B panels
  *               (| bias or column sums, for the affine kernels)
@@ -17,12 +27,12 @@
  * The memory only grows; after warm-up a call allocates nothing proportional to
  * its operands (two subarray views are the only objects created).
  */
-import type { FloatArray } from "../core/tensor.js";
+import type { DType, FloatArray } from "../core/tensor.js";
 import type {
   AffineKernels, AllFiniteFn, Backend, BatchnormAltFn, BatchnormForwardFn, GemmFn, KernelPath, OptimKernelsF32, PackedAffineKernels,
   PackedOperand, ReluKernels,
 } from "./types.js";
-import { WASM_RELAXED_SIMD, WASM_SIMD } from "./wasm-bytes.generated.js";
+import { WASM_RELAXED_SIMD, WASM_SIMD, WASM_SIMD_SHARED } from "./wasm-bytes.generated.js";
 
 // The WebAssembly backends' size thresholds (`Backend.minSizes`): below them the
 // copies into wasm memory cost more than the arithmetic, and the reference runs
@@ -85,6 +95,8 @@ type RawBnAlt = (
 
 /** The kernels of one build, sharing one instance and its memory. */
 export interface WasmKernels {
+  /** A zeroed array of n values living in this instance's memory, or null (no shared memory here). */
+  allocResident(n: number, dtype: DType): FloatArray | null;
   gemm: GemmFn;
   affine: AffineKernels;
   packedAffine: PackedAffineKernels;
@@ -100,6 +112,10 @@ type RawGemm = (
 ) => void;
 
 const PAGE = 65536;
+/** Where resident arrays start in a shared memory (1 GiB; the scratch stays below). */
+const RESIDENT_BASE = 1 << 30;
+/** The shared memory's maximum, in pages (4 GiB: all of wasm32). */
+const SHARED_MAX_PAGES = 65536;
 const MR = 6;
 /** Panel widths of the micro-kernels: 8 float32 or 4 float64 columns. */
 const NR32 = 8;
@@ -148,6 +164,7 @@ export function wasmBackend(name: KernelPath, build: "simd" | "relaxed"): Backen
     relu: k.relu,
     optimF32: k.optimF32,
     allFinite: k.allFinite,
+    allocResident: k.allocResident,
     // NOTE: the micro-kernels multiply every packed a, zeros included (asm/gemm.ts;
     // test/kernels-gemm-bits.test.ts pins their arithmetic).
     computesEveryProduct: true,
@@ -185,18 +202,66 @@ export function wasmKernels(build: "simd" | "relaxed"): WasmKernels | null {
 function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
   const bytes = wasmBytes(build);
   if (bytes === null) return null;
-  let ex: GemmExports;
+  if (build === "simd" && residentsWanted()) {
+    const shared = sharedMemory();
+    if (shared !== null) {
+      try {
+        const module = new WebAssembly.Module(decodeBase64(WASM_SIMD_SHARED));
+        const ex = new WebAssembly.Instance(module, { env: { memory: shared } }).exports as unknown as GemmExports;
+        let plain: WasmKernels | null = null;
+        return kernelsOf({ ...ex, memory: shared }, bytes, () => (plain ??= plainKernels(bytes)!));
+      } catch {
+        // Fall through to the plain build (e.g. an engine without threads).
+      }
+    }
+  }
+  return plainKernels(bytes);
+}
+
+/** Whether to use a shared memory for "wasm-simd" (BNLAB_RESIDENT=0 turns it off, for A/B measurements). */
+function residentsWanted(): boolean {
+  const g = globalThis as { process?: { env?: Record<string, string | undefined> }; crossOriginIsolated?: boolean };
+  if (g.process?.env?.["BNLAB_RESIDENT"] === "0") return false;
+  // NOTE: a page that is not cross-origin isolated cannot share memory; Node and Deno leave this undefined.
+  return g.crossOriginIsolated !== false && typeof SharedArrayBuffer !== "undefined";
+}
+
+function sharedMemory(): WebAssembly.Memory | null {
   try {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-    ex = instance.exports as unknown as GemmExports;
+    return new WebAssembly.Memory({ initial: 16, maximum: SHARED_MAX_PAGES, shared: true });
   } catch {
     return null;
   }
+}
+
+function plainKernels(bytes: Uint8Array<ArrayBuffer>): WasmKernels | null {
+  try {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+    return kernelsOf(instance.exports as unknown as GemmExports, bytes, null);
+  } catch {
+    return null;
+  }
+}
+
+/** A free or used block of resident memory (bytes). */
+interface Block {
+  offset: number;
+  size: number;
+}
+
+/**
+ * The kernels of one instance. `oversize` (shared memories only) gives the plain instance
+ * that runs a call whose scratch would reach the resident arrays.
+ */
+function kernelsOf(ex: GemmExports, bytes: Uint8Array<ArrayBuffer>, oversize: (() => WasmKernels) | null): WasmKernels {
   const memory = ex.memory;
   const base = align64(ex.heapBase());
   let buffer = memory.buffer;
   let f32 = new Float32Array(buffer);
   let f64 = new Float64Array(buffer);
+  // The buffers (one per size the shared memory has had) whose views are resident arrays.
+  const residentBuffers = new Set<ArrayBufferLike>();
+  const scratchLimit = oversize === null ? Infinity : RESIDENT_BASE;
 
   function ensure(bytesNeeded: number): void {
     if (bytesNeeded > memory.buffer.byteLength) {
@@ -207,6 +272,90 @@ function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
       f32 = new Float32Array(buffer);
       f64 = new Float64Array(buffer);
     }
+  }
+  /** Whether a call's scratch ending at byte `end` fits below the resident arrays. */
+  const fits = (end: number): boolean => end <= scratchLimit;
+  /** a's byte offset in this memory when it is a resident array, else -1. */
+  const at = (a: FloatArray): number => (residentBuffers.has(a.buffer) ? a.byteOffset : -1);
+  /** Where a kernel reads a: in place when resident, else copied to p first. */
+  function input(view: FloatArray, p: number, a: FloatArray, n = a.length, o = 0): number {
+    const r = at(a);
+    if (r >= 0) return r + o * a.BYTES_PER_ELEMENT;
+    put(view, p, a, n, o);
+    return p;
+  }
+  /** Copies a kernel's output at q back into a[o, o + n), unless q is that very place (resident). */
+  function output(view: FloatArray, q: number, a: FloatArray, n: number, o = 0): void {
+    if (q !== at(a) + o * a.BYTES_PER_ELEMENT) take(view, q, a, n, o);
+  }
+  /**
+   * Where a kernel writes a: in place when resident and sharing no memory with the call's
+   * `inputs` (a kernel may read an input after writing part of its output), else p (then `output`).
+   */
+  function target(p: number, a: FloatArray, ...inputs: FloatArray[]): number {
+    const r = at(a);
+    if (r < 0) return p;
+    for (const x of inputs) {
+      if (x.buffer === a.buffer && x.byteOffset < r + a.byteLength && r < x.byteOffset + x.byteLength) return p;
+    }
+    return r;
+  }
+
+  // Resident blocks: [RESIDENT_BASE, top), first fit over the free list (sorted by offset).
+  let top = RESIDENT_BASE;
+  // Memory from here up has never held a resident array (it is still zero).
+  let untouched = RESIDENT_BASE;
+  const free: Block[] = [];
+  const released = new FinalizationRegistry<Block>(release);
+  function release(b: Block): void {
+    let i = 0;
+    while (i < free.length && free[i]!.offset < b.offset) i++;
+    free.splice(i, 0, { offset: b.offset, size: b.size });
+    // Merge with the neighbours; a free block at the top is handed back to `top`.
+    if (i + 1 < free.length && free[i]!.offset + free[i]!.size === free[i + 1]!.offset) {
+      free[i]!.size += free[i + 1]!.size;
+      free.splice(i + 1, 1);
+    }
+    if (i > 0 && free[i - 1]!.offset + free[i - 1]!.size === free[i]!.offset) {
+      free[i - 1]!.size += free[i]!.size;
+      free.splice(i, 1);
+      i--;
+    }
+    if (free[i]!.offset + free[i]!.size === top) {
+      top = free[i]!.offset;
+      free.splice(i, 1);
+    }
+  }
+  function allocResident(n: number, dtype: DType): FloatArray | null {
+    if (oversize === null || !Number.isInteger(n) || n < 0) return null;
+    const es = dtype === "float64" ? 8 : 4;
+    const size = Math.max(64, align64(n * es));
+    let offset = -1;
+    for (let i = 0; i < free.length; i++) {
+      const b = free[i]!;
+      if (b.size < size) continue;
+      offset = b.offset;
+      if (b.size === size) free.splice(i, 1);
+      else {
+        b.offset += size;
+        b.size -= size;
+      }
+      break;
+    }
+    if (offset < 0) {
+      if (top + size > SHARED_MAX_PAGES * PAGE) return null;
+      offset = top;
+      top += size;
+    }
+    const fresh = offset >= untouched;
+    untouched = Math.max(untouched, offset + size);
+    ensure(offset + size);
+    residentBuffers.add(buffer);
+    const a = dtype === "float64" ? new Float64Array(buffer, offset, n) : new Float32Array(buffer, offset, n);
+    // NOTE: fresh pages are zero; a reused block holds a dead array's values.
+    if (!fresh) a.fill(0);
+    released.register(a, { offset, size });
+    return a;
   }
 
   // NOTE: the gemm wrapper and the two affine kernels each lay out, put, call and take
@@ -229,16 +378,20 @@ function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
     const kcp = (Math.min(K, KC) + 1) & ~1;
     const pPackA = align64(pC + M * N * es);
     const pPackB = align64(pPackA + Math.ceil(M / MR) * MR * kcp * es);
-    ensure(pPackB + Math.ceil(N / nr) * nr * kcp * es);
+    const end = pPackB + Math.ceil(N / nr) * nr * kcp * es;
+    if (!fits(end)) return oversize!().gemm(transA, transB, M, N, K, A, B, C, accumulate);
+    ensure(end);
     const view: FloatArray = is64 ? f64 : f32;
     const lenA = M * K;
     const lenB = K * N;
     const lenC = M * N;
-    put(view, pA, A, lenA);
-    put(view, pB, B, lenB);
-    if (accumulate) put(view, pC, C, lenC);
-    (is64 ? ex.gemm_f64 : ex.gemm_f32)(transA ? 1 : 0, transB ? 1 : 0, M, N, K, pA, pB, pC, accumulate ? 1 : 0, pPackA, pPackB, pTile);
-    take(view, pC, C, lenC);
+    const qA = input(view, pA, A, lenA);
+    const qB = input(view, pB, B, lenB);
+    // NOTE: accumulating reads C, so it goes in place only when it shares nothing with A or B.
+    const qC = target(pC, C, A, B);
+    if (accumulate && qC === pC) put(view, pC, C, lenC);
+    (is64 ? ex.gemm_f64 : ex.gemm_f32)(transA ? 1 : 0, transB ? 1 : 0, M, N, K, qA, qB, qC, accumulate ? 1 : 0, pPackA, pPackB, pTile);
+    output(view, qC, C, lenC);
   };
 
   // The affine kernels: the gemm layout, then the bias (forward) or the column sums of
@@ -256,14 +409,16 @@ function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
       const pPackA = align64(pC + N * M * es);
       const pPackB = align64(pPackA + Math.ceil(N / MR) * MR * kcp * es);
       const pBias = align64(pPackB + Math.ceil(M / nr) * nr * kcp * es);
+      if (!fits(pBias + M * es)) return oversize!().affine.forward(N, M, D, x, w, b, out);
       ensure(pBias + M * es);
       const view: FloatArray = is64 ? f64 : f32;
-      put(view, pA, x, N * D);
-      put(view, pB, w, D * M);
-      put(view, pBias, b, M);
-      (is64 ? ex.gemm_f64 : ex.gemm_f32)(0, 0, N, M, D, pA, pB, pC, 0, pPackA, pPackB, pTile);
-      (is64 ? ex.add_bias_f64 : ex.add_bias_f32)(N, M, pC, pBias);
-      take(view, pC, out, N * M);
+      const qA = input(view, pA, x, N * D);
+      const qB = input(view, pB, w, D * M);
+      const qBias = input(view, pBias, b, M);
+      const qC = target(pC, out, x, w, b);
+      (is64 ? ex.gemm_f64 : ex.gemm_f32)(0, 0, N, M, D, qA, qB, qC, 0, pPackA, pPackB, pTile);
+      (is64 ? ex.add_bias_f64 : ex.add_bias_f32)(N, M, qC, qBias);
+      output(view, qC, out, N * M);
     },
     paramBackward(N, D, M, x, dout, dw, db) {
       // dw (D×M) = xᵀ·dout: gemm with transA, M_gemm = D, N_gemm = M, K_gemm = N.
@@ -278,14 +433,17 @@ function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
       const pPackA = align64(pC + D * M * es);
       const pPackB = align64(pPackA + Math.ceil(D / MR) * MR * kcp * es);
       const pDb = align64(pPackB + Math.ceil(M / nr) * nr * kcp * es);
+      if (!fits(pDb + M * es)) return oversize!().affine.paramBackward(N, D, M, x, dout, dw, db);
       ensure(pDb + M * es);
       const view: FloatArray = is64 ? f64 : f32;
-      put(view, pA, x, N * D);
-      put(view, pB, dout, N * M);
-      (is64 ? ex.gemm_f64 : ex.gemm_f32)(1, 0, D, M, N, pA, pB, pC, 0, pPackA, pPackB, pTile);
-      (is64 ? ex.col_sums_f64 : ex.col_sums_f32)(N, M, pB, pDb);
-      take(view, pC, dw, D * M);
-      take(view, pDb, db, M);
+      const qA = input(view, pA, x, N * D);
+      const qB = input(view, pB, dout, N * M);
+      const qC = target(pC, dw, x, dout);
+      const qDb = target(pDb, db, x, dout);
+      (is64 ? ex.gemm_f64 : ex.gemm_f32)(1, 0, D, M, N, qA, qB, qC, 0, pPackA, pPackB, pTile);
+      (is64 ? ex.col_sums_f64 : ex.col_sums_f32)(N, M, qB, qDb);
+      output(view, qC, dw, D * M);
+      output(view, qDb, db, M);
     },
   };
 
@@ -302,14 +460,16 @@ function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
     const pDgamma = align64(pDbeta + D * es);
     const pSb = align64(pDgamma + D * es);
     const pSg = align64(pSb + D * 8);
+    if (!fits(pSg + D * 8)) return oversize!().batchnormAlt(N, D, dout, xhat, gamma, ivar, dx, dbeta, dgamma);
     ensure(pSg + D * 8);
     const view: FloatArray = is64 ? f64 : f32;
-    put(view, pDout, dout, ND);
-    put(view, pXhat, xhat, ND);
-    put(view, pGamma, gamma);
+    const qDout = input(view, pDout, dout, ND);
+    const qXhat = input(view, pXhat, xhat, ND);
+    const qGamma = input(view, pGamma, gamma);
     put(f64, pIvar, ivar);
-    (is64 ? ex.bn_backward_alt_f64 : ex.bn_backward_alt_f32)(N, D, pDout, pXhat, pGamma, pIvar, pDx, pDbeta, pDgamma, pSb, pSg);
-    take(view, pDx, dx, ND);
+    const qDx = target(pDx, dx, dout, xhat, gamma);
+    (is64 ? ex.bn_backward_alt_f64 : ex.bn_backward_alt_f32)(N, D, qDout, qXhat, qGamma, pIvar, qDx, pDbeta, pDgamma, pSb, pSg);
+    output(view, qDx, dx, ND);
     take(view, pDbeta, dbeta, D);
     take(view, pDgamma, dgamma, D);
   };
@@ -330,19 +490,23 @@ function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
     const pVar = align64(pMu + D * 8);
     const pSqrtvar = align64(pVar + D * 8);
     const pIvar = align64(pSqrtvar + D * 8);
+    if (!fits(pIvar + D * 8)) return oversize!().batchnormForward(train, N, D, eps, x, gamma, beta, mu, v, sqrtvar, ivar, xmu, xhat, out);
     ensure(pIvar + D * 8);
     const view: FloatArray = is64 ? f64 : f32;
-    put(view, pX, x, ND);
+    const qX = input(view, pX, x, ND);
     put(view, pGamma, gamma);
     put(view, pBeta, beta);
     if (!train) {
       put(f64, pMu, mu);
       put(f64, pVar, v);
     }
-    (is64 ? ex.bn_forward_f64 : ex.bn_forward_f32)(train ? 1 : 0, N, D, eps, pX, pGamma, pBeta, pMu, pVar, pSqrtvar, pIvar, pXmu, pXhat, pOut);
-    take(view, pXmu, xmu, ND);
-    take(view, pXhat, xhat, ND);
-    take(view, pOut, out, ND);
+    const qXmu = target(pXmu, xmu, x);
+    const qXhat = target(pXhat, xhat, x);
+    const qOut = target(pOut, out, x);
+    (is64 ? ex.bn_forward_f64 : ex.bn_forward_f32)(train ? 1 : 0, N, D, eps, qX, pGamma, pBeta, pMu, pVar, pSqrtvar, pIvar, qXmu, qXhat, qOut);
+    output(view, qXmu, xmu, ND);
+    output(view, qXhat, xhat, ND);
+    output(view, qOut, out, ND);
     if (train) {
       take(f64, pMu, mu, D);
       take(f64, pVar, v, D);
@@ -351,7 +515,8 @@ function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
     take(f64, pIvar, ivar, D);
   };
 
-  // The update rules: chunks of w, dw and the state are copied in, updated, copied back.
+  // The update rules: chunks of w, dw and the state are copied in, updated, copied back
+  // (resident arrays are updated in place).
   const pOptW = base;
   const pOptDw = pOptW + OPTIM_CHUNK * 4;
   const pOptS1 = pOptDw + OPTIM_CHUNK * 4;
@@ -362,48 +527,44 @@ function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
       ensure(optimEnd);
       for (let o = 0; o < w.length; o += OPTIM_CHUNK) {
         const len = Math.min(OPTIM_CHUNK, w.length - o);
-        put(f32, pOptW, w, len, o);
-        put(f32, pOptDw, dw, len, o);
-        ex.sgd_f32(len, pOptW, pOptDw, lr);
-        take(f32, pOptW, w, len, o);
+        const qW = input(f32, pOptW, w, len, o);
+        ex.sgd_f32(len, qW, input(f32, pOptDw, dw, len, o), lr);
+        output(f32, qW, w, len, o);
       }
     },
     sgdMomentum(w, dw, v, lr, mu) {
       ensure(optimEnd);
       for (let o = 0; o < w.length; o += OPTIM_CHUNK) {
         const len = Math.min(OPTIM_CHUNK, w.length - o);
-        put(f32, pOptW, w, len, o);
-        put(f32, pOptDw, dw, len, o);
-        put(f32, pOptS1, v, len, o);
-        ex.sgd_momentum_f32(len, pOptW, pOptDw, pOptS1, lr, mu);
-        take(f32, pOptW, w, len, o);
-        take(f32, pOptS1, v, len, o);
+        const qW = input(f32, pOptW, w, len, o);
+        const qV = input(f32, pOptS1, v, len, o);
+        ex.sgd_momentum_f32(len, qW, input(f32, pOptDw, dw, len, o), qV, lr, mu);
+        output(f32, qW, w, len, o);
+        output(f32, qV, v, len, o);
       }
     },
     rmsprop(w, dw, cache, lr, rho, omr, eps) {
       ensure(optimEnd);
       for (let o = 0; o < w.length; o += OPTIM_CHUNK) {
         const len = Math.min(OPTIM_CHUNK, w.length - o);
-        put(f32, pOptW, w, len, o);
-        put(f32, pOptDw, dw, len, o);
-        put(f32, pOptS1, cache, len, o);
-        ex.rmsprop_f32(len, pOptW, pOptDw, pOptS1, lr, rho, omr, eps);
-        take(f32, pOptW, w, len, o);
-        take(f32, pOptS1, cache, len, o);
+        const qW = input(f32, pOptW, w, len, o);
+        const qC = input(f32, pOptS1, cache, len, o);
+        ex.rmsprop_f32(len, qW, input(f32, pOptDw, dw, len, o), qC, lr, rho, omr, eps);
+        output(f32, qW, w, len, o);
+        output(f32, qC, cache, len, o);
       }
     },
     adam(w, dw, m, v, lr, b1, omb1, c1, b2, omb2, c2, eps) {
       ensure(optimEnd);
       for (let o = 0; o < w.length; o += OPTIM_CHUNK) {
         const len = Math.min(OPTIM_CHUNK, w.length - o);
-        put(f32, pOptW, w, len, o);
-        put(f32, pOptDw, dw, len, o);
-        put(f32, pOptS1, m, len, o);
-        put(f32, pOptS2, v, len, o);
-        ex.adam_f32(len, pOptW, pOptDw, pOptS1, pOptS2, lr, b1, omb1, c1, b2, omb2, c2, eps);
-        take(f32, pOptW, w, len, o);
-        take(f32, pOptS1, m, len, o);
-        take(f32, pOptS2, v, len, o);
+        const qW = input(f32, pOptW, w, len, o);
+        const qM = input(f32, pOptS1, m, len, o);
+        const qV = input(f32, pOptS2, v, len, o);
+        ex.adam_f32(len, qW, input(f32, pOptDw, dw, len, o), qM, qV, lr, b1, omb1, c1, b2, omb2, c2, eps);
+        output(f32, qW, w, len, o);
+        output(f32, qM, m, len, o);
+        output(f32, qV, v, len, o);
       }
     },
   };
@@ -415,11 +576,13 @@ function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
       const es = is64 ? 8 : 4;
       const pX = base;
       const pOut = align64(pX + n * es);
+      if (!fits(pOut + n * es)) return oversize!().relu.forward(x, out);
       ensure(pOut + n * es);
       const view: FloatArray = is64 ? f64 : f32;
-      put(view, pX, x, n);
-      (is64 ? ex.relu_forward_f64 : ex.relu_forward_f32)(n, pX, pOut);
-      take(view, pOut, out, n);
+      const qX = input(view, pX, x, n);
+      const qOut = target(pOut, out, x);
+      (is64 ? ex.relu_forward_f64 : ex.relu_forward_f32)(n, qX, qOut);
+      output(view, qOut, out, n);
     },
     backward(x, dout, dx) {
       const n = dx.length;
@@ -428,12 +591,14 @@ function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
       const pX = base;
       const pDout = align64(pX + n * es);
       const pDx = align64(pDout + n * es);
+      if (!fits(pDx + n * es)) return oversize!().relu.backward(x, dout, dx);
       ensure(pDx + n * es);
       const view: FloatArray = is64 ? f64 : f32;
-      put(view, pX, x, n);
-      put(view, pDout, dout, n);
-      (is64 ? ex.relu_backward_f64 : ex.relu_backward_f32)(n, pX, pDout, pDx);
-      take(view, pDx, dx, n);
+      const qX = input(view, pX, x, n);
+      const qDout = input(view, pDout, dout, n);
+      const qDx = target(pDx, dx, x, dout);
+      (is64 ? ex.relu_backward_f64 : ex.relu_backward_f32)(n, qX, qDout, qDx);
+      output(view, qDx, dx, n);
     },
   };
 
@@ -443,13 +608,12 @@ function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
     const view: FloatArray = is64 ? f64 : f32;
     for (let o = 0; o < a.length; o += OPTIM_CHUNK) {
       const len = Math.min(OPTIM_CHUNK, a.length - o);
-      put(view, base, a, len, o);
-      if ((is64 ? ex.all_finite_f64 : ex.all_finite_f32)(len, base) === 0) return false;
+      if ((is64 ? ex.all_finite_f64 : ex.all_finite_f32)(len, input(view, base, a, len, o)) === 0) return false;
     }
     return true;
   };
 
-  return { gemm, affine, packedAffine: packedAffineKernels(bytes), batchnormAlt, batchnormForward, optimF32, relu, allFinite };
+  return { allocResident, gemm, affine, packedAffine: packedAffineKernels(bytes), batchnormAlt, batchnormForward, optimF32, relu, allFinite };
 }
 
 /** A packed operand of `packedAffineKernels`: where its tiles lie in the packing instance's memory. */

@@ -11,14 +11,14 @@
 import { OptionError } from "../core/errors.js";
 import { NORMALIZATION_EXPECTED, isNormalization, type Normalization } from "../core/names.js";
 import { RandomState } from "../core/random.js";
-import { Tensor, allocFloat, shapeSize } from "../core/tensor.js";
+import { Tensor, shapeSize } from "../core/tensor.js";
 import type { DType, FloatArray, Labels } from "../core/tensor.js";
 import { affineBackward, affineForward, affineParamBackward } from "../layers/affine.js";
 import type { AffineParamBuffers } from "../layers/affine.js";
 import { createRunningStats } from "../layers/batchnorm.js";
 import type { RunningStats } from "../layers/batchnorm.js";
 import { dropoutBackward, dropoutForward } from "../layers/dropout.js";
-import { activeKernel, allFiniteReference, gemmComputesEveryProduct } from "../kernels/index.js";
+import { activeKernel, allFiniteReference, allocResident, gemmComputesEveryProduct } from "../kernels/index.js";
 import type { DropoutCache } from "../layers/dropout.js";
 import { softmaxLoss } from "../layers/losses.js";
 import { normBackward, normForward } from "../layers/sandwich.js";
@@ -217,7 +217,8 @@ export class FullyConnectedNet implements Model {
       const din = dims[i]!;
       const dout = dims[i + 1]!;
       const z = this.rng.randn(din, dout).data;
-      const w = allocFloat(din * dout, dtype);
+      // NOTE: resident (src/kernels/wasm.ts): the products and the update read it in place.
+      const w = allocResident(din * dout, dtype);
       for (let k = 0; k < z.length; k++) w[k] = weightScale * z[k]!;
       const hidden = i + 1 < dims.length - 1;
       const n = i + 1;
@@ -412,7 +413,7 @@ export class FullyConnectedNet implements Model {
   private ownGradients(): Map<string, Tensor> {
     if (this.ownGrads === null) {
       const g = new Map<string, Tensor>();
-      for (const [name, t] of this.params) g.set(name, Tensor.zeros(t.shape, this.dtype));
+      for (const [name, t] of this.params) g.set(name, new Tensor(allocResident(t.size, this.dtype), t.shape));
       this.ownGrads = g;
     }
     return this.ownGrads;

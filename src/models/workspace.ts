@@ -3,7 +3,7 @@
  * (activations and their gradients), kept per batch size, so a training step
  * allocates nothing proportional to the batch after the first one.
  */
-import { allocFloat } from "../core/tensor.js";
+import { allocResident } from "../kernels/index.js";
 import type { DType, FloatArray } from "../core/tensor.js";
 
 /**
@@ -18,7 +18,8 @@ export class Workspace {
   get(name: string, n: number): FloatArray {
     let b = this.bufs.get(name);
     if (b === undefined || b.length !== n) {
-      b = allocFloat(n, this.dtype);
+      // NOTE: resident (src/kernels/wasm.ts): the kernels read and write these in place.
+      b = allocResident(n, this.dtype);
       this.bufs.set(name, b);
     }
     return b;

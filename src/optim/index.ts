@@ -17,9 +17,9 @@
  */
 import { OptionError } from "../core/errors.js";
 import { UPDATE_RULE_NAMES, isUpdateRuleName, type UpdateRuleName } from "../core/names.js";
-import { allocFloat, dtypeOf } from "../core/tensor.js";
+import { dtypeOf } from "../core/tensor.js";
 import type { FloatArray } from "../core/tensor.js";
-import { activeKernel } from "../kernels/index.js";
+import { activeKernel, allocResident } from "../kernels/index.js";
 import type { OptimKernelsF32 } from "../kernels/types.js";
 import { optimF32Reference } from "./float32.js";
 
@@ -101,7 +101,7 @@ function checkEpsilon(name: string, v: number): void {
 
 /** The state buffer named `name`, or a new zero buffer of w's dtype; checks its length. */
 function stateBuffer(name: string, given: FloatArray | undefined, w: FloatArray): FloatArray {
-  if (given === undefined) return allocFloat(w.length, dtypeOf(w));
+  if (given === undefined) return allocResident(w.length, dtypeOf(w));
   if (!(given instanceof Float32Array || given instanceof Float64Array) || given.length !== w.length) {
     throw new OptionError(name, `a float buffer of length ${w.length}`, given instanceof Object && "length" in given ? `length ${given.length}` : given);
   }

@@ -5,7 +5,8 @@
  * background-check thread (src/train/background-checks.ts), so both count alike.
  * No Node APIs: this module runs in browsers too.
  */
-import { Tensor, allocFloat, shapeSize } from "../core/tensor.js";
+import { Tensor, shapeSize } from "../core/tensor.js";
+import { allocResident } from "../kernels/index.js";
 import type { FloatArray, Labels } from "../core/tensor.js";
 import type { Model } from "../models/model.js";
 import { pinAffineInput, type PinnedInput } from "../layers/affine.js";
@@ -138,7 +139,7 @@ export class AccuracyCounter {
   private chunkBuffer(X: Tensor, rows: number, model: Model): Tensor {
     const rowShape = X.shape.slice(1);
     if (this.xChunk === null || this.xChunk.shape[0]! < rows || this.xChunk.dtype !== model.dtype) {
-      this.xChunk = new Tensor(allocFloat(rows * shapeSize(rowShape), model.dtype), [rows, ...rowShape]);
+      this.xChunk = new Tensor(allocResident(rows * shapeSize(rowShape), model.dtype), [rows, ...rowShape]);
       this.yChunk = new Int32Array(rows);
     }
     return this.xChunk;

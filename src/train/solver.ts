@@ -21,7 +21,8 @@
  */
 import { DataFormatError, OptionError } from "../core/errors.js";
 import { RandomState } from "../core/random.js";
-import { Tensor, allocFloat, shapeSize } from "../core/tensor.js";
+import { Tensor, shapeSize } from "../core/tensor.js";
+import { allocResident } from "../kernels/index.js";
 import type { Labels } from "../core/tensor.js";
 import type { Model, ModelSnapshot } from "../models/model.js";
 import { getUpdateRule, validateOptimConfig } from "../optim/index.js";
@@ -259,7 +260,8 @@ export class Solver {
     this.checks = checker === null ? inline : new ThreadedChecks(checker, model, inline);
 
     for (const name of model.params.keys()) this.optimConfigs.set(name, { ...optimConfig });
-    this.xBatch = new Tensor(allocFloat(this.batchSize * shapeSize(rowShape), model.dtype), [this.batchSize, ...rowShape]);
+    // NOTE: resident (src/kernels/wasm.ts): the first layer's products read the batch in place.
+    this.xBatch = new Tensor(allocResident(this.batchSize * shapeSize(rowShape), model.dtype), [this.batchSize, ...rowShape]);
     this.yBatch = new Int32Array(this.batchSize);
   }
 

@@ -1,0 +1,27 @@
+/**
+ * Times the notebook's six-layer training (1000 samples, 10 epochs, Adam, checks inline) REPS
+ * times and prints the times (ms) and a hash of the loss history and final weights, for A/B runs
+ * of one change in separate processes (e.g. BNLAB_RESIDENT=0 against the default) and for
+ * `node --cpu-prof`.
+ *
+ *   node --import tsx bench/dev/profile-training.ts [--no-bn]     (REPS=4 by default)
+ */
+import { createHash } from "node:crypto";
+import { FullyConnectedNet, Solver } from "../../src/node.js";
+import { fakeDataset } from "../fake-rows.js";
+
+const data = fakeDataset();
+const bn = process.argv.includes("--no-bn") ? null : "batchnorm";
+const reps = Number(process.env["REPS"] ?? 4);
+const ts: number[] = [];
+const hash = createHash("sha256");
+for (let r = 0; r < reps; r++) {
+  const m = new FullyConnectedNet({ hiddenDims: [100, 100, 100, 100, 100], normalization: bn, weightScale: 2e-2, seed: r });
+  const sv = new Solver(m, data, { updateRule: "adam", optimConfig: { learningRate: 1e-3 }, batchSize: 50, numEpochs: 10, seed: r });
+  const t0 = performance.now();
+  sv.train();
+  ts.push(performance.now() - t0);
+  hash.update(Float64Array.from(sv.lossHistory));
+  for (const p of m.params.values()) hash.update(new Uint8Array(p.data.buffer, p.data.byteOffset, p.data.byteLength));
+}
+console.log(JSON.stringify({ ms: ts.map(Math.round), min: Math.round(Math.min(...ts)), hash: hash.digest("hex").slice(0, 16) }));
