@@ -4,7 +4,9 @@
  * of one change in separate processes (e.g. BNLAB_RESIDENT=0 against the default) and for
  * `node --cpu-prof`.
  *
- *   node --import tsx bench/dev/profile-training.ts [--no-bn]     (REPS=4 by default)
+ *   node --import tsx bench/dev/profile-training.ts [--no-bn] [--sweep-net]     (REPS=4 by default)
+ *
+ * --sweep-net: the weight-scale sweep's eight-layer net ([50]×7, weight scale 1e-2) instead.
  */
 import { createHash } from "node:crypto";
 import { FullyConnectedNet, Solver } from "../../src/node.js";
@@ -13,10 +15,13 @@ import { fakeDataset } from "../fake-rows.js";
 const data = fakeDataset();
 const bn = process.argv.includes("--no-bn") ? null : "batchnorm";
 const reps = Number(process.env["REPS"] ?? 4);
+const sweepNet = process.argv.includes("--sweep-net");
+const hiddenDims = sweepNet ? [50, 50, 50, 50, 50, 50, 50] : [100, 100, 100, 100, 100];
+const weightScale = sweepNet ? 1e-2 : 2e-2;
 const ts: number[] = [];
 const hash = createHash("sha256");
 for (let r = 0; r < reps; r++) {
-  const m = new FullyConnectedNet({ hiddenDims: [100, 100, 100, 100, 100], normalization: bn, weightScale: 2e-2, seed: r });
+  const m = new FullyConnectedNet({ hiddenDims, normalization: bn, weightScale, seed: r });
   const sv = new Solver(m, data, { updateRule: "adam", optimConfig: { learningRate: 1e-3 }, batchSize: 50, numEpochs: 10, seed: r });
   const t0 = performance.now();
   sv.train();

@@ -16,6 +16,7 @@
  * by the import. Default ("auto"): wasm-simd when available, else wasm-relaxed, else
  * ts (why wasm-relaxed comes second: docs/performance.md).
  */
+import { readEnv } from "../core/env.js";
 import { OptionError } from "../core/errors.js";
 import { allocFloat, type DType, type FloatArray } from "../core/tensor.js";
 import { affineReference } from "../layers/affine.js";
@@ -96,17 +97,9 @@ export function autoKernelPath(): KernelPath {
   return AUTO_ORDER.find((p) => registered(p) !== undefined) ?? "ts";
 }
 
-/** BNLAB_KERNELS, when set and not empty (no process object in pages: undefined). */
+/** BNLAB_KERNELS, when set and not empty (pages, and Deno without --allow-env: undefined). */
 function requestedPath(): string | undefined {
-  const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
-  let v: string | undefined;
-  try {
-    v = proc?.env?.["BNLAB_KERNELS"];
-  } catch {
-    // NOTE: Deno without --allow-env throws on reading the environment: treat it as unset.
-    v = undefined;
-  }
-  return v === undefined || v === "" ? undefined : v;
+  return readEnv("BNLAB_KERNELS");
 }
 
 /** The path "auto" means here: BNLAB_KERNELS when it names one, else `autoKernelPath()`. */

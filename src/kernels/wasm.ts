@@ -27,6 +27,7 @@
  * The memory only grows; after warm-up a call allocates nothing proportional to
  * its operands (two subarray views are the only objects created).
  */
+import { readEnv } from "../core/env.js";
 import type { DType, FloatArray } from "../core/tensor.js";
 import type {
   AffineKernels, AllFiniteFn, Backend, BatchnormAltFn, BatchnormForwardFn, GemmFn, KernelPath, OptimKernelsF32, PackedAffineKernels,
@@ -220,8 +221,8 @@ function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
 
 /** Whether to use a shared memory for "wasm-simd" (BNLAB_RESIDENT=0 turns it off, for A/B measurements). */
 function residentsWanted(): boolean {
-  const g = globalThis as { process?: { env?: Record<string, string | undefined> }; crossOriginIsolated?: boolean };
-  if (g.process?.env?.["BNLAB_RESIDENT"] === "0") return false;
+  const g = globalThis as { crossOriginIsolated?: boolean };
+  if (readEnv("BNLAB_RESIDENT") === "0") return false;
   // NOTE: a page that is not cross-origin isolated cannot share memory; Node and Deno leave this undefined.
   return g.crossOriginIsolated !== false && typeof SharedArrayBuffer !== "undefined";
 }
