@@ -83,3 +83,51 @@ export function trainingFlops(s: TrainingShape): TrainingFlops {
 export function achievedFraction(flops: number, ms: number, cores: number, peakGflopsPerCore: number): number {
   return flops / ((ms / 1e3) * cores * peakGflopsPerCore * 1e9);
 }
+
+/** One matrix product of a training, as the layers call gemm: C (M×N) = op(A) (M×K) · op(B) (K×N). */
+export interface Product {
+  M: number;
+  N: number;
+  K: number;
+  transA: boolean;
+  transB: boolean;
+  /** How many times one training computes it. */
+  count: number;
+}
+
+/**
+ * The distinct products of one training and their counts (the same products
+ * `trainingFlops` counts: Σ 2·M·N·K·count = its total). The checks score their rows as
+ * the Solver does (src/train/accuracy.ts `chunkEnd`): chunks of `chunk` rows (SCORE_CHUNK,
+ * 500) up to the last multiple of `batch` (SCORE_BATCH, 100), then the rest in one call.
+ */
+export function trainingProducts(s: TrainingShape, chunk = 500, batch = 100): Product[] {
+  const f = trainingFlops(s);
+  const dims = [s.inputDim, ...s.hiddenDims, s.numClasses];
+  const B = s.batchSize;
+  const out = new Map<string, Product>();
+  const add = (M: number, N: number, K: number, transA: boolean, transB: boolean, count: number): void => {
+    if (M === 0 || N === 0 || K === 0 || count === 0) return;
+    const key = `${M},${N},${K},${transA},${transB}`;
+    const p = out.get(key);
+    if (p) p.count += count;
+    else out.set(key, { M, N, K, transA, transB, count });
+  };
+  const trainRows = f.checkRows - Math.min(s.numVal, s.numValSamples ?? s.numVal);
+  const valRows = f.checkRows - trainRows;
+  for (let i = 0; i + 1 < dims.length; i++) {
+    const din = dims[i]!;
+    const dout = dims[i + 1]!;
+    add(B, dout, din, false, false, f.iterations); // forward x·W
+    add(din, dout, B, true, false, f.iterations); // dW = xᵀ·dout
+    if (i > 0) add(B, din, dout, false, true, f.iterations); // dx = dout·Wᵀ
+    for (const rows of [trainRows, valRows]) {
+      const full = rows - (rows % batch);
+      for (let start = 0, end = 0; start < rows; start = end) {
+        end = start < full ? Math.min(start + chunk, full) : rows;
+        add(end - start, dout, din, false, false, f.checks);
+      }
+    }
+  }
+  return [...out.values()];
+}

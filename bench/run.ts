@@ -39,7 +39,7 @@ import {
 } from "../src/node.js";
 // A path's raw kernels (no size thresholds): backendFor(path).
 import { backendFor } from "../src/node.js";
-import { achievedFraction, trainingFlops } from "./flops.js";
+import { achievedFraction, trainingFlops, trainingProducts, type TrainingShape } from "./flops.js";
 
 /** The cases, in the order they run. */
 export const BENCH_CASES = ["matmul", "batchnorm", "train-step", "training", "sweep"] as const;
@@ -281,6 +281,7 @@ function benchTraining(cfg: BenchConfig, peakGflops: number, emit: (l: BenchLine
   enableBackgroundChecks();
   for (const spec of cfg.training) {
     const data = fakeData(spec.numTrain, spec.numVal, 4);
+    let inlineMs = NaN;
     for (const checks of ["inline", "background"] as const) {
       const times: number[] = [];
       for (let r = 0; r < spec.repeats; r++) {
@@ -297,9 +298,42 @@ function benchTraining(cfg: BenchConfig, peakGflops: number, emit: (l: BenchLine
       const medianMs = times[times.length >> 1]!;
       const flops = trainingFlops({ inputDim: 3072, hiddenDims: spec.hiddenDims, numClasses: 10, numTrain: spec.numTrain, numVal: spec.numVal, batchSize: spec.batchSize, numEpochs: spec.numEpochs }).total;
       const cores = coresOf(checks);
+      if (checks === "inline") inlineMs = medianMs;
       emit({ case: "training", path: getKernelPath(), name: spec.name, checks, medianMs, reps: times.length, flops, cores, achievedFraction: achievedFraction(flops, medianMs, cores, peakGflops) });
     }
+    const productsMs = benchProducts(cfg, spec.name, { inputDim: 3072, hiddenDims: spec.hiddenDims, numClasses: 10, numTrain: spec.numTrain, numVal: spec.numVal, batchSize: spec.batchSize, numEpochs: spec.numEpochs }, emit);
+    emit({ case: "limit", of: "training", name: spec.name, checks: "inline", productsMs, medianMs: inlineMs, fractionOfLimit: productsMs / inlineMs, meaning: "products alone / the whole inline training: the share of the training spent at the kernel's own speed on its products" });
   }
+}
+
+/**
+ * The least a training can take on the active kernel: each of its distinct products (bench/flops.ts
+ * `trainingProducts`, every gemm call of a Solver training) timed alone on the active path's raw gemm,
+ * times its count. Set against the training's time, it says how much goes outside the products; set
+ * against numpy's whole training, whether this kernel could match numpy at all. (The checks' first
+ * layer runs on packed rows in a training, slightly faster than a plain gemm: a small overestimate.)
+ */
+function benchProducts(cfg: BenchConfig, name: string, shape: TrainingShape, emit: (l: BenchLine) => void): number {
+  const g = backendFor(getKernelPath()).gemm;
+  const fill = filler(8);
+  let total = 0;
+  const products = trainingProducts(shape);
+  for (const p of products) {
+    const A = fill(new Float32Array(p.M * p.K));
+    const B = fill(new Float32Array(p.K * p.N));
+    const C = new Float32Array(p.M * p.N);
+    const { medianMs } = measure(() => g(p.transA, p.transB, p.M, p.N, p.K, A, B, C, false), { ...cfg.timing, minSeconds: Math.min(cfg.timing.minSeconds, 0.1) });
+    total += medianMs * p.count;
+  }
+  emit({
+    case: "products",
+    path: getKernelPath(),
+    name,
+    shapes: products.length,
+    productsMs: total,
+    meaning: "one training's matrix products alone, each shape timed on its own with the active kernel, times its count: the least one training can take on this kernel",
+  });
+  return total;
 }
 
 /** The products' FLOPs of the whole sweep (every run trains the same shapes). */
@@ -324,12 +358,24 @@ async function benchSweep(cfg: BenchConfig, jobs: number, peakGflops: number, em
   let wallMs = performance.now() - t0;
   let cores = coresOf(checks);
   emit({ case: "sweep", path: getKernelPath(), jobs: 1, checks, runs, wallMs, flops, cores, achievedFraction: achievedFraction(flops, wallMs, cores, peakGflops) });
+  const oneRun = benchProducts(cfg, "sweep-run", { inputDim: 3072, hiddenDims: s.hiddenDims, numClasses: 10, numTrain: s.numTrain, numVal: s.numVal, batchSize: s.batchSize, numEpochs: s.numEpochs }, emit);
+  emit({
+    case: "products",
+    path: getKernelPath(),
+    name: "sweep",
+    runs,
+    cores: Math.min(jobs, os.cpus().length),
+    productsMs: (oneRun * runs) / Math.min(jobs, os.cpus().length),
+    meaning: "the sweep's products alone at one core's measured rates, spread evenly over the cores: the least the sweep can take on this kernel",
+  });
   if (jobs > 1) {
     t0 = performance.now();
     await sweepExperimentParallel(data, o, 231, jobs);
     wallMs = performance.now() - t0;
     cores = Math.min(jobs, os.cpus().length);
     emit({ case: "sweep", path: getKernelPath(), jobs, checks: "inline", runs, wallMs, flops, cores, achievedFraction: achievedFraction(flops, wallMs, cores, peakGflops) });
+    const productsMs = (oneRun * runs) / cores;
+    emit({ case: "limit", of: "sweep", jobs, productsMs, wallMs, fractionOfLimit: productsMs / wallMs, meaning: "products alone (one core's rates, spread evenly) / the sweep's wall time" });
   }
 }
 
@@ -433,6 +479,19 @@ function ratios(ours: BenchLine[], theirs: BenchLine[], emit: (l: BenchLine) => 
     } else if (a.case === "train-step" || a.case === "training" || a.case === "update-rule") {
       const b = theirs.find((t) => t.case === a.case && t["name"] === a["name"]);
       if (b) emit({ case: "ratio", of: a.case, name: a["name"]!, ...(a["checks"] === undefined ? {} : { checks: a["checks"] }), timeRatio: num(a, "medianMs") / num(b, "medianMs"), meaning: "bnlab time / numpy time (lower is better)" });
+    } else if (a.case === "products") {
+      const t = a["name"] === "sweep"
+        ? theirs.find((x) => x.case === "sweep" && x["processes"] === a["cores"])
+        : theirs.find((x) => x.case === "training" && x["name"] === a["name"]);
+      const time = t === undefined ? undefined : num(t, a["name"] === "sweep" ? "wallMs" : "medianMs");
+      if (time !== undefined) {
+        emit({
+          case: "ratio", of: "products", name: a["name"]!, timeRatio: num(a, "productsMs") / time,
+          meaning: a["name"] === "sweep"
+            ? "bnlab's sweep products alone (no overhead at all) / numpy's whole sweep in as many processes: above 1, this kernel cannot match numpy"
+            : "bnlab's products alone (no overhead at all) / numpy's whole training, one thread: above 1, this kernel cannot match numpy",
+        });
+      }
     } else if (a.case === "sweep") {
       // Against numpy in one process, and against numpy spread over as many processes as bnlab has jobs.
       for (const b of theirs.filter((t) => t.case === "sweep" && (t["processes"] === 1 || t["processes"] === a["jobs"]))) {

@@ -3,7 +3,7 @@
  * products a real training performs (every gemm call counted by a wrapper backend).
  */
 import { describe, expect, it } from "vitest";
-import { achievedFraction, countChecks, trainingFlops } from "../bench/flops.js";
+import { achievedFraction, countChecks, trainingFlops, trainingProducts } from "../bench/flops.js";
 import { FullyConnectedNet, Solver, Tensor, availableKernelPaths, getKernelPath, setKernelPath } from "../src/index.js";
 import { backendFor, registerBackend } from "../src/kernels/index.js";
 
@@ -52,6 +52,44 @@ describe("trainingFlops", () => {
       new Solver(model, { xTrain: X, yTrain: y, xVal: Xv, yVal: yv }, { batchSize: 5, numEpochs: 3, numTrainSamples: 10, backgroundChecks: false, seed: 2 }).train();
       const f = trainingFlops({ inputDim: 12, hiddenDims: [7, 5], numClasses: 3, numTrain: n, numVal: 9, batchSize: 5, numEpochs: 3, numTrainSamples: 10 });
       expect(counted).toBe(f.total);
+    } finally {
+      if (original !== null) registerBackend(original);
+      setKernelPath(before);
+    }
+  });
+
+  it("trainingProducts lists the shapes and counts of every gemm call of a real training", () => {
+    const before = getKernelPath();
+    const original = availableKernelPaths().includes("wasm-relaxed") ? backendFor("wasm-relaxed") : null;
+    const calls = new Map<string, number>();
+    const ref = backendFor("ts").gemm;
+    registerBackend({
+      name: "wasm-relaxed",
+      gemm: (ta, tb, M, N, K, A, B, C, acc) => {
+        const key = `${M},${N},${K},${ta},${tb}`;
+        calls.set(key, (calls.get(key) ?? 0) + 1);
+        ref(ta, tb, M, N, K, A, B, C, acc);
+      },
+      computesEveryProduct: false,
+    });
+    try {
+      setKernelPath("wasm-relaxed");
+      // 1234 validation rows: checks in 500-row chunks up to 1200, then one call of 34.
+      const n = 40;
+      const nv = 1234;
+      const X = new Tensor(Float32Array.from({ length: n * 12 }, (_, i) => Math.sin(i)), [n, 12]);
+      const y = Int32Array.from({ length: n }, (_, i) => i % 3);
+      const Xv = new Tensor(Float32Array.from({ length: nv * 12 }, (_, i) => Math.cos(i)), [nv, 12]);
+      const yv = Int32Array.from({ length: nv }, (_, i) => i % 3);
+      const model = new FullyConnectedNet({ inputDim: 12, hiddenDims: [7, 5], numClasses: 3, normalization: "batchnorm", seed: 1 });
+      new Solver(model, { xTrain: X, yTrain: y, xVal: Xv, yVal: yv }, { batchSize: 8, numEpochs: 2, numTrainSamples: 30, backgroundChecks: false, seed: 2 }).train();
+      const shape = { inputDim: 12, hiddenDims: [7, 5], numClasses: 3, numTrain: n, numVal: nv, batchSize: 8, numEpochs: 2, numTrainSamples: 30 };
+      const listed = new Map(trainingProducts(shape).map((p) => [`${p.M},${p.N},${p.K},${p.transA},${p.transB}`, p.count]));
+      expect(listed).toEqual(calls);
+      expect(listed.get("34,7,12,false,false")).toBe(trainingFlops(shape).checks);
+      let flops = 0;
+      for (const p of trainingProducts(shape)) flops += 2 * p.M * p.N * p.K * p.count;
+      expect(flops).toBe(trainingFlops(shape).total);
     } finally {
       if (original !== null) registerBackend(original);
       setKernelPath(before);

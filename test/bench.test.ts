@@ -42,7 +42,21 @@ describe("bench", () => {
       const f = (l["flops"] as number) / ((((l["medianMs"] ?? l["wallMs"]) as number) / 1e3) * (l["cores"] as number) * (best["gflopsPerCore"] as number) * 1e9);
       expect(l["achievedFraction"]).toBeCloseTo(f, 9);
     }
+    // The products alone (the least each training and the sweep can take) and the share of the
+    // whole spent on them.
+    const trainings = lines.filter((l) => l.case === "training" && l["path"] !== "numpy" && l["checks"] === "inline");
+    for (const t of trainings) {
+      const p = lines.find((l) => l.case === "products" && l["name"] === t["name"])!;
+      expect(p["productsMs"]).toBeGreaterThan(0);
+      const limit = lines.find((l) => l.case === "limit" && l["of"] === "training" && l["name"] === t["name"])!;
+      expect(limit["fractionOfLimit"]).toBeCloseTo((p["productsMs"] as number) / (t["medianMs"] as number), 12);
+    }
+    const run = lines.find((l) => l.case === "products" && l["name"] === "sweep-run")!;
+    const sweep = lines.find((l) => l.case === "products" && l["name"] === "sweep")!;
+    expect(sweep["productsMs"]).toBeCloseTo(((run["productsMs"] as number) * (sweep["runs"] as number)) / (sweep["cores"] as number), 9);
+    expect(lines.filter((l) => l.case === "limit" && l["of"] === "sweep")).toHaveLength(1);
     if (numpy["available"] === true) {
+      expect(lines.some((l) => l.case === "ratio" && l["of"] === "products" && l["name"] === "sweep")).toBe(true);
       // numpy's sweep in one process and spread over as many processes as bnlab's jobs, each compared.
       expect(lines.filter((l) => l.case === "sweep" && l["path"] === "numpy").map((l) => l["processes"])).toEqual([1, 2]);
       expect(lines.filter((l) => l.case === "ratio" && l["of"] === "sweep" && l["jobs"] === 2).map((l) => l["numpyProcesses"])).toEqual([1, 2]);
