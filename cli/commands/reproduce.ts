@@ -87,7 +87,7 @@ export function register(program: Command): void {
         studyJobStore(join(studyDir, study.name), {
           resume: flags.resume === true,
           onStart: ({ dir, done: n, total }) => {
-            if (n > 0) progress.log(`resuming: ${n} of study ${study.name}'s ${total} jobs already done (${dir})`);
+            if (n > 0) progress.log(`resuming: ${n} of the ${total} jobs of study ${study.name} already done (${dir})`);
           },
         });
       const results = await runReproduce({
