@@ -76,8 +76,8 @@ export { renderReportHtml } from "./report/html.js";
 export { resultsSchema, toResultsJson, fromResultsJson, parseResultsJson, resultsJsonText, encodeNonFinite, RESULTS_SCHEMA_ID } from "./report/schema.js";
 export type { ResultsJson } from "./report/schema.js";
 // Studies of why batch norm works (docs/studies.md); the parallel pool and the study report writer are in bnlab/node.
-export { runStudy, studyOptions, dataShape } from "./studies/study.js";
-export type { Study, AnyStudy, StudyJob, StudyRecord, StudyFigure, StudyTable, Finding, Citation, DataShape, RunStudyOptions } from "./studies/study.js";
+export { runStudy, studyOptions, dataShape, studyRunPlan } from "./studies/study.js";
+export type { Study, AnyStudy, StudyJob, StudyRecord, StudyFigure, StudyTable, Finding, Citation, DataShape, RunStudyOptions, StudyRunControl, StudyRunPlan, DoneStudyJob } from "./studies/study.js";
 export { STUDIES, STUDY_NAMES, getStudy } from "./studies/registry.js";
 export { toStudyJson, studyJsonText, fromStudyJson, parseStudyJson, checkStudyResult } from "./studies/json.js";
 export { studyRecordSchema, STUDY_SCHEMA_ID, jsonNum, jsonNums, jsonInt } from "./studies/record-schema.js";

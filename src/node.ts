@@ -28,6 +28,9 @@ export {
 } from "./node/checkpoint.js";
 export { makePlan, readPlan, usePlan, writeJob, readJobs, assembleSweep, shardCountOf, inShard, parseShard, jobsDir } from "./node/sweep-store.js";
 export type { SweepPlan, Shard } from "./node/sweep-store.js";
+// A study's finished jobs, one file each, for `bnlab study --resume` (docs/studies.md).
+export { studyJobStore, makeStudyPlan, readStudyPlan, readStudyJobs, writeStudyJob, dataSha256, encodeExact, decodeExact, STUDY_PLAN_FORMAT, STUDY_JOB_FORMAT } from "./node/study-store.js";
+export type { StudyPlanFile, StudyJobStoreOptions } from "./node/study-store.js";
 export { runReproduce, reproduceConfig } from "./experiments/reproduce.js";
 export type { ReproduceConfig, ReproduceOptions } from "./experiments/reproduce.js";
 

@@ -2,6 +2,7 @@
  * `bnlab reproduce`: every cell of the notebook, a report with figures, and the
  * written answer. See docs/results-json.md for results.json.
  */
+import { join } from "node:path";
 import type { Command } from "commander";
 import pc from "picocolors";
 import { reproduceConfig, runReproduce } from "../../src/node.js";
@@ -10,6 +11,7 @@ import { resultsJsonText } from "../../src/node.js";
 import { writeReport } from "../../src/node.js";
 import { enableBackgroundChecks } from "../../src/node.js";
 import { getKernelPath, makePlan, readJobs, subsetData, sweepResult, usePlan, writeJob } from "../../src/node.js";
+import { studyJobStore, type AnyStudy, type StudyRunControl } from "../../src/node.js";
 import { loadData } from "../data-source.js";
 import { checkOutDir } from "../out-dir.js";
 import { DTYPE_HELP, dtypeOption, jobsOption, pathOption, seedOption } from "../options.js";
@@ -60,7 +62,7 @@ export function register(program: Command): void {
     .option("--extended", "add layer norm to cells 6 and 7, the batch-size experiment and every study (bnlab study --list)")
     .option("--dtype <T>", DTYPE_HELP, dtypeOption, "float32" as DType)
     .option("--json", "print results.json to stdout instead of the summary")
-    .option("--resume", "skip cell 7's jobs already finished by an interrupted run into the same --out (OUT.sweep-jobs/)")
+    .option("--resume", "skip the jobs of cell 7 (OUT.sweep-jobs/) and, with --extended, of the studies (OUT.study-jobs/NAME/) already finished by an interrupted run into the same --out")
     .action(async (flags: ReproduceFlags) => {
       const outDir = checkOutDir(flags.out);
       // Accuracy checks on a second thread, which starts while the data loads (BNLAB_BACKGROUND_CHECKS=0: none).
@@ -76,9 +78,18 @@ export function register(program: Command): void {
       const sweepDir = `${outDir.replace(/[\\/]+$/, "")}.sweep-jobs`;
       const skeleton = sweepResult(subsetData(loaded.data, config.sweep.numTrain, config.sweep.numVal), config.sweep, flags.seed, []);
       const plan = makePlan({ options: config.sweep, seed: flags.seed, kernelPath: getKernelPath(), dtype: loaded.data.xTrain.dtype, dataset: loaded.info, skeleton, numJobs: config.sweep.weightScales.length * config.sweep.normalizations.length });
-      usePlan(sweepDir, plan, { replace: flags.resume !== true });
+      usePlan(sweepDir, plan, { replace: flags.resume !== true, option: "--resume" });
       const done = flags.resume === true ? readJobs(sweepDir, plan) : new Map();
       if (done.size > 0) progress.log(`resuming: ${done.size} of cell 7's ${plan.numJobs} jobs already done (${sweepDir})`);
+      // With --extended, each study's finished jobs go to OUT.study-jobs/NAME/ (src/node/study-store.ts).
+      const studyDir = `${outDir.replace(/[\\/]+$/, "")}.study-jobs`;
+      const studyControl = (study: AnyStudy): StudyRunControl =>
+        studyJobStore(join(studyDir, study.name), {
+          resume: flags.resume === true,
+          onStart: ({ dir, done: n, total }) => {
+            if (n > 0) progress.log(`resuming: ${n} of the ${total} jobs of study ${study.name} already done (${dir})`);
+          },
+        });
       const results = await runReproduce({
         data: loaded.data,
         dataset: loaded.info,
@@ -89,6 +100,7 @@ export function register(program: Command): void {
         version: bnlabVersion(),
         config,
         sweepControl: { done, onPoint: (job, point) => writeJob(sweepDir, plan, job.index, point, null) },
+        studyControl,
         onProgress: (p) => progress.update(p),
         onCell: (ev) => progress.cell(CELL_TITLES[ev.cell] ?? (ev.cell.startsWith("study:") ? `extended: study ${ev.cell.slice(6)}` : ev.cell), ev.phase, ev.seconds),
       });

@@ -2,7 +2,11 @@
  * `bnlab study NAME`: one study of why batch norm works (src/studies), with its
  * results.json, figures (SVG and PNG) and report.html; `bnlab study --list`
  * names them. See docs/studies.md.
+ *
+ * Each finished job of the study's grid is written to OUT/jobs/ as it finishes
+ * (src/node/study-store.ts): `--resume` after a kill skips the finished ones.
  */
+import { join } from "node:path";
 import type { Command } from "commander";
 import pc from "picocolors";
 import { OptionError } from "../../src/node.js";
@@ -13,6 +17,8 @@ import { citationText } from "../../src/node.js";
 import { studyJsonText } from "../../src/node.js";
 import { runStudyParallel } from "../../src/node.js";
 import { getStudy, STUDIES, STUDY_NAMES } from "../../src/node.js";
+import { recoverReportDir, studyJobStore, studyRunPlan } from "../../src/node.js";
+import type { ExperimentProgress } from "../../src/node.js";
 import { loadData } from "../data-source.js";
 import { checkOutDir } from "../out-dir.js";
 import { jobsOption, pathOption, seedOption } from "../options.js";
@@ -30,6 +36,7 @@ interface StudyFlags {
   jobs?: number;
   quick?: boolean;
   json?: boolean;
+  resume?: boolean;
 }
 
 export function register(program: Command): void {
@@ -47,6 +54,7 @@ export function register(program: Command): void {
     .option("--jobs <N>", "worker threads (default: one per core); the result is the same for any number", jobsOption)
     .option("--quick", "the study's small preset, for a fast look")
     .option("--json", "print results.json to stdout instead of the findings")
+    .option("--resume", "skip the jobs already finished in OUT/jobs by an interrupted run of the same study, options and seed")
     .action(async (name: string | undefined, flags: StudyFlags) => {
       if (flags.list === true) {
         for (const s of STUDIES) {
@@ -62,8 +70,16 @@ export function register(program: Command): void {
       const jobs = flags.jobs ?? defaultJobs();
       const quick = flags.quick === true;
       progress.log(`bnlab study ${study.name}: ${loaded.info.description}; seed ${flags.seed}, ${jobs} job(s)${quick ? ", --quick" : ""}`);
-      progress.cell(study.title, "start");
-      const record = await runStudyParallel(study, {
+      // NOTE: a run killed while swapping the report in may have left OUT/jobs in the backup folder: put it back first.
+      if (flags.resume === true) recoverReportDir(outDir);
+      const control = studyJobStore(join(outDir, "jobs"), {
+        resume: flags.resume === true,
+        onStart: ({ dir, done, total }) => {
+          if (done > 0) progress.log(`resuming: ${done} of ${total} jobs already done (${dir})`);
+        },
+      });
+      const run = {
+        control,
         data: loaded.data,
         dataset: loaded.info,
         seed: flags.seed,
@@ -71,8 +87,12 @@ export function register(program: Command): void {
         jobs,
         version: bnlabVersion(),
         kernelPath: getKernelPath(),
-        onProgress: (p) => progress.update(p),
-      });
+        onProgress: (p: ExperimentProgress) => progress.update(p),
+      };
+      // A resume of another run (other options, seed or data) is refused before any work.
+      control.check?.(studyRunPlan(study, run));
+      progress.cell(study.title, "start");
+      const record = await runStudyParallel(study, run);
       progress.cell(study.title, "end", record.timings.total);
       // The bar stops first, so that an error writing the report is a line of its own.
       progress.stop();

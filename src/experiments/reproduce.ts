@@ -14,7 +14,7 @@ import { BATCH_SIZE_DEFAULTS, batchSizeExperiment, DEEP_NET_DEFAULTS, deepNetExp
 import type { DatasetInfo, NormKind, ReproduceResults, SweepPoint } from "./types.js";
 import { runStudyParallel } from "../studies/pool.js";
 import { STUDIES } from "../studies/registry.js";
-import type { StudyRecord } from "../studies/study.js";
+import { studyRunPlan, type AnyStudy, type RunStudyOptions, type StudyRecord, type StudyRunControl } from "../studies/study.js";
 
 /** The training experiments' settings for a run. */
 export interface ReproduceConfig {
@@ -67,6 +67,12 @@ export interface ReproduceOptions {
   onProgress?: ProgressFn;
   /** Cell 7's jobs: points already done (skipped) and where each finished one goes (`reproduce --resume`). */
   sweepControl?: SweepRunControl;
+  /**
+   * With `extended`: each study's jobs done already and where its finished jobs go
+   * (`reproduce --extended --resume`); asked once per study, and each control's `check`
+   * runs before the first cell, so a folder of another run is refused before any work.
+   */
+  studyControl?: (study: AnyStudy) => StudyRunControl;
   /** Called when a cell starts and when it ends (with its seconds). */
   onCell?: (event: { cell: string; phase: "start" | "end"; seconds?: number }) => void;
   /**
@@ -96,6 +102,27 @@ export async function runReproduce(o: ReproduceOptions): Promise<ReproduceResult
     o.onCell?.({ cell, phase: "end", seconds: timings[cell] });
     return r;
   }
+  // NOTE: --extended runs every registered study (its quick preset with --quick), each a section of the report.
+  const studyRuns: { study: AnyStudy; run: RunStudyOptions & { jobs: number } }[] = !extended
+    ? []
+    : STUDIES.map((study) => {
+        const given = config.studies?.[study.name];
+        const control = o.studyControl?.(study);
+        const run = {
+          data: o.data,
+          dataset: o.dataset,
+          seed,
+          quick,
+          jobs,
+          version: o.version,
+          kernelPath: getKernelPath(),
+          ...(given !== undefined ? { options: given } : {}),
+          ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+          ...(control !== undefined ? { control } : {}),
+        };
+        control?.check?.(studyRunPlan(study, run));
+        return { study, run };
+      });
   const bn = o.layers?.batchnorm ?? BNLAB_BATCHNORM;
   const netLayers = o.layers?.net;
   const forwardTrain = await timed("forwardTrain", () => forwardTrainCheck(seed, bn.batchnormForward));
@@ -113,25 +140,8 @@ export async function runReproduce(o: ReproduceOptions): Promise<ReproduceResult
   const bs = config.batchSize;
   const batchSize = bs === null ? null : await timed("batchSize", () => batchSizeExperiment(o.data, bs, seed, o.onProgress));
   const answer = await timed("answer", () => writeAnswer(deepNet, sweep));
-  // NOTE: --extended runs every registered study (its quick preset with --quick), each a section of the report.
   const studies: StudyRecord[] = [];
-  if (extended) {
-    for (const study of STUDIES) {
-      const given = config.studies?.[study.name];
-      const run = {
-        data: o.data,
-        dataset: o.dataset,
-        seed,
-        quick,
-        jobs,
-        version: o.version,
-        kernelPath: getKernelPath(),
-        ...(given !== undefined ? { options: given } : {}),
-        ...(o.onProgress ? { onProgress: o.onProgress } : {}),
-      };
-      studies.push(await timed(`study:${study.name}`, () => runStudyParallel(study, run)));
-    }
-  }
+  for (const { study, run } of studyRuns) studies.push(await timed(`study:${study.name}`, () => runStudyParallel(study, run)));
   timings.total = (performance.now() - tAll) / 1000;
   const dataWord = o.dataset.source === "synthetic" ? "SYNTHETIC data (not CIFAR-10)" : "CIFAR-10";
   return {

@@ -13,14 +13,13 @@
  * which jobs ran beside it: the assembled result equals the single-machine run's but for
  * each point's `seconds`.
  */
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { BnlabError, DataFormatError, OptionError } from "../core/errors.js";
 import type { SweepOptions } from "../experiments/sweep.js";
 import type { DatasetInfo, SweepPoint, SweepResult } from "../experiments/types.js";
-import { decodeNonFinite, encodeNonFinite } from "../report/schema.js";
-import { writeFileDurable } from "./checkpoint.js";
+import { encodeNonFinite } from "../report/schema.js";
+import { planKey, readJobFiles, readJsonFile, readPlanOf, usePlanFile, writeJobFile, type PlanKind } from "./job-store.js";
 
 export const PLAN_FORMAT = "bnlab-sweep-plan/1";
 export const JOB_FORMAT = "bnlab-sweep-job/1";
@@ -52,71 +51,51 @@ export function jobsDir(outDir: string): string {
   return join(outDir, "jobs");
 }
 
-const jobFile = (dir: string, index: number): string => join(dir, `job-${String(index).padStart(5, "0")}.json`);
+const SWEEP: PlanKind<SweepPlan> = {
+  planFormat: PLAN_FORMAT,
+  jobFormat: JOB_FORMAT,
+  what: "sweep",
+  keyed: (p) => {
+    const { dir: _dir, description: _d, ...data } = p.dataset;
+    return { options: p.options, seed: p.seed, kernelPath: p.kernelPath, dtype: p.dtype, data, skeleton: encodeNonFinite(p.skeleton), numJobs: p.numJobs };
+  },
+  // NOTE: the skeleton repeats the options (settings, scales, normalizations); its `input` fingerprints the data.
+  compared: (p) => {
+    const { skeleton, ...rest } = SWEEP.keyed(p);
+    return { ...rest, input: (skeleton as { input?: unknown }).input };
+  },
+};
 
 /** A new plan (its key computed). */
 export function makePlan(p: Omit<SweepPlan, "format" | "key">): SweepPlan {
-  const { dir: _dir, description: _d, ...data } = p.dataset;
-  const keyed = { options: p.options, seed: p.seed, kernelPath: p.kernelPath, dtype: p.dtype, data, skeleton: encodeNonFinite(p.skeleton), numJobs: p.numJobs };
-  const key = createHash("sha256").update(JSON.stringify(keyed)).digest("hex");
-  return { format: PLAN_FORMAT, key, ...p };
-}
-
-function readJson(file: string): unknown {
-  try {
-    return JSON.parse(readFileSync(file, "utf8"));
-  } catch (err) {
-    throw new DataFormatError(file, err instanceof SyntaxError ? "not valid JSON" : `cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
+  const plan = { format: PLAN_FORMAT, key: "", ...p } as SweepPlan;
+  return { ...plan, key: planKey(SWEEP.keyed(plan)) };
 }
 
 /** The plan in `dir`, or null when there is none. */
 export function readPlan(dir: string): SweepPlan | null {
-  const file = join(dir, "plan.json");
-  if (!existsSync(file)) return null;
-  const j = decodeNonFinite(readJson(file)) as SweepPlan;
-  if (typeof j !== "object" || j === null || j.format !== PLAN_FORMAT || typeof j.key !== "string" || !Number.isInteger(j.numJobs)) {
-    throw new DataFormatError(file, `not a ${PLAN_FORMAT} file`);
-  }
-  return j;
+  return readPlanOf(dir, SWEEP);
 }
 
 /**
  * Makes `dir` hold `plan`: writes it when absent. When another sweep's plan is there, `replace`
- * drops its job files and writes this one; otherwise it is refused, naming the folder (shards of
- * one sweep share a folder; a resumed run must find its own sweep).
+ * drops its job files and writes this one; otherwise it is refused, naming the folder and what
+ * differs (shards of one sweep share a folder; a resumed run must find its own sweep).
  */
-export function usePlan(dir: string, plan: SweepPlan, { replace = false, option = "--out" }: { replace?: boolean; option?: string } = {}): void {
-  mkdirSync(dir, { recursive: true });
-  const have = readPlan(dir);
-  if (have !== null && have.key === plan.key) return;
-  if (have !== null && !replace) {
-    throw new OptionError(option, `a folder for this sweep (${dir} holds the jobs of another sweep: other options, seed, data or kernel path)`, dir);
-  }
-  if (have !== null) for (const name of readdirSync(dir)) if (/^job-\d+\.json$/.test(name)) rmSync(join(dir, name), { force: true });
-  writeFileDurable(join(dir, "plan.json"), Buffer.from(`${JSON.stringify(encodeNonFinite(plan), null, 2)}\n`));
+export function usePlan(dir: string, plan: SweepPlan, options: { replace?: boolean; option?: string } = {}): void {
+  usePlanFile(dir, plan, SWEEP, options);
 }
 
 /** Writes one finished job's point (atomically). */
 export function writeJob(dir: string, plan: SweepPlan, index: number, point: SweepPoint, shard: Shard | null): void {
-  const j = { format: JOB_FORMAT, key: plan.key, index, shard: shard === null ? null : `${shard.index}/${shard.count}`, point: encodeNonFinite(point) };
-  writeFileDurable(jobFile(dir, index), Buffer.from(`${JSON.stringify(j, null, 2)}\n`));
+  writeJobFile(dir, SWEEP, plan, index, { shard: shard === null ? null : `${shard.index}/${shard.count}`, point: encodeNonFinite(point) });
 }
 
 /** The finished points in `dir` of the sweep `plan`, by job index (a job file of another sweep is refused). */
 export function readJobs(dir: string, plan: SweepPlan): Map<number, SweepPoint> {
   const out = new Map<number, SweepPoint>();
-  if (!existsSync(dir)) return out;
-  for (const name of readdirSync(dir).sort()) {
-    const m = /^job-(\d{5,})\.json$/.exec(name);
-    if (m === null) continue;
-    const file = join(dir, name);
-    const j = decodeNonFinite(readJson(file)) as { format?: unknown; key?: unknown; index?: unknown; point?: unknown };
-    if (typeof j !== "object" || j === null || j.format !== JOB_FORMAT) throw new DataFormatError(file, `not a ${JOB_FORMAT} file`);
-    if (j.key !== plan.key) throw new DataFormatError(file, "a job of another sweep (its key differs from plan.json's)");
-    const index = Number(m[1]);
-    if (j.index !== index || index >= plan.numJobs) throw new DataFormatError(file, `job index ${String(j.index)} (the file name says ${index}; the plan has ${plan.numJobs} jobs)`);
-    const p = j.point as SweepPoint | undefined;
+  for (const [index, { file, job }] of readJobFiles(dir, SWEEP, plan)) {
+    const p = job["point"] as SweepPoint | undefined;
     if (typeof p !== "object" || p === null || typeof p.bestValAcc !== "number" || !Array.isArray(p.trainAccHistory)) throw new DataFormatError(file, "no sweep point");
     out.set(index, p);
   }
@@ -141,7 +120,7 @@ export function shardCountOf(dir: string): number | undefined {
   const counts = new Set<number>();
   for (const name of readdirSync(dir)) {
     if (!/^job-\d+\.json$/.test(name)) continue;
-    const s = (readJson(join(dir, name)) as { shard?: unknown }).shard;
+    const s = (readJsonFile(join(dir, name)) as { shard?: unknown }).shard;
     if (typeof s === "string") counts.add(Number(s.split("/")[1]));
   }
   return counts.size === 1 ? [...counts][0] : undefined;

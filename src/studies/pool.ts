@@ -2,13 +2,14 @@
  * A study's jobs on a pool of worker threads (Node only). Each worker holds the
  * study's data through shared memory and runs the jobs it is sent, one at a
  * time; every job carries its own seeds and stream states, so the result equals
- * `runStudy`'s whatever the number of workers (only the timings differ).
+ * `runStudy`'s whatever the number of workers (only the timings differ), and
+ * whichever jobs `o.control` says are done already (a resumed run).
  */
 import { OptionError } from "../core/errors.js";
 import { runWorkerPool } from "../core/node-worker.js";
 import { defaultJobs } from "../experiments/parallel.js";
 import { toSharedDataset, type SharedDataset } from "../train/shared-data.js";
-import { finishStudy, prepareStudy, progressReporter, runStudy, type AnyStudy, type RunStudyOptions, type StudyJob, type StudyRecord } from "./study.js";
+import { finishStudy, prepareStudy, progressReporter, resumeStudy, runStudy, type AnyStudy, type RunStudyOptions, type StudyJob, type StudyRecord } from "./study.js";
 
 /** What a study worker receives once. */
 export interface StudyWorkerInit {
@@ -39,23 +40,28 @@ export async function runStudyParallel(study: AnyStudy, o: RunStudyOptions & { j
   const report = progressReporter(study, prepared.jobs, o.onProgress);
   const parts: unknown[] = new Array(prepared.jobs.length);
   const timings: Record<string, number> = {};
-  const init: StudyWorkerInit = { study: study.name, options: prepared.options, data: toSharedDataset(prepared.data), kernelPath: o.kernelPath };
-  await runWorkerPool<StudyJob, Extract<StudyWorkerReply, { type: "done" }>>({
-    from: import.meta.url,
-    entry: "./study-worker",
-    init,
-    queue: prepared.jobs,
-    workers: jobs,
-    kind: "study",
-    jobName: (index) => `study ${study.name}, job ${index}`,
-    onProgress: report,
-    onDone: (m) => {
-      const job = prepared.jobs[m.index]!;
-      parts[m.index] = m.part;
-      timings[job.label] = m.seconds;
-      report(m.index, job.units);
-    },
-  });
+  const queue = resumeStudy(study, o, prepared, parts, timings, report);
+  // NOTE: a pool with an empty queue would wait for a job that never comes.
+  if (queue.length > 0) {
+    const init: StudyWorkerInit = { study: study.name, options: prepared.options, data: toSharedDataset(prepared.data), kernelPath: o.kernelPath };
+    await runWorkerPool<StudyJob, Extract<StudyWorkerReply, { type: "done" }>>({
+      from: import.meta.url,
+      entry: "./study-worker",
+      init,
+      queue,
+      workers: jobs,
+      kind: "study",
+      jobName: (index) => `study ${study.name}, job ${index}`,
+      onProgress: report,
+      onDone: (m) => {
+        const job = prepared.jobs[m.index]!;
+        parts[m.index] = m.part;
+        timings[job.label] = m.seconds;
+        report(m.index, job.units);
+        o.control?.onJob?.(job, m.part, m.seconds);
+      },
+    });
+  }
   timings.total = (performance.now() - t0) / 1000;
   return finishStudy(study, o, prepared, parts, timings, jobs);
 }

@@ -119,6 +119,44 @@ export interface StudyRecord {
   figures: Record<string, { svg: string; png: string }>;
 }
 
+/** A study run's plan, as a job store keys its files on it (src/node/study-store.ts). */
+export interface StudyRunPlan {
+  study: string;
+  /** The options the run uses (validated, or the preset). */
+  options: unknown;
+  seed: number;
+  shape: DataShape;
+  /** The jobs, in result order. */
+  jobs: readonly StudyJob[];
+  /** The study's data (its first rows): what the jobs train on, for a fingerprint. */
+  data: Dataset;
+  kernelPath: string;
+  version: string;
+}
+
+/** A job finished by an earlier run (read back from a job store): its part and its seconds. */
+export interface DoneStudyJob {
+  part: unknown;
+  seconds: number;
+}
+
+/**
+ * Which of a study's jobs are already done, and where each finished job goes: what lets a
+ * study's grid survive a kill (`bnlab study --resume`; the Node job store is
+ * `studyJobStore` in src/node/study-store.ts). The run never touches files itself.
+ */
+export interface StudyRunControl {
+  /**
+   * Checks that the store can hold this plan, before any work (reproduce checks every
+   * study's before its first cell). Throws (an `OptionError`) when it cannot.
+   */
+  check?(plan: StudyRunPlan): void;
+  /** Called once the jobs are planned, before any runs: the jobs already done, by index (not run again). */
+  start?(plan: StudyRunPlan): ReadonlyMap<number, DoneStudyJob>;
+  /** Called as each job that ran finishes (in the order they finish, on the calling thread); an exception stops the run. */
+  onJob?(job: StudyJob, part: unknown, seconds: number): void;
+}
+
 /** Options of `runStudy` and `runStudyParallel`. */
 export interface RunStudyOptions {
   data: Dataset;
@@ -130,6 +168,8 @@ export interface RunStudyOptions {
   version: string;
   kernelPath: string;
   onProgress?: ProgressFn;
+  /** Jobs already done and where finished jobs go (resume); default: every job runs, nothing is kept. */
+  control?: StudyRunControl;
 }
 
 /** The data shape of a dataset. */
@@ -146,13 +186,53 @@ export function studyOptions(study: AnyStudy, quick: boolean, given?: unknown): 
   return parsed.data;
 }
 
+/** A study's options, data and jobs, as a run prepares them. */
+export interface PreparedStudy {
+  options: unknown;
+  data: Dataset;
+  shape: DataShape;
+  jobs: StudyJob[];
+}
+
 /** The study's data (first rows) and its plan: shared by the sequential and the parallel runner. */
-export function prepareStudy(study: AnyStudy, o: RunStudyOptions): { options: unknown; data: Dataset; shape: DataShape; jobs: StudyJob[] } {
+export function prepareStudy(study: AnyStudy, o: RunStudyOptions): PreparedStudy {
   const options = studyOptions(study, o.quick ?? false, o.options);
   const rows = study.dataRows(options);
   const data = subsetData(o.data, rows.numTrain, rows.numVal);
   const shape = dataShape(data);
   return { options, data, shape, jobs: study.plan(options, o.seed, shape) };
+}
+
+/** The plan a control sees (see `StudyRunControl`). */
+export function studyRunPlan(study: AnyStudy, o: RunStudyOptions, prepared: PreparedStudy = prepareStudy(study, o)): StudyRunPlan {
+  return { study: study.name, options: prepared.options, seed: o.seed, shape: prepared.shape, jobs: prepared.jobs, data: prepared.data, kernelPath: o.kernelPath, version: o.version };
+}
+
+/**
+ * The jobs `o.control` has already done (their parts and seconds put in place, their
+ * progress reported whole) and the jobs left to run, in order.
+ */
+export function resumeStudy(
+  study: AnyStudy,
+  o: RunStudyOptions,
+  prepared: PreparedStudy,
+  parts: unknown[],
+  timings: Record<string, number>,
+  report: (index: number, done: number) => void,
+): StudyJob[] {
+  const done = o.control?.start?.(studyRunPlan(study, o, prepared)) ?? new Map<number, DoneStudyJob>();
+  const left: StudyJob[] = [];
+  for (const job of prepared.jobs) {
+    const d = done.get(job.index);
+    if (d === undefined) {
+      left.push(job);
+      continue;
+    }
+    parts[job.index] = d.part;
+    timings[job.label] = d.seconds;
+    report(job.index, job.units);
+  }
+  return left;
 }
 
 /** Builds the record from a finished run's parts. */
@@ -206,12 +286,15 @@ export function runStudy(study: AnyStudy, o: RunStudyOptions): StudyRecord {
   const prepared = prepareStudy(study, o);
   const report = progressReporter(study, prepared.jobs, o.onProgress);
   const timings: Record<string, number> = {};
-  const parts = prepared.jobs.map((job) => {
+  const parts: unknown[] = new Array(prepared.jobs.length);
+  for (const job of resumeStudy(study, o, prepared, parts, timings, report)) {
     const t = performance.now();
     const part = study.runJob(prepared.data, prepared.options, job, (done) => report(job.index, done));
-    timings[job.label] = (performance.now() - t) / 1000;
-    return part;
-  });
+    const seconds = (performance.now() - t) / 1000;
+    parts[job.index] = part;
+    timings[job.label] = seconds;
+    o.control?.onJob?.(job, part, seconds);
+  }
   timings.total = (performance.now() - t0) / 1000;
   return finishStudy(study, o, prepared, parts, timings, 1);
 }
