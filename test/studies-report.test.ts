@@ -9,18 +9,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { syntheticCifar } from "../src/data/synthetic.js";
-import { reproduceConfig, runReproduce } from "../src/experiments/reproduce.js";
-import { logspace } from "../src/experiments/sweep.js";
+import { runReproduce } from "../src/experiments/reproduce.js";
 import { fromResultsJson, resultsSchema } from "../src/report/schema.js";
 import { writeReport } from "../src/report/write.js";
-import { BATCH_SIZE_STUDY_QUICK } from "../src/studies/batch-size/index.js";
-import { COVARIATE_SHIFT_QUICK } from "../src/studies/covariate-shift/index.js";
-import { LEARNING_RATE_QUICK } from "../src/studies/learning-rate/index.js";
-import { TEST_TIME_QUICK } from "../src/studies/test-time/index.js";
-import { SIGNAL_QUICK } from "../src/studies/signal/index.js";
-import { ACTIVATIONS_QUICK } from "../src/studies/activations/index.js";
 import { checkStudyResult } from "../src/studies/json.js";
 import { getStudy, STUDIES, STUDY_NAMES } from "../src/studies/registry.js";
+import { tinyExtendedConfig } from "./helpers/tiny-studies.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "bnlab-studies-report-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -28,27 +22,8 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe("reproduce --extended with every registered study", () => {
   it("records each study, writes its figures and a section of report.html", async () => {
     const data = syntheticCifar({ numTrain: 60, numVal: 30, numTest: 10, seed: 2 });
-    const base = reproduceConfig(true, true);
-    const tiny = { numTrain: 50, numVal: 30, numEpochs: 1 };
-    const config = {
-      deepNet: { ...base.deepNet, ...tiny, hiddenDims: [10, 10] },
-      sweep: { ...base.sweep, ...tiny, hiddenDims: [10, 10], weightScales: logspace(-2, 0, 2) },
-      batchSize: { ...base.batchSize!, ...tiny, hiddenDims: [10, 10], batchSizes: [10, 25] },
-      timing: { warmupReps: 1, reps: 3 },
-      // Each study's quick preset, shrunk further where it has these fields.
-      studies: {
-        signal: {
-          ...SIGNAL_QUICK,
-          sweep: { ...SIGNAL_QUICK.sweep, ...tiny, hiddenDims: [10, 10], weightScales: [1e-2, 1] },
-          deepNet: { ...SIGNAL_QUICK.deepNet!, ...tiny, hiddenDims: [10, 10] },
-        },
-        activations: { ...ACTIVATIONS_QUICK, ...tiny, hiddenDims: [10, 10, 10], batchSize: 25, probeRows: 20 },
-        "covariate-shift": { ...COVARIATE_SHIFT_QUICK, ...tiny, hiddenDims: [10, 10, 10], batchSize: 25 },
-        "test-time": { ...TEST_TIME_QUICK, ...tiny, hiddenDims: [10, 10], batchSizes: [2, 10], preciseSamples: 50 },
-        "batch-size": { ...BATCH_SIZE_STUDY_QUICK, ...tiny, hiddenDims: [10, 10], batchSizes: [2, 25] },
-        "learning-rate": { ...LEARNING_RATE_QUICK, ...tiny, hiddenDims: [10, 10], batchSize: 25, weightScales: [1e-2, 1], grids: [{ updateRule: "sgd", learningRates: [1e-2, 1] }, { updateRule: "adam", learningRates: [1e-3] }] },
-      },
-    };
+    // Each study's quick preset, shrunk further (test/helpers/tiny-studies.ts).
+    const config = tinyExtendedConfig();
     const dataset = { source: "synthetic" as const, dir: null, description: "synthetic test data", numTrain: 60, numVal: 30, numTest: 10, warning: null };
     const results = await runReproduce({ data, dataset, quick: true, extended: true, jobs: 1, version: "test", config });
     expect(results.studies?.map((s) => s.study)).toEqual([...STUDY_NAMES]);

@@ -12,7 +12,6 @@ import { afterAll, describe, expect, it } from "vitest";
 import { DataFormatError, OptionError } from "../src/core/errors.js";
 import { syntheticCifar } from "../src/data/synthetic.js";
 import { reproduceConfig, runReproduce } from "../src/experiments/reproduce.js";
-import { logspace } from "../src/experiments/sweep.js";
 import { getKernelPath } from "../src/kernels/index.js";
 import { decodeExact, encodeExact, readStudyPlan, studyJobStore } from "../src/node/study-store.js";
 import { encodeNonFinite } from "../src/report/schema.js";
@@ -20,7 +19,7 @@ import { studyJsonText } from "../src/studies/json.js";
 import { runStudyParallel } from "../src/studies/pool.js";
 import { getStudy, STUDIES } from "../src/studies/registry.js";
 import { prepareStudy, runStudy, type RunStudyOptions, type StudyRecord, type StudyRunControl } from "../src/studies/study.js";
-import { TINY_STUDY_OPTIONS } from "./helpers/tiny-studies.js";
+import { TINY_STUDY_OPTIONS, tinyExtendedConfig } from "./helpers/tiny-studies.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "bnlab-study-resume-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -153,15 +152,7 @@ describe("a study run stopped after k jobs and resumed", () => {
 
 describe("reproduce --extended, its studies resumed", () => {
   it("runs only the studies' jobs without a file, the studies' records byte-identical to the first run's", async () => {
-    const base = reproduceConfig(true, true);
-    const tiny = { numTrain: 50, numVal: 30, numEpochs: 1 };
-    const config = {
-      deepNet: { ...base.deepNet, ...tiny, hiddenDims: [10, 10] },
-      sweep: { ...base.sweep, ...tiny, hiddenDims: [10, 10], weightScales: logspace(-2, 0, 2) },
-      batchSize: { ...base.batchSize!, ...tiny, hiddenDims: [10, 10], batchSizes: [10, 25] },
-      timing: { warmupReps: 1, reps: 3 },
-      studies: TINY_STUDY_OPTIONS,
-    };
+    const config = tinyExtendedConfig();
     const root = join(tmp, "extended");
     const ran = new Map<string, number[]>();
     const control = (resume: boolean) => (s: { name: string }): StudyRunControl => {

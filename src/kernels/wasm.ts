@@ -31,8 +31,13 @@ import { readEnv } from "../core/env.js";
 import type { DType, FloatArray } from "../core/tensor.js";
 import type {
   AffineKernels, AllFiniteFn, Backend, BatchnormAltFn, BatchnormForwardFn, GemmFn, KernelPath, OptimKernelsF32, PackedAffineKernels,
-  PackedOperand, ReluKernels,
+  ReluKernels,
 } from "./types.js";
+import { ResidentHeap, type Block } from "./resident.js";
+import { packedAffineKernels } from "./wasm-packed.js";
+import {
+  KC, MR, NR32, NR64, OPTIM_CHUNK, PAGE, RESIDENT_BASE, SHARED_MAX_PAGES, align64, decodeBase64, put, take, type GemmExports,
+} from "./wasm-layout.js";
 import { WASM_RELAXED_SIMD, WASM_SIMD, WASM_SIMD_SHARED } from "./wasm-bytes.generated.js";
 
 // The WebAssembly backends' size thresholds (`Backend.minSizes`): below them the
@@ -54,46 +59,6 @@ export const WASM_MIN_RELU = 256;
 /** Below this many elements the finiteness check runs the reference. */
 export const WASM_MIN_FINITE = 4096;
 
-/** The exports of asm/gemm.ts. */
-interface GemmExports {
-  memory: WebAssembly.Memory;
-  heapBase(): number;
-  gemm_f32: RawGemm;
-  gemm_f64: RawGemm;
-  pack_a_f32(transA: number, M: number, K: number, pA: number, dst: number): void;
-  packed_a_bytes_f32(M: number, K: number): number;
-  gemm_packed_a_f32(transB: number, M: number, N: number, K: number, pPackedA: number, pB: number, pC: number, accumulate: number, pPackB: number, pTile: number): void;
-  add_bias_f32(M: number, N: number, pC: number, pBias: number): void;
-  add_bias_f64(M: number, N: number, pC: number, pBias: number): void;
-  col_sums_f32(K: number, N: number, pB: number, pOut: number): void;
-  col_sums_f64(K: number, N: number, pB: number, pOut: number): void;
-  bn_backward_alt_f32: RawBnAlt;
-  bn_backward_alt_f64: RawBnAlt;
-  bn_forward_f32: RawBnForward;
-  bn_forward_f64: RawBnForward;
-  sgd_f32(n: number, pW: number, pDw: number, lr: number): void;
-  sgd_momentum_f32(n: number, pW: number, pDw: number, pV: number, lr: number, mu: number): void;
-  rmsprop_f32(n: number, pW: number, pDw: number, pCache: number, lr: number, rho: number, omr: number, eps: number): void;
-  all_finite_f32(n: number, p: number): number;
-  all_finite_f64(n: number, p: number): number;
-  relu_forward_f32(n: number, pX: number, pOut: number): void;
-  relu_forward_f64(n: number, pX: number, pOut: number): void;
-  relu_backward_f32(n: number, pX: number, pDout: number, pDx: number): void;
-  relu_backward_f64(n: number, pX: number, pDout: number, pDx: number): void;
-  adam_f32(
-    n: number, pW: number, pDw: number, pM: number, pV: number,
-    lr: number, b1: number, omb1: number, c1: number, b2: number, omb2: number, c2: number, eps: number,
-  ): void;
-}
-type RawBnForward = (
-  train: number, N: number, D: number, eps: number, pX: number, pGamma: number, pBeta: number,
-  pMu: number, pVar: number, pSqrtvar: number, pIvar: number, pXmu: number, pXhat: number, pOut: number,
-) => void;
-type RawBnAlt = (
-  N: number, D: number, pDout: number, pXhat: number, pGamma: number, pIvar: number,
-  pDx: number, pDbeta: number, pDgamma: number, pSb: number, pSg: number,
-) => void;
-
 /** The kernels of one build, sharing one instance and its memory. */
 export interface WasmKernels {
   /** A zeroed array of n values living in this instance's memory, or null (no shared memory here). */
@@ -106,47 +71,6 @@ export interface WasmKernels {
   optimF32: OptimKernelsF32;
   relu: ReluKernels;
   allFinite: AllFiniteFn;
-}
-type RawGemm = (
-  transA: number, transB: number, M: number, N: number, K: number,
-  pA: number, pB: number, pC: number, accumulate: number, pPackA: number, pPackB: number, pTile: number,
-) => void;
-
-const PAGE = 65536;
-/** Where resident arrays start in a shared memory (1 GiB; the scratch stays below). */
-const RESIDENT_BASE = 1 << 30;
-/** The shared memory's maximum, in pages (4 GiB: all of wasm32). */
-const SHARED_MAX_PAGES = 65536;
-const MR = 6;
-/** Panel widths of the micro-kernels: 8 float32 or 4 float64 columns. */
-const NR32 = 8;
-const NR64 = 4;
-/** The k block of asm/gemm.ts. */
-const KC = 256;
-/** Floats per array per chunk of an update rule (4 arrays × 32 KiB: in L2 between the copies and the kernel). */
-const OPTIM_CHUNK = 8192;
-
-function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-const align64 = (n: number): number => (n + 63) & ~63;
-
-/**
- * Copies a[o, o + n) into `view` (the memory's Float32Array or Float64Array, the
- * same element type as a) at byte offset p; the whole of a when n is its length.
- */
-function put(view: FloatArray, p: number, a: FloatArray, n = a.length, o = 0): void {
-  view.set(n === a.length ? a : a.subarray(o, o + n), p / view.BYTES_PER_ELEMENT);
-}
-
-/** Copies n values of `view` from byte offset p into a[o, o + n). */
-function take(view: FloatArray, p: number, a: FloatArray, n: number, o = 0): void {
-  const i = p / view.BYTES_PER_ELEMENT;
-  a.set(view.subarray(i, i + n), o);
 }
 
 /**
@@ -244,12 +168,6 @@ function plainKernels(bytes: Uint8Array<ArrayBuffer>): WasmKernels | null {
   }
 }
 
-/** A free or used block of resident memory (bytes). */
-interface Block {
-  offset: number;
-  size: number;
-}
-
 /**
  * The kernels of one instance. `oversize` (shared memories only) gives the plain instance
  * that runs a call whose scratch would reach the resident arrays.
@@ -302,60 +220,19 @@ function kernelsOf(ex: GemmExports, bytes: Uint8Array<ArrayBuffer>, oversize: ((
     return r;
   }
 
-  // Resident blocks: [RESIDENT_BASE, top), first fit over the free list (sorted by offset).
-  let top = RESIDENT_BASE;
-  // Memory from here up has never held a resident array (it is still zero).
-  let untouched = RESIDENT_BASE;
-  const free: Block[] = [];
-  const released = new FinalizationRegistry<Block>(release);
-  function release(b: Block): void {
-    let i = 0;
-    while (i < free.length && free[i]!.offset < b.offset) i++;
-    free.splice(i, 0, { offset: b.offset, size: b.size });
-    // Merge with the neighbours; a free block at the top is handed back to `top`.
-    if (i + 1 < free.length && free[i]!.offset + free[i]!.size === free[i + 1]!.offset) {
-      free[i]!.size += free[i + 1]!.size;
-      free.splice(i + 1, 1);
-    }
-    if (i > 0 && free[i - 1]!.offset + free[i - 1]!.size === free[i]!.offset) {
-      free[i - 1]!.size += free[i]!.size;
-      free.splice(i, 1);
-      i--;
-    }
-    if (free[i]!.offset + free[i]!.size === top) {
-      top = free[i]!.offset;
-      free.splice(i, 1);
-    }
-  }
+  // Resident blocks: from RESIDENT_BASE up; a block comes back when its array is garbage.
+  const heap = new ResidentHeap(RESIDENT_BASE, SHARED_MAX_PAGES * PAGE);
+  const released = new FinalizationRegistry<Block>((b) => heap.release(b));
   function allocResident(n: number, dtype: DType): FloatArray | null {
     if (oversize === null || !Number.isInteger(n) || n < 0) return null;
-    const es = dtype === "float64" ? 8 : 4;
-    const size = Math.max(64, align64(n * es));
-    let offset = -1;
-    for (let i = 0; i < free.length; i++) {
-      const b = free[i]!;
-      if (b.size < size) continue;
-      offset = b.offset;
-      if (b.size === size) free.splice(i, 1);
-      else {
-        b.offset += size;
-        b.size -= size;
-      }
-      break;
-    }
-    if (offset < 0) {
-      if (top + size > SHARED_MAX_PAGES * PAGE) return null;
-      offset = top;
-      top += size;
-    }
-    const fresh = offset >= untouched;
-    untouched = Math.max(untouched, offset + size);
-    ensure(offset + size);
+    const block = heap.alloc(n * (dtype === "float64" ? 8 : 4));
+    if (block === null) return null;
+    ensure(block.offset + block.size);
     residentBuffers.add(buffer);
-    const a = dtype === "float64" ? new Float64Array(buffer, offset, n) : new Float32Array(buffer, offset, n);
+    const a = dtype === "float64" ? new Float64Array(buffer, block.offset, n) : new Float32Array(buffer, block.offset, n);
     // NOTE: fresh pages are zero; a reused block holds a dead array's values.
-    if (!fresh) a.fill(0);
-    released.register(a, { offset, size });
+    if (!block.zeroed) a.fill(0);
+    released.register(a, { offset: block.offset, size: block.size });
     return a;
   }
 
@@ -615,76 +492,4 @@ function kernelsOf(ex: GemmExports, bytes: Uint8Array<ArrayBuffer>, oversize: ((
   };
 
   return { allocResident, gemm, affine, packedAffine: packedAffineKernels(bytes), batchnormAlt, batchnormForward, optimF32, relu, allFinite };
-}
-
-/** A packed operand of `packedAffineKernels`: where its tiles lie in the packing instance's memory. */
-interface Packed extends PackedOperand {
-  readonly offset: number;
-  readonly bytes: number;
-  released: boolean;
-}
-
-/**
- * The packed-input affine forward (float32). It runs on a second instance of the same
- * module, instantiated at the first `pack`, so that the resident packed tiles never meet
- * the first instance's scratch layout (which starts at its heap base on every call, and
- * whose update-rule offsets are fixed). Its memory: the packed operands, one after the
- * other from the heap base (a stack: released ones are reclaimed from the top), then the
- * per-call scratch (tile | w | C | packed w panels | bias).
- */
-function packedAffineKernels(bytes: Uint8Array<ArrayBuffer>): PackedAffineKernels {
-  let ex: GemmExports | null = null;
-  let memory: WebAssembly.Memory | null = null;
-  let f32 = new Float32Array(0);
-  let heap = 0;
-  const live: Packed[] = [];
-  const top = (): number => (live.length === 0 ? heap : align64(live[live.length - 1]!.offset + live[live.length - 1]!.bytes));
-  function ensure(bytesNeeded: number): void {
-    const m = memory!;
-    if (bytesNeeded > m.buffer.byteLength) m.grow(Math.ceil((bytesNeeded - m.buffer.byteLength) / PAGE));
-    if (f32.buffer !== m.buffer) f32 = new Float32Array(m.buffer);
-  }
-  return {
-    pack(x, N, D) {
-      if (ex === null) {
-        ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as GemmExports;
-        memory = ex.memory;
-        heap = align64(ex.heapBase());
-      }
-      const offset = top();
-      const size = ex.packed_a_bytes_f32(N, D);
-      // x goes to the scratch after the new operand for packing, then only its tiles stay.
-      const pX = align64(offset + size);
-      ensure(pX + N * D * 4);
-      put(f32, pX, x, N * D);
-      ex.pack_a_f32(0, N, D, pX, offset);
-      const p: Packed = { rows: N, cols: D, offset, bytes: size, released: false };
-      live.push(p);
-      return p;
-    },
-    forward(operand, M, w, b, out) {
-      const p = operand as Packed;
-      if (p.released || !live.includes(p)) throw new Error("packedAffine.forward: the operand was released");
-      const e = ex!;
-      const N = p.rows;
-      const D = p.cols;
-      const pTile = top();
-      const pB = align64(pTile + MR * NR32 * 4);
-      const pC = align64(pB + D * M * 4);
-      const kcp = (Math.min(D, KC) + 1) & ~1;
-      const pPackB = align64(pC + N * M * 4);
-      const pBias = align64(pPackB + Math.ceil(M / NR32) * NR32 * kcp * 4);
-      ensure(pBias + M * 4);
-      put(f32, pB, w, D * M);
-      put(f32, pBias, b, M);
-      e.gemm_packed_a_f32(0, N, M, D, p.offset, pB, pC, 0, pPackB, pTile);
-      e.add_bias_f32(N, M, pC, pBias);
-      take(f32, pC, out, N * M);
-    },
-    release(operand) {
-      const p = operand as Packed;
-      p.released = true;
-      while (live.length > 0 && live[live.length - 1]!.released) live.pop();
-    },
-  };
 }

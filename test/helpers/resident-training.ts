@@ -5,20 +5,14 @@
  */
 import { createHash } from "node:crypto";
 import { FullyConnectedNet, Solver, Tensor } from "../../src/node.js";
+import { fakeRows } from "../../bench/fake-rows.js";
 
-let s = 12345;
-const rows = (n: number) => {
-  const x = new Float32Array(n * 3072);
-  for (let i = 0; i < x.length; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    x[i] = ((s >>> 0) / 4294967296 - 0.5) * 3.46;
-  }
-  return { x: new Tensor(x, [n, 3, 32, 32]), y: Int32Array.from({ length: n }, (_, i) => (i * 7) % 10) };
+const rows = (n: number, seed: number) => {
+  const r = fakeRows(n, seed);
+  return { x: new Tensor(r.x, [n, 3, 32, 32]), y: r.y };
 };
-const tr = rows(200);
-const va = rows(100);
+const tr = rows(200, 11);
+const va = rows(100, 12);
 const model = new FullyConnectedNet({ hiddenDims: [100, 100, 100], normalization: "batchnorm", weightScale: 2e-2, seed: 3 });
 const solver = new Solver(model, { xTrain: tr.x, yTrain: tr.y, xVal: va.x, yVal: va.y }, {
   updateRule: "adam", optimConfig: { learningRate: 1e-3 }, batchSize: 50, numEpochs: 3, seed: 4,

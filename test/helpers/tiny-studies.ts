@@ -8,6 +8,8 @@ import { LEARNING_RATE_QUICK } from "../../src/studies/learning-rate/index.js";
 import { TEST_TIME_QUICK } from "../../src/studies/test-time/index.js";
 import { SIGNAL_QUICK } from "../../src/studies/signal/index.js";
 import { ACTIVATIONS_QUICK } from "../../src/studies/activations/index.js";
+import { reproduceConfig } from "../../src/experiments/reproduce.js";
+import { logspace } from "../../src/experiments/sweep.js";
 
 const tiny = { numTrain: 50, numVal: 30, numEpochs: 1 };
 
@@ -34,3 +36,15 @@ export const TINY_STUDY_OPTIONS: Record<string, unknown> = {
     ],
   },
 };
+
+/** `reproduce --quick --extended`'s configuration shrunk the same way, with TINY_STUDY_OPTIONS. */
+export function tinyExtendedConfig() {
+  const base = reproduceConfig(true, true);
+  return {
+    deepNet: { ...base.deepNet, ...tiny, hiddenDims: [10, 10] },
+    sweep: { ...base.sweep, ...tiny, hiddenDims: [10, 10], weightScales: logspace(-2, 0, 2) },
+    batchSize: { ...base.batchSize!, ...tiny, hiddenDims: [10, 10], batchSizes: [10, 25] },
+    timing: { warmupReps: 1, reps: 3 },
+    studies: TINY_STUDY_OPTIONS,
+  };
+}
