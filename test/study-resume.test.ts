@@ -115,6 +115,10 @@ describe("a study run stopped after k jobs and resumed", () => {
     expect(existsSync(stale)).toBe(false);
     writeFileSync(file, text.replace(/"label": "[^"]*"/, '"label": "another job"'));
     expect(broken).toThrow(`${file}: not a finished job 2`);
+    // One digit of the result changed, the JSON still valid: refused by its checksum.
+    const at = text.slice(text.indexOf('"part"')).search(/[0-9]/) + text.indexOf('"part"');
+    writeFileSync(file, text.slice(0, at) + String((Number(text[at]) + 1) % 10) + text.slice(at + 1));
+    expect(broken).toThrow(`${file}: job 2's result does not match the checksum it was written with`);
     writeFileSync(file, text);
   });
 

@@ -113,7 +113,16 @@ export function readStudyPlan(dir: string): StudyPlanFile | null {
 
 /** Writes one finished job (atomically). */
 export function writeStudyJob(dir: string, plan: StudyPlanFile, job: StudyJob, part: unknown, seconds: number): void {
-  writeJobFile(dir, KIND, plan, job.index, { label: job.label, seconds, part: encodeExact(part) });
+  const encoded = encodeExact(part);
+  writeJobFile(dir, KIND, plan, job.index, { label: job.label, seconds, part: encoded, partSha256: partDigest(encoded) });
+}
+
+/**
+ * The SHA-256 of a job's encoded result: a job file whose result was edited or damaged but is
+ * still valid JSON is refused by name, instead of reaching the study's code as a malformed result.
+ */
+function partDigest(encoded: unknown): string {
+  return createHash("sha256").update(JSON.stringify(encoded)).digest("hex");
 }
 
 /** The finished jobs in `dir` of `plan`, by index (a job file of another run is refused, naming it). */
@@ -125,7 +134,11 @@ export function readStudyJobs(dir: string, plan: StudyPlanFile): Map<number, Don
     if (job["label"] !== plan.labels[index] || typeof seconds !== "number" || typeof job["part"] !== "object" || job["part"] === null) {
       throw new DataFormatError(file, `not a finished job ${index} ("${plan.labels[index]}") of this study run`);
     }
-    out.set(index, { part: decodeExact(job["part"]), seconds });
+    const part = decodeExact(job["part"]);
+    if (job["partSha256"] !== partDigest(encodeExact(part))) {
+      throw new DataFormatError(file, `job ${index}'s result does not match the checksum it was written with (edited or damaged); delete the file to run the job again`);
+    }
+    out.set(index, { part, seconds });
   }
   return out;
 }
