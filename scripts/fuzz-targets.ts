@@ -6,7 +6,7 @@
  * error type, or a `FuzzInvariant` when a parsed result breaks a promise the
  * parser makes — is a failure (scripts/fuzz.ts saves a reproducer).
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,6 +26,7 @@ import { runStudy } from "../src/studies/study.js";
 import { mutateBytes, mutateText, pick, type Rng } from "./fuzz-mutate.js";
 import { createHash } from "node:crypto";
 import { decodeCheckpoint, encodeCheckpoint } from "../src/node/checkpoint.js";
+import { readStudyJobs, readStudyPlan, studyJobStore } from "../src/node/study-store.js";
 import { FullyConnectedNet } from "../src/models/fc-net.js";
 import { RandomState } from "../src/core/random.js";
 import { Solver } from "../src/train/solver.js";
@@ -239,6 +240,43 @@ function studyJsonTarget(): FuzzTarget {
   };
 }
 
+/**
+ * A study's job file (`bnlab study --resume`, src/node/study-store.ts), seeded with the files
+ * of a tiny real run: the first job's file mutated (as JSON or as text), read back with
+ * `readStudyJobs`. What is accepted must be the very result that was written (its checksum).
+ */
+function studyJobTarget(): FuzzTarget {
+  let dir = "";
+  let text = "";
+  let tree: unknown = null;
+  let plan: NonNullable<ReturnType<typeof readStudyPlan>> | null = null;
+  let written = "";
+  return {
+    name: "study-job",
+    setup() {
+      dir = mkdtempSync(join(tmpdir(), "bnlab-fuzz-study-job-"));
+      const data = syntheticCifar({ numTrain: 40, numVal: 20, numTest: 10, seed: 1 });
+      const options = { ...COVARIATE_SHIFT_QUICK, hiddenDims: [6, 6], numTrain: 40, numVal: 20, numEpochs: 1, batchSize: 20, probeEvery: 1, stepSizes: [0.1] };
+      const dataset = { source: "synthetic" as const, dir: null, description: "fuzz seed", numTrain: 40, numVal: 20, numTest: 10, warning: null };
+      runStudy(covariateShiftStudy, { data, dataset, seed: 1, options, version: "fuzz", kernelPath: "ts", control: studyJobStore(dir) });
+      plan = readStudyPlan(dir);
+      if (plan === null) throw new Error("the study wrote no plan");
+      for (const name of readdirSync(dir)) if (name.startsWith("job-") && name !== "job-00000.json") rmSync(join(dir, name));
+      text = readFileSync(join(dir, "job-00000.json"), "utf8");
+      tree = JSON.parse(text);
+      written = JSON.stringify(readStudyJobs(dir, plan).get(0)!.part);
+    },
+    generate: (rng) => enc.encode(rng() < 0.6 ? JSON.stringify(mutateJson(rng, tree)) : mutateText(rng, text)),
+    run: (input) =>
+      refusing(() => {
+        writeFileSync(join(dir, "job-00000.json"), input);
+        const job = readStudyJobs(dir, plan!).get(0);
+        if (job !== undefined && JSON.stringify(job.part) !== written) throw new FuzzInvariant("a job file with another result was accepted");
+      }),
+    teardown: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
 /** The playground's URL parameters: parseSettings never throws and only ever returns settings in range. */
 function urlParamsTarget(): FuzzTarget {
   const VALUES = ["", "0", "-0", "1", "5", "12", "13", "1024", "0x10", "1e3", " 5", "5 ", "+5", "NaN", "Infinity", "-1", "1.5", "%", "%ZZ", "%00", "batchnorm", "none", "adam", "wasm-simd", "file", "sweep", "\u00e9", "4294967295", "4294967296"];
@@ -427,6 +465,6 @@ function resign(rng: Rng, bytes: Uint8Array): Uint8Array {
 export function fuzzTargets(): FuzzTarget[] {
   return [
     binaryBatchTarget, binaryMetaTarget, pickleBatchTarget, pickleMetaTarget, archiveTarget(), resultsJsonTarget(), studyJsonTarget(), urlParamsTarget(),
-    serverPathTarget(), checkpointTarget(),
+    serverPathTarget(), checkpointTarget(), studyJobTarget(),
   ];
 }
