@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { getKernelPath, setKernelPath } from "../src/node.js";
 import type { FloatArray } from "../src/node.js";
 import { allocResident, backendFor } from "../src/kernels/index.js";
+import { sharedKernelsForTests } from "../src/kernels/wasm.js";
 import type { Backend } from "../src/kernels/index.js";
 import { mulberry32 } from "./helpers/seeded.js";
 
@@ -40,6 +41,9 @@ function as(kind: boolean, a: FloatArray, dt: DT): FloatArray {
 }
 
 const bits = (a: FloatArray): number[] => Array.from(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+/** Whether two arrays hold the same bytes (for large arrays, where a failing toEqual would print megabytes). */
+const same = (a: FloatArray, b: FloatArray): boolean =>
+  a.byteLength === b.byteLength && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
 
 const DIMS = [1, 2, 3, 5, 6, 7, 8, 9, 13, 17, 33, 50, 65, 100];
 
@@ -179,6 +183,37 @@ describe("resident arrays", () => {
       return [w!, s1!, s2!].map(bits);
     };
     expect(apply(copies(true))).toEqual(apply(copies(false)));
+  });
+
+  it("a call whose scratch would reach the resident arrays runs on the plain instance: same bits, residents untouched", () => {
+    // Resident arrays from 1 MiB up (instead of 1 GiB), so a 300×300 by 300×300 float32 product's
+    // scratch (A, B, C and the packed tiles: over 1 MiB) does not fit below them.
+    const k = sharedKernelsForTests(1 << 20)!;
+    expect(k).not.toBeNull();
+    const r = mulberry32(12);
+    const keep = k.allocResident(50_000, "float32")!;
+    expect(keep.byteOffset).toBeGreaterThanOrEqual(1 << 20);
+    fill(keep, r);
+    const kept = keep.slice();
+    const n = 300;
+    const A = fill(plain(n * n, "float32"), r);
+    const B = fill(plain(n * n, "float32"), r);
+    const want = plain(n * n, "float32");
+    simd.gemm(false, false, n, n, n, A, B, want, false);
+    // Ordinary operands, then resident ones (the plain instance copies them in like any array).
+    const C = plain(n * n, "float32");
+    k.gemm(false, false, n, n, n, A, B, C, false);
+    expect(same(C, want)).toBe(true);
+    const Ar = k.allocResident(n * n, "float32")!;
+    Ar.set(A);
+    const Cr = k.allocResident(n * n, "float32")!;
+    k.gemm(false, false, n, n, n, Ar, B, Cr, false);
+    expect(same(Cr, want)).toBe(true);
+    // A product that fits runs here, in place, and the resident arrays kept their values.
+    const small = plain(10 * 10, "float32");
+    k.gemm(false, false, 10, 10, 10, Ar, B, small, false);
+    expect(same(keep, kept)).toBe(true);
+    expect(same(Ar, A)).toBe(true);
   });
 
   it("reuses a dead array's block, zeroed (child process with --expose-gc)", () => {

@@ -127,20 +127,32 @@ export function wasmKernels(build: "simd" | "relaxed"): WasmKernels | null {
 function instantiate(build: "simd" | "relaxed"): WasmKernels | null {
   const bytes = wasmBytes(build);
   if (bytes === null) return null;
-  if (build === "simd" && residentsWanted()) {
-    const shared = sharedMemory();
-    if (shared !== null) {
-      try {
-        const module = new WebAssembly.Module(decodeBase64(WASM_SIMD_SHARED));
-        const ex = new WebAssembly.Instance(module, { env: { memory: shared } }).exports as unknown as GemmExports;
-        let plain: WasmKernels | null = null;
-        return kernelsOf({ ...ex, memory: shared }, bytes, () => (plain ??= plainKernels(bytes)!));
-      } catch {
-        // Fall through to the plain build (e.g. an engine without threads).
-      }
-    }
+  return (build === "simd" && residentsWanted() ? sharedKernels(bytes, RESIDENT_BASE) : null) ?? plainKernels(bytes);
+}
+
+/** The "simd-shared" build on a new shared memory, resident arrays from `residentBase` up; null where not possible. */
+function sharedKernels(bytes: Uint8Array<ArrayBuffer>, residentBase: number): WasmKernels | null {
+  const shared = sharedMemory();
+  if (shared === null) return null;
+  try {
+    const module = new WebAssembly.Module(decodeBase64(WASM_SIMD_SHARED));
+    const ex = new WebAssembly.Instance(module, { env: { memory: shared } }).exports as unknown as GemmExports;
+    let plain: WasmKernels | null = null;
+    return kernelsOf({ ...ex, memory: shared }, bytes, () => (plain ??= plainKernels(bytes)!), residentBase);
+  } catch {
+    // An engine without threads: the plain build.
+    return null;
   }
-  return plainKernels(bytes);
+}
+
+/**
+ * For tests only (not exported by the entries): a separate "simd-shared" instance whose
+ * resident arrays start at `residentBase` (a multiple of 64 KiB), so that a call whose scratch
+ * would reach them, and so runs on the plain instance, is small enough to test.
+ */
+export function sharedKernelsForTests(residentBase: number): WasmKernels | null {
+  const bytes = wasmBytes("simd");
+  return bytes === null ? null : sharedKernels(bytes, residentBase);
 }
 
 /** Whether to use a shared memory for "wasm-simd" (BNLAB_RESIDENT=0 turns it off, for A/B measurements). */
@@ -172,7 +184,7 @@ function plainKernels(bytes: Uint8Array<ArrayBuffer>): WasmKernels | null {
  * The kernels of one instance. `oversize` (shared memories only) gives the plain instance
  * that runs a call whose scratch would reach the resident arrays.
  */
-function kernelsOf(ex: GemmExports, bytes: Uint8Array<ArrayBuffer>, oversize: (() => WasmKernels) | null): WasmKernels {
+function kernelsOf(ex: GemmExports, bytes: Uint8Array<ArrayBuffer>, oversize: (() => WasmKernels) | null, residentBase = RESIDENT_BASE): WasmKernels {
   const memory = ex.memory;
   const base = align64(ex.heapBase());
   let buffer = memory.buffer;
@@ -180,7 +192,7 @@ function kernelsOf(ex: GemmExports, bytes: Uint8Array<ArrayBuffer>, oversize: ((
   let f64 = new Float64Array(buffer);
   // The buffers (one per size the shared memory has had) whose views are resident arrays.
   const residentBuffers = new Set<ArrayBufferLike>();
-  const scratchLimit = oversize === null ? Infinity : RESIDENT_BASE;
+  const scratchLimit = oversize === null ? Infinity : residentBase;
 
   function ensure(bytesNeeded: number): void {
     if (bytesNeeded > memory.buffer.byteLength) {
@@ -221,7 +233,7 @@ function kernelsOf(ex: GemmExports, bytes: Uint8Array<ArrayBuffer>, oversize: ((
   }
 
   // Resident blocks: from RESIDENT_BASE up; a block comes back when its array is garbage.
-  const heap = new ResidentHeap(RESIDENT_BASE, SHARED_MAX_PAGES * PAGE);
+  const heap = new ResidentHeap(residentBase, SHARED_MAX_PAGES * PAGE);
   const released = new FinalizationRegistry<Block>((b) => heap.release(b));
   function allocResident(n: number, dtype: DType): FloatArray | null {
     if (oversize === null || !Number.isInteger(n) || n < 0) return null;
