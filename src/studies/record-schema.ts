@@ -5,6 +5,7 @@
  * (results.json's `studies`) without an import cycle.
  */
 import { z } from "zod";
+import { UPDATE_RULE_NAMES, type UpdateRuleName } from "../core/names.js";
 
 /** The value of a study record's `schema` field; bumped only on an incompatible change. */
 export const STUDY_SCHEMA_ID = "bnlab-study/1";
@@ -23,6 +24,26 @@ export const jsonInt = z.number().int();
 export const positiveInt = z.number().int().positive();
 /** A study option: a finite number > 0. */
 export const positive = z.number().positive().finite();
+/** Whether a list has no repeated value (for `.refine` on list options). */
+export const distinct = <T>(a: readonly T[]): boolean => new Set(a).size === a.length;
+/** A study option: the name of an update rule. */
+export const updateRuleOption = z.enum(UPDATE_RULE_NAMES as [UpdateRuleName, ...UpdateRuleName[]]);
+
+/** The options every study's training has, in this order (spread into a study's options schema). */
+export const trainingOptionFields = {
+  hiddenDims: z.array(positiveInt).min(1),
+  numTrain: positiveInt,
+  numVal: positiveInt,
+  numEpochs: positiveInt,
+};
+
+/** The same fields as a study result records them (spread into its `settings` schema). */
+export const trainingSettingFields = {
+  hiddenDims: z.array(jsonInt),
+  numTrain: jsonInt,
+  numVal: jsonInt,
+  numEpochs: jsonInt,
+};
 
 export const citationSchema = z.strictObject({
   authors: z.array(z.string()).min(1),

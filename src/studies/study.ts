@@ -64,6 +64,11 @@ export interface DataShape {
   inputDim: number;
 }
 
+/** `Study.dataRows` of a study whose options name the rows it trains and validates on. */
+export function optionRows(o: { numTrain: number; numVal: number }): { numTrain: number; numVal: number } {
+  return { numTrain: o.numTrain, numVal: o.numVal };
+}
+
 /**
  * A study with options O, jobs J, per-job parts P and result R. Members are
  * methods, so a `Study<O, J, P, R>` is also an `AnyStudy` (the registry's type).
@@ -82,7 +87,7 @@ export interface Study<O, J extends StudyJob, P, R> {
   readonly optionsSchema: z.ZodType<O>;
   /** The schema of the result in JSON form (non-finite floats as strings, see ./json.ts). */
   readonly resultSchema: z.ZodType;
-  /** Training and validation rows the study uses (the first rows of each split). */
+  /** Training and validation rows the study uses (the first rows of each split); e.g. `optionRows`. */
   dataRows(options: O): { numTrain: number; numVal: number };
   /** The jobs, in result order; each carries everything it draws from (seeds, stream states). */
   plan(options: O, seed: number, shape: DataShape): J[];

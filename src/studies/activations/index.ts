@@ -16,7 +16,7 @@ import { RandomState } from "../../core/random.js";
 import type { Tensor } from "../../core/tensor.js";
 import { FullyConnectedNet } from "../../models/fc-net.js";
 import { Solver, type Dataset } from "../../train/solver.js";
-import type { DataShape, Study, StudyJob } from "../study.js";
+import { optionRows, type DataShape, type Study, type StudyJob } from "../study.js";
 import { activationsFigures } from "./figures.js";
 import { activationsFindings } from "./findings.js";
 import { activationsOptionsSchema, activationsResultSchema, type ActivationArm, type ActivationArmResult, type ActivationProbe, type ActivationsOptions, type ActivationsResult } from "./types.js";
@@ -178,9 +178,7 @@ export const activationsStudy: Study<ActivationsOptions, ActivationJob, Activati
   presets: { quick: ACTIVATIONS_QUICK, full: ACTIVATIONS_FULL },
   optionsSchema: activationsOptionsSchema,
   resultSchema: activationsResultSchema,
-  dataRows(o) {
-    return { numTrain: o.numTrain, numVal: o.numVal };
-  },
+  dataRows: optionRows,
   plan(o, seed, shape) {
     return (["baseline", "batchnorm"] as const).map((arm, index) => ({ index, label: arm, units: activationIterations(o, shape.numTrain), arm, seed }));
   },

@@ -3,8 +3,8 @@
  * 2015, figure 1), as plain data, with their zod schemas.
  */
 import { z } from "zod";
-import { UPDATE_RULE_NAMES, type UpdateRuleName } from "../../core/names.js";
-import { jsonInt, jsonNum, jsonNums, positive, positiveInt } from "../record-schema.js";
+import type { UpdateRuleName } from "../../core/names.js";
+import { jsonInt, jsonNum, jsonNums, positive, positiveInt, updateRuleOption } from "../record-schema.js";
 
 /** The two nets: sigmoid layers without and with batch norm. */
 export type ActivationArm = "baseline" | "batchnorm";
@@ -70,7 +70,7 @@ export const activationsOptionsSchema = z.strictObject({
   numVal: positiveInt,
   numEpochs: positiveInt,
   batchSize: positiveInt,
-  updateRule: z.enum(UPDATE_RULE_NAMES as [UpdateRuleName, ...UpdateRuleName[]]),
+  updateRule: updateRuleOption,
   learningRate: positive,
   probeEvery: positiveInt,
   probeRows: z.number().int().min(2),

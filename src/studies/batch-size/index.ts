@@ -11,7 +11,7 @@ import { RandomState } from "../../core/random.js";
 import { DEEP_NET_DEFAULTS } from "../../experiments/training.js";
 import { FullyConnectedNet } from "../../models/fc-net.js";
 import { Solver, type Dataset } from "../../train/solver.js";
-import type { DataShape, Study, StudyJob } from "../study.js";
+import { optionRows, type DataShape, type Study, type StudyJob } from "../study.js";
 import { batchSizeFigures, batchSizeFindings } from "./report.js";
 import { batchSizeOptionsSchema, batchSizeResultSchema, type BatchSizeRun, type BatchSizeStudyOptions, type BatchSizeStudyResult } from "./types.js";
 import type { NormKind } from "../../core/names.js";
@@ -96,9 +96,7 @@ export const batchSizeStudy: Study<BatchSizeStudyOptions, BatchSizeJob, BatchSiz
   presets: { quick: BATCH_SIZE_STUDY_QUICK, full: BATCH_SIZE_STUDY_FULL },
   optionsSchema: batchSizeOptionsSchema,
   resultSchema: batchSizeResultSchema,
-  dataRows(o) {
-    return { numTrain: o.numTrain, numVal: o.numVal };
-  },
+  dataRows: optionRows,
   plan(o, seed, shape) {
     const iters = (b: number): number => o.numEpochs * Math.max(Math.floor(shape.numTrain / b), 1);
     return o.normalizations.flatMap((normalization, k) =>

@@ -3,8 +3,8 @@
  * schemas (the result's in JSON form: floats may be "NaN" etc.).
  */
 import { z } from "zod";
-import { NORM_KINDS, UPDATE_RULE_NAMES, type NormKind, type UpdateRuleName } from "../../core/names.js";
-import { jsonInt, jsonNum, jsonNums, positive, positiveInt } from "../record-schema.js";
+import { NORM_KINDS, type NormKind } from "../../core/names.js";
+import { jsonInt, jsonNum, jsonNums, positive, positiveInt, trainingOptionFields, trainingSettingFields, updateRuleOption, distinct } from "../record-schema.js";
 
 /**
  * How the learning rate follows the batch size: "fixed" uses `learningRate` at every
@@ -51,14 +51,10 @@ export interface BatchSizeStudyResult {
 }
 
 const normKind = z.enum(NORM_KINDS as [NormKind, ...NormKind[]]);
-const distinct = <T>(a: T[]): boolean => new Set(a).size === a.length;
 
 export const batchSizeOptionsSchema = z.strictObject({
-  hiddenDims: z.array(positiveInt).min(1),
-  numTrain: positiveInt,
-  numVal: positiveInt,
-  numEpochs: positiveInt,
-  updateRule: z.enum(UPDATE_RULE_NAMES as [UpdateRuleName, ...UpdateRuleName[]]),
+  ...trainingOptionFields,
+  updateRule: updateRuleOption,
   learningRate: positive,
   lrScaling: z.enum(["fixed", "linear"]),
   lrReferenceBatch: positiveInt,
@@ -71,10 +67,7 @@ export const batchSizeOptionsSchema = z.strictObject({
 export const batchSizeResultSchema = z.strictObject({
   seed: jsonInt,
   settings: z.strictObject({
-    hiddenDims: z.array(jsonInt),
-    numTrain: jsonInt,
-    numVal: jsonInt,
-    numEpochs: jsonInt,
+    ...trainingSettingFields,
     updateRule: z.string(),
     learningRate: jsonNum,
     lrScaling: z.enum(["fixed", "linear"]),

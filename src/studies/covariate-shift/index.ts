@@ -8,7 +8,7 @@
  */
 import { DEEP_NET_DEFAULTS } from "../../experiments/training.js";
 import type { Dataset } from "../../train/solver.js";
-import type { DataShape, Study, StudyJob } from "../study.js";
+import { optionRows, type DataShape, type Study, type StudyJob } from "../study.js";
 import { covariateShiftFigures } from "./figures.js";
 import { covariateShiftFindings, covariateShiftTables } from "./findings.js";
 import { ARM_ORDER, armIterations, trainArm } from "./train.js";
@@ -63,9 +63,7 @@ export const covariateShiftStudy: Study<CovariateShiftOptions, ArmJob, ArmResult
   presets: { quick: COVARIATE_SHIFT_QUICK, full: COVARIATE_SHIFT_FULL },
   optionsSchema: covariateShiftOptionsSchema,
   resultSchema: covariateShiftResultSchema,
-  dataRows(o) {
-    return { numTrain: o.numTrain, numVal: o.numVal };
-  },
+  dataRows: optionRows,
   plan(o, seed, shape) {
     const arms = ARM_ORDER.filter((a) => o.arms.includes(a));
     return arms.map((arm, index) => ({ index, label: arm, units: armIterations(o, shape.numTrain), arm, seed }));

@@ -3,8 +3,7 @@
  * with their zod schemas (the result's in JSON form: floats may be "NaN" etc.).
  */
 import { z } from "zod";
-import { UPDATE_RULE_NAMES, type UpdateRuleName } from "../../core/names.js";
-import { jsonInt, jsonNum, jsonNums, positive, positiveInt } from "../record-schema.js";
+import { jsonInt, jsonNum, jsonNums, positive, positiveInt, trainingOptionFields, trainingSettingFields, updateRuleOption } from "../record-schema.js";
 
 /** The three nets: the notebook's baseline, batch norm, and batch norm followed by random per-unit noise. */
 export type ArmName = "baseline" | "batchnorm" | "noisy";
@@ -66,12 +65,9 @@ export interface CovariateShiftResult {
 const armName = z.enum(["baseline", "batchnorm", "noisy"]);
 
 export const covariateShiftOptionsSchema = z.strictObject({
-  hiddenDims: z.array(positiveInt).min(1),
-  numTrain: positiveInt,
-  numVal: positiveInt,
-  numEpochs: positiveInt,
+  ...trainingOptionFields,
   batchSize: positiveInt,
-  updateRule: z.enum(UPDATE_RULE_NAMES as [UpdateRuleName, ...UpdateRuleName[]]),
+  updateRule: updateRuleOption,
   learningRate: positive,
   weightScale: positive,
   arms: z.array(armName).min(1).refine((a) => new Set(a).size === a.length, "arms must be distinct"),
@@ -81,10 +77,7 @@ export const covariateShiftOptionsSchema = z.strictObject({
 });
 
 const optionsJson = z.strictObject({
-  hiddenDims: z.array(jsonInt),
-  numTrain: jsonInt,
-  numVal: jsonInt,
-  numEpochs: jsonInt,
+  ...trainingSettingFields,
   batchSize: jsonInt,
   updateRule: z.string(),
   learningRate: jsonNum,

@@ -10,7 +10,7 @@ import { RandomState } from "../../core/random.js";
 import { logspace, SWEEP_DEFAULTS } from "../../experiments/sweep.js";
 import { FullyConnectedNet } from "../../models/fc-net.js";
 import { Solver, type Dataset } from "../../train/solver.js";
-import type { DataShape, Study, StudyJob } from "../study.js";
+import { optionRows, type DataShape, type Study, type StudyJob } from "../study.js";
 import { learningRateFigures, learningRateFindings } from "./report.js";
 import { learningRateOptionsSchema, learningRateResultSchema, type LearningRateOptions, type LearningRateResult, type LrCell, type LrNet } from "./types.js";
 
@@ -125,9 +125,7 @@ export const learningRateStudy: Study<LearningRateOptions, LrJob, LrCell, Learni
   presets: { quick: LEARNING_RATE_QUICK, full: LEARNING_RATE_FULL },
   optionsSchema: learningRateOptionsSchema,
   resultSchema: learningRateResultSchema,
-  dataRows(o) {
-    return { numTrain: o.numTrain, numVal: o.numVal };
-  },
+  dataRows: optionRows,
   plan(o, seed, shape) {
     const units = o.numEpochs * Math.max(Math.floor(shape.numTrain / o.batchSize), 1);
     const jobs: LrJob[] = [];

@@ -3,8 +3,7 @@
  * schemas (the result's in JSON form: floats may be "NaN" etc.).
  */
 import { z } from "zod";
-import { UPDATE_RULE_NAMES, type UpdateRuleName } from "../../core/names.js";
-import { jsonInt, jsonNum, jsonNums, positive, positiveInt } from "../record-schema.js";
+import { jsonInt, jsonNum, jsonNums, positive, positiveInt, trainingOptionFields, trainingSettingFields, updateRuleOption, distinct } from "../record-schema.js";
 
 /** The two nets of every cell. */
 export type LrNet = "baseline" | "batchnorm";
@@ -55,18 +54,13 @@ export interface LearningRateResult {
 }
 
 const netName = z.enum(["baseline", "batchnorm"]);
-const distinct = <T>(a: T[]): boolean => new Set(a).size === a.length;
-const rule = z.enum(UPDATE_RULE_NAMES as [UpdateRuleName, ...UpdateRuleName[]]);
 
 export const learningRateOptionsSchema = z.strictObject({
-  hiddenDims: z.array(positiveInt).min(1),
-  numTrain: positiveInt,
-  numVal: positiveInt,
-  numEpochs: positiveInt,
+  ...trainingOptionFields,
   batchSize: positiveInt,
   weightScales: z.array(positive).min(1).refine(distinct, "weight scales must be distinct"),
   grids: z
-    .array(z.strictObject({ updateRule: rule, learningRates: z.array(positive).min(1).refine(distinct, "learning rates must be distinct") }))
+    .array(z.strictObject({ updateRule: updateRuleOption, learningRates: z.array(positive).min(1).refine(distinct, "learning rates must be distinct") }))
     .min(1)
     .refine((g) => distinct(g.map((x) => x.updateRule)), "one grid per update rule"),
   nets: z.array(netName).min(1).refine(distinct, "nets must be distinct"),
@@ -77,10 +71,7 @@ export const learningRateOptionsSchema = z.strictObject({
 export const learningRateResultSchema = z.strictObject({
   seed: jsonInt,
   settings: z.strictObject({
-    hiddenDims: z.array(jsonInt),
-    numTrain: jsonInt,
-    numVal: jsonInt,
-    numEpochs: jsonInt,
+    ...trainingSettingFields,
     batchSize: jsonInt,
     weightScales: jsonNums,
     grids: z.array(z.strictObject({ updateRule: z.string(), learningRates: jsonNums })),

@@ -3,9 +3,8 @@
  * (the result's in JSON form: floats may be "NaN" etc.).
  */
 import { z } from "zod";
-import { UPDATE_RULE_NAMES, type UpdateRuleName } from "../../core/names.js";
 import type { SignalProbes } from "../../experiments/signal.js";
-import { jsonInt, jsonNum, jsonNums, positive, positiveInt } from "../record-schema.js";
+import { jsonInt, jsonNum, jsonNums, positive, positiveInt, trainingOptionFields, trainingSettingFields, updateRuleOption } from "../record-schema.js";
 
 /** The two nets of the notebook's cells 6 and 7. */
 export type SignalNorm = "batchnorm" | "none";
@@ -62,12 +61,9 @@ const norm = z.enum(["batchnorm", "none"]);
 const norms = z.array(norm).min(1).refine((a) => new Set(a).size === a.length, "normalizations must be distinct");
 
 const cellOptions = {
-  hiddenDims: z.array(positiveInt).min(1),
-  numTrain: positiveInt,
-  numVal: positiveInt,
-  numEpochs: positiveInt,
+  ...trainingOptionFields,
   batchSize: positiveInt,
-  updateRule: z.enum(UPDATE_RULE_NAMES as [UpdateRuleName, ...UpdateRuleName[]]),
+  updateRule: updateRuleOption,
   learningRate: positive,
   normalizations: norms,
 };
@@ -79,10 +75,7 @@ export const signalOptionsSchema = z.strictObject({
 });
 
 const cellJson = {
-  hiddenDims: z.array(jsonInt),
-  numTrain: jsonInt,
-  numVal: jsonInt,
-  numEpochs: jsonInt,
+  ...trainingSettingFields,
   batchSize: jsonInt,
   updateRule: z.string(),
   learningRate: jsonNum,

@@ -10,7 +10,7 @@
  */
 import { DEEP_NET_DEFAULTS } from "../../experiments/training.js";
 import type { Dataset } from "../../train/solver.js";
-import type { DataShape, Study, StudyJob } from "../study.js";
+import { optionRows, type DataShape, type Study, type StudyJob } from "../study.js";
 import { testTimeFigures, testTimeFindings } from "./report.js";
 import { testTimeIterations, trainTestTime } from "./run.js";
 import { testTimeOptionsSchema, testTimeResultSchema, type TestTimeOptions, type TestTimeResult, type TestTimeRun } from "./types.js";
@@ -48,9 +48,7 @@ export const testTimeStudy: Study<TestTimeOptions, TestTimeJob, TestTimeRun, Tes
   presets: { quick: TEST_TIME_QUICK, full: TEST_TIME_FULL },
   optionsSchema: testTimeOptionsSchema,
   resultSchema: testTimeResultSchema,
-  dataRows(o) {
-    return { numTrain: o.numTrain, numVal: o.numVal };
-  },
+  dataRows: optionRows,
   plan(o, seed, shape) {
     // NOTE: the precise statistics' draws come from their own stream, so the training is the same with any preciseSamples.
     return o.batchSizes.map((batchSize, index) => ({ index, label: `batch ${batchSize}`, units: testTimeIterations(o, batchSize, shape.numTrain), batchSize, seed, preciseSeed: seed + 1 }));

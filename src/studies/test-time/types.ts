@@ -3,8 +3,7 @@
  * schemas (the result's in JSON form: floats may be "NaN" etc.).
  */
 import { z } from "zod";
-import { UPDATE_RULE_NAMES, type UpdateRuleName } from "../../core/names.js";
-import { jsonInt, jsonNum, jsonNums, positive, positiveInt } from "../record-schema.js";
+import { jsonInt, jsonNum, jsonNums, positive, positiveInt, trainingOptionFields, trainingSettingFields, updateRuleOption } from "../record-schema.js";
 
 /** Options of the study: cell 6's net and training, the batch sizes, and the precise statistics' sample count. */
 export interface TestTimeOptions {
@@ -59,11 +58,8 @@ export interface TestTimeResult {
 
 
 export const testTimeOptionsSchema = z.strictObject({
-  hiddenDims: z.array(positiveInt).min(1),
-  numTrain: positiveInt,
-  numVal: positiveInt,
-  numEpochs: positiveInt,
-  updateRule: z.enum(UPDATE_RULE_NAMES as [UpdateRuleName, ...UpdateRuleName[]]),
+  ...trainingOptionFields,
+  updateRule: updateRuleOption,
   learningRate: positive,
   weightScale: positive,
   batchSizes: z.array(z.number().int().min(2)).min(1).refine((a) => new Set(a).size === a.length, "batch sizes must be distinct"),
@@ -73,10 +69,7 @@ export const testTimeOptionsSchema = z.strictObject({
 export const testTimeResultSchema = z.strictObject({
   seed: jsonInt,
   settings: z.strictObject({
-    hiddenDims: z.array(jsonInt),
-    numTrain: jsonInt,
-    numVal: jsonInt,
-    numEpochs: jsonInt,
+    ...trainingSettingFields,
     updateRule: z.string(),
     learningRate: jsonNum,
     weightScale: jsonNum,
