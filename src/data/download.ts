@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, stat
 import { open, type FileHandle } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { BnlabError, DataFormatError, OptionError } from "../core/errors.js";
+import { processAlive } from "../node/temp-files.js";
 import { extractSafely } from "./archive.js";
 import { LAYOUTS, findCifar10, loadCifar10At, type Cifar10Kind, type Cifar10Location, type FileCount } from "./cifar10.js";
 import { cacheDir } from "./locate.js";
@@ -75,14 +76,6 @@ export interface DownloadResult {
 
 const TEMP_PREFIXES = [".bnlab-partial-", ".bnlab-extract-", ".bnlab-old-"];
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** Removes temporaries left in `dir` by downloads whose process is gone. */
 function removeStaleTemporaries(dir: string): void {
@@ -90,7 +83,7 @@ function removeStaleTemporaries(dir: string): void {
     const prefix = TEMP_PREFIXES.find((p) => name.startsWith(p));
     if (prefix === undefined) continue;
     const pid = Number.parseInt(name.slice(prefix.length), 10);
-    if (Number.isInteger(pid) && pid !== process.pid && !pidAlive(pid)) rmSync(join(dir, name), { recursive: true, force: true });
+    if (Number.isInteger(pid) && !processAlive(pid)) rmSync(join(dir, name), { recursive: true, force: true });
   }
 }
 

@@ -20,6 +20,7 @@ import type { RandomStateSnapshot } from "../core/random.js";
 import type { FloatArray } from "../core/tensor.js";
 import type { ModelSnapshot } from "../models/model.js";
 import type { OptimState, SolverState } from "../train/solver-state.js";
+import { tempPathFor } from "./temp-files.js";
 
 /** `__metadata__.format` of every bnlab checkpoint file. */
 export const CHECKPOINT_FORMAT = "bnlab-checkpoint";
@@ -284,7 +285,7 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): SolverState {
 
 /** Writes `bytes` to `path` atomically and durably: a temporary file beside it, fsync, rename, fsync of the folder. */
 export function writeFileDurable(path: string, bytes: Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  const tmp = tempPathFor(path);
   try {
     const fd = openSync(tmp, "w");
     try {

@@ -14,11 +14,10 @@
  * was computed, and the resumed result equals the uninterrupted run's bit for bit.
  */
 import { createHash } from "node:crypto";
-import { readdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
 import { DataFormatError } from "../core/errors.js";
 import type { DoneStudyJob, StudyJob, StudyRunControl, StudyRunPlan } from "../studies/study.js";
 import type { Dataset } from "../train/solver.js";
+import { removeDeadTemps } from "./temp-files.js";
 import { planKey, readJobFiles, readPlanOf, usePlanFile, writeJobFile, type JobPlan, type PlanKind } from "./job-store.js";
 
 /** The `format` of a study run's plan.json; bumped only on an incompatible change. */
@@ -143,24 +142,6 @@ export function readStudyJobs(dir: string, plan: StudyPlanFile): Map<number, Don
   return out;
 }
 
-/** Removes the temporary files a killed writer left in `dir` (`*.tmp-<pid>-…` of processes that are gone). */
-function removeStaleTemps(dir: string): void {
-  for (const name of readdirSync(dir)) {
-    const m = /\.tmp-(\d+)-[a-z0-9]*$/.exec(name);
-    if (m === null) continue;
-    const pid = Number(m[1]);
-    let alive = pid === process.pid;
-    if (!alive) {
-      try {
-        process.kill(pid, 0);
-        alive = true;
-      } catch (err) {
-        alive = (err as NodeJS.ErrnoException).code === "EPERM";
-      }
-    }
-    if (!alive) rmSync(join(dir, name), { force: true });
-  }
-}
 
 /** Options of `studyJobStore`. */
 export interface StudyJobStoreOptions {
@@ -192,7 +173,7 @@ export function studyJobStore(dir: string, o: StudyJobStoreOptions = {}): StudyR
     start: (p) => {
       const file = use(p);
       plan = file;
-      removeStaleTemps(dir);
+      removeDeadTemps(dir);
       const done = resume ? readStudyJobs(dir, file) : new Map<number, DoneStudyJob>();
       o.onStart?.({ dir, done: done.size, total: file.numJobs });
       return done;

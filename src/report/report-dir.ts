@@ -20,6 +20,7 @@ import { randomBytes } from "node:crypto";
 import { lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { BnlabError } from "../core/errors.js";
+import { processAlive, removeDeadTemps } from "../node/temp-files.js";
 
 /** One file of a report: a path relative to the report folder ("figures/a.svg") and its bytes. */
 export interface ReportFile {
@@ -54,14 +55,6 @@ function kindOf(path: string): "file" | "dir" | null {
   }
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** Why an fs error happened, in words a user can act on. */
 function describe(err: unknown): string {
@@ -127,7 +120,7 @@ function recoverStale(target: string): void {
     const m = /^(bnlab-new|bnlab-old)-(\d+)-[0-9a-f]+$/.exec(name.slice(prefix.length));
     if (m === null) continue;
     const pid = Number(m[2]);
-    if (pid === process.pid || pidAlive(pid)) continue;
+    if (processAlive(pid)) continue;
     const path = join(parent, name);
     if (m[1] === STAGING) rmSync(path, { recursive: true, force: true });
     else if (kindOf(target) === null) renameSync(path, target); // killed between the two renames: the old report comes back
@@ -135,11 +128,7 @@ function recoverStale(target: string): void {
   }
   // Half-written files of writeFileAtomic (`name.tmp-<pid>-…`) from a killed process.
   for (const dir of [target, join(target, "figures")]) {
-    if (kindOf(dir) !== "dir") continue;
-    for (const name of readdirSync(dir)) {
-      const m = /\.tmp-(\d+)-[0-9a-z]+$/.exec(name);
-      if (m !== null && !pidAlive(Number(m[1]))) rmSync(join(dir, name), { force: true });
-    }
+    if (kindOf(dir) === "dir") removeDeadTemps(dir);
   }
 }
 

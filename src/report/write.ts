@@ -5,6 +5,7 @@
  */
 import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { tempPathFor } from "../node/temp-files.js";
 import type { TopLevelSpec } from "vega-lite";
 import type { ReproduceResults } from "../experiments/types.js";
 import { renderReportHtml } from "./html.js";
@@ -20,7 +21,7 @@ export { ReportWriteError, recoverReportDir, writeReportDir, type ReportFile, ty
 
 /** Writes `data` to `path` atomically (temporary file in the same folder, then rename). */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  const tmp = tempPathFor(path);
   writeFileSync(tmp, data);
   renameSync(tmp, path);
 }
