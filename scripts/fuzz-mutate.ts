@@ -4,19 +4,12 @@
  * (the same on characters, plus tokens that parsers trip on). Everything is drawn
  * from the `Rng` given, so an input is a function of (seed, target, index).
  */
+import { mulberry32 } from "../test/helpers/seeded.js";
+
 export type Rng = () => number;
 
-/** mulberry32 (as test/helpers/seeded.ts): uniform in [0, 1). */
-export function rngFor(seed: number): Rng {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (test/helpers/seeded.ts): uniform in [0, 1). */
+export const rngFor: (seed: number) => Rng = mulberry32;
 
 /** A 32-bit mix of several integers (the seed of one input). */
 export function mix(...xs: number[]): number {

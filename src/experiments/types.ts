@@ -8,7 +8,7 @@
  */
 
 import type { NormKind } from "../core/names.js";
-import type { SignalProbes } from "./signal.js";
+import type { DepthChange, SignalProbes } from "./signal.js";
 
 /** The normalization a fully connected net uses; "none" is the notebook's baseline (the kinds: src/core/names.ts). */
 export type { NormKind };
@@ -212,19 +212,9 @@ export interface AnswerFacts {
 }
 
 /** One run's per-layer signal at initialization, as the answer cites it (hidden layers 1 and L−1). */
-export interface SignalFact {
+export interface SignalFact extends DepthChange {
   weightScale: number;
   normalization: NormKind;
-  /** Std of the value entering the ReLU in hidden layer 1 and in the last hidden layer. */
-  signalFirst: number;
-  signalLast: number;
-  /** log10(signalLast / signalFirst): negative when the signal shrinks through depth. */
-  signalDecades: number;
-  /** ‖∂L/∂h‖ of the last hidden layer's output and of hidden layer 1's. */
-  gradLast: number;
-  gradFirst: number;
-  /** log10(gradFirst / gradLast): negative when the gradient shrinks on its way down. */
-  gradDecades: number;
   /** ‖∂L/∂W1‖. */
   weightGradFirst: number;
 }
