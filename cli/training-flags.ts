@@ -7,6 +7,7 @@ import type { NetNormOptions, NormKind } from "../src/node.js";
 import type { LoadedData } from "./data-source.js";
 import { DTYPE_HELP, dtypeOption, intOption, numberOption, pathOption, seedOption } from "./options.js";
 import type { DType } from "../src/node.js";
+import type { DataFlags } from "./data-source.js";
 
 const UPDATE_RULES: readonly string[] = UPDATE_RULE_NAMES;
 
@@ -16,10 +17,7 @@ export function updateRuleOption(value: string): string {
 }
 
 /** The parsed shared flags. */
-export interface TrainingFlags {
-  data?: string;
-  synthetic?: boolean;
-  fallbackSynthetic?: boolean;
+export interface TrainingFlags extends DataFlags {
   download: boolean;
   lr: number;
   updateRule: string;

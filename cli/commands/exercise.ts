@@ -19,6 +19,7 @@ import { DTYPE_HELP, dtypeOption, intOption, seedOption } from "../options.js";
 import { Progress } from "../progress.js";
 import { summaryRows, textTable } from "../summary.js";
 import { bnlabVersion } from "../version.js";
+import type { DataFlags } from "../data-source.js";
 
 interface InitFlags {
   js?: boolean;
@@ -31,10 +32,7 @@ interface CheckFlags {
   timeout: number;
 }
 
-interface RunFlags {
-  data?: string;
-  synthetic?: boolean;
-  fallbackSynthetic?: boolean;
+interface RunFlags extends DataFlags {
   download: boolean;
   out: string;
   seed: number;

@@ -19,11 +19,9 @@ import type { DType } from "../../src/node.js";
 import { Progress } from "../progress.js";
 import { summaryRows, textTable } from "../summary.js";
 import { bnlabVersion } from "../version.js";
+import type { DataFlags } from "../data-source.js";
 
-interface ReproduceFlags {
-  data?: string;
-  synthetic?: boolean;
-  fallbackSynthetic?: boolean;
+interface ReproduceFlags extends DataFlags {
   download: boolean;
   out: string;
   seed: number;

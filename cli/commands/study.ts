@@ -24,12 +24,10 @@ import { checkOutDir } from "../out-dir.js";
 import { jobsOption, pathOption, seedOption } from "../options.js";
 import { Progress } from "../progress.js";
 import { bnlabVersion } from "../version.js";
+import type { DataFlags } from "../data-source.js";
 
-interface StudyFlags {
+interface StudyFlags extends DataFlags {
   list?: boolean;
-  data?: string;
-  synthetic?: boolean;
-  fallbackSynthetic?: boolean;
   download: boolean;
   out?: string;
   seed: number;
