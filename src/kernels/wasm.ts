@@ -221,16 +221,14 @@ function kernelsOf(ex: GemmExports, bytes: Uint8Array<ArrayBuffer>, oversize: ((
   }
   /**
    * Where a kernel writes a: in place when resident and sharing no memory with the call's
-   * `inputs` (a kernel may read an input after writing part of its output), else p (then `output`).
+   * inputs x, y, z (a kernel may read an input after writing part of its output), else p (then `output`).
    */
-  function target(p: number, a: FloatArray, ...inputs: FloatArray[]): number {
+  function target(p: number, a: FloatArray, x?: FloatArray, y?: FloatArray, z?: FloatArray): number {
     const r = at(a);
-    if (r < 0) return p;
-    for (const x of inputs) {
-      if (x.buffer === a.buffer && x.byteOffset < r + a.byteLength && r < x.byteOffset + x.byteLength) return p;
-    }
-    return r;
+    return r < 0 || overlaps(a, x) || overlaps(a, y) || overlaps(a, z) ? p : r;
   }
+  const overlaps = (a: FloatArray, x: FloatArray | undefined): boolean =>
+    x !== undefined && x.buffer === a.buffer && x.byteOffset < a.byteOffset + a.byteLength && a.byteOffset < x.byteOffset + x.byteLength;
 
   // Resident blocks: from RESIDENT_BASE up; a block comes back when its array is garbage.
   const heap = new ResidentHeap(residentBase, SHARED_MAX_PAGES * PAGE);
