@@ -8,11 +8,10 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resultsSchema, fromResultsJson } from "../src/report/schema.js";
-import { chromiumArgs, chromiumPath, repoRoot, samplePath } from "./helpers/env.js";
+import { chromiumArgs, chromiumPath, openReportPage, repoRoot, samplePath } from "./helpers/env.js";
 
 const sample = samplePath();
 const browserPath = chromiumPath();
@@ -71,17 +70,7 @@ describe.skipIf(sample === null)("bnlab reproduce --quick on the CIFAR-10 sample
     expect(existsSync(join(out, "report.html"))).toBe(true);
     const browser = await chromium.launch({ executablePath: browserPath!, args: chromiumArgs });
     try {
-      const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-      const errors: string[] = [];
-      const requests: string[] = [];
-      page.on("console", (m) => {
-        if (m.type() === "error" || m.type() === "warning") errors.push(m.text());
-      });
-      page.on("pageerror", (e) => errors.push(e.message));
-      page.on("request", (r) => {
-        if (!r.url().startsWith("file:")) requests.push(r.url());
-      });
-      await page.goto(pathToFileURL(join(out, "report.html")).href, { waitUntil: "load" });
+      const { page, errors, requests } = await openReportPage(browser, join(out, "report.html"));
       expect(await page.title()).toContain("CIFAR-10");
       const figures = page.locator("figure.plot svg");
       expect(await figures.count()).toBe(2);

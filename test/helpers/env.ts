@@ -5,7 +5,8 @@
  */
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { Browser, Page } from "playwright-core";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -42,3 +43,25 @@ export const chromiumArgs = [
   "--disable-component-update",
   "--disable-sync",
 ];
+
+/**
+ * Opens a report file (file: URL) in a new page of `browser`, recording console errors and
+ * warnings, page errors and every request that is not for a local file.
+ */
+export async function openReportPage(
+  browser: Browser,
+  file: string,
+): Promise<{ page: Page; errors: string[]; requests: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  const errors: string[] = [];
+  const requests: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") errors.push(m.text());
+  });
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("request", (r) => {
+    if (!r.url().startsWith("file:")) requests.push(r.url());
+  });
+  await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
+  return { page, errors, requests };
+}
