@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DownloadError, downloadCifar10, loadCifar10, type DownloadProgress } from "../src/node.js";
 import { tarGz, tinyBinaryDatasetEntries } from "./fixtures/data/make.js";
+import { failure } from "./helpers/env.js";
 
 const body = tarGz(tinyBinaryDatasetEntries(30, 3));
 const md5 = createHash("md5").update(body).digest("hex");
@@ -105,15 +106,6 @@ afterAll(async () => {
 beforeEach(() => {
   seen = [];
 });
-
-async function failure(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected the download to fail");
-}
 
 describe("resuming a cut download", () => {
   it("continues from the bytes on disk with Range (If-Range: the ETag) and installs a verified file", async () => {

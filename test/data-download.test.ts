@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../cli/main.js";
 import { DataFormatError, DownloadError, downloadCifar10, loadCifar10, type DownloadProgress } from "../src/node.js";
 import { tarEntry, tarGz, tinyBinaryDatasetEntries } from "./fixtures/data/make.js";
-import { samplePath } from "./helpers/env.js";
+import { samplePath, failure } from "./helpers/env.js";
 
 const md5 = (b: Uint8Array): string => createHash("md5").update(b).digest("hex");
 
@@ -82,15 +82,6 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   rmSync(tmp, { recursive: true, force: true });
 });
-
-async function failure(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected the download to fail");
-}
 
 describe("downloadCifar10", () => {
   it("installs a good archive atomically, verified, and it loads", async () => {

@@ -65,3 +65,13 @@ export async function openReportPage(
   await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
   return { page, errors, requests };
 }
+
+/** The error `p` rejects with; throws when it resolves. */
+export async function failure(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error("expected the promise to reject");
+}
