@@ -24,6 +24,8 @@
 
 const MR: i32 = 6;
 const KC: i32 = 256;
+// Full Aᵀ tiles packed per pass over a k row (packA).
+const TA_GROUP: i32 = 16;
 
 // NOTE: `a * b + c`; relaxed_madd may round once (fused) or twice, so results can
 // differ in the last bit between the two builds, never between runs of one build.
@@ -228,35 +230,57 @@ function micro64(kc: i32, a: usize, b: usize, c: usize): void {
  */
 function packA<T>(transA: i32, M: i32, K: i32, pA: usize, k0: i32, kc: i32, kcp: i32, dst: usize): void {
   const es = <usize>sizeof<T>();
+  if (transA) {
+    // op(A)[i][k] = A[k·M + i]: each k row of a tile is MR contiguous values of A's row k.
+    // NOTE: full tiles go a group of TA_GROUP tiles at a time, k outer: reading a k row
+    // across the group, not one tile's MR values down all kc rows. Those rows are M·es bytes
+    // apart (12 KiB for M = 3072, a multiple of 4 KiB), so the column walk mapped every row
+    // to one L1 set and missed on nearly every load (docs/performance.md, "packing Aᵀ").
+    const full = M - M % MR;
+    const rowStep = <usize>M * es;
+    const tileBytes = <usize>kcp * <usize>MR * es;
+    for (let g0 = 0; g0 < full; g0 += TA_GROUP * MR) {
+      const g1 = min(full, g0 + TA_GROUP * MR);
+      let s = pA + (<usize>k0 * <usize>M + <usize>g0) * es;
+      let d = dst + <usize>g0 * <usize>kcp * es;
+      for (let k = 0; k < kc; k++) {
+        let sk = s;
+        let dk = d;
+        for (let i0 = g0; i0 < g1; i0 += MR) {
+          if (sizeof<T>() == 4) {
+            v128.store(dk, v128.load(sk));
+            store<u64>(dk, load<u64>(sk, 16), 16);
+          } else {
+            v128.store(dk, v128.load(sk));
+            v128.store(dk, v128.load(sk, 16), 16);
+            v128.store(dk, v128.load(sk, 32), 32);
+          }
+          sk += <usize>MR * es;
+          dk += tileBytes;
+        }
+        s += rowStep;
+        d += <usize>MR * es;
+      }
+    }
+    if (full < M) {
+      const mr = M - full;
+      let s = pA + (<usize>k0 * <usize>M + <usize>full) * es;
+      let d = dst + <usize>full * <usize>kcp * es;
+      for (let k = 0; k < kc; k++) {
+        for (let r = 0; r < MR; r++) store<T>(d + <usize>r * es, r < mr ? load<T>(s + <usize>r * es) : <T>0);
+        s += rowStep;
+        d += <usize>MR * es;
+      }
+    }
+    if (kcp > kc) {
+      for (let i0 = 0; i0 < M; i0 += MR) memory.fill(dst + <usize>i0 * <usize>kcp * es + <usize>kc * <usize>MR * es, 0, <usize>MR * es);
+    }
+    return;
+  }
   for (let i0 = 0; i0 < M; i0 += MR) {
     const tile = dst + <usize>i0 * <usize>kcp * es;
     const mr = min(MR, M - i0);
-    if (transA) {
-      // op(A)[i][k] = A[k·M + i]: each k row of the tile is contiguous in A.
-      let s = pA + (<usize>k0 * <usize>M + <usize>i0) * es;
-      let d = tile;
-      const step = <usize>M * es;
-      if (mr == MR) {
-        for (let k = 0; k < kc; k++) {
-          if (sizeof<T>() == 4) {
-            v128.store(d, v128.load(s));
-            store<u64>(d, load<u64>(s, 16), 16);
-          } else {
-            v128.store(d, v128.load(s));
-            v128.store(d, v128.load(s, 16), 16);
-            v128.store(d, v128.load(s, 32), 32);
-          }
-          s += step;
-          d += <usize>MR * es;
-        }
-      } else {
-        for (let k = 0; k < kc; k++) {
-          for (let r = 0; r < MR; r++) store<T>(d + <usize>r * es, r < mr ? load<T>(s + <usize>r * es) : <T>0);
-          s += step;
-          d += <usize>MR * es;
-        }
-      }
-    } else if (mr == MR) {
+    if (mr == MR) {
       // op(A)[i][k] = A[i·K + k]: a 6-row tile is the transpose of six row segments,
       // done a vector of each row at a time (4 k for float32, 2 for float64), then the
       // scalar loop for the k left over.

@@ -84,5 +84,36 @@ describe.runIf(availableKernelPaths().includes("wasm-simd"))("wasm-simd gemm sum
         expect(bad, `(M, N, K) = (${M}, ${N}, ${K}) transA ${transA} transB ${transB} accumulate ${accumulate}`).toBeNull();
       });
     });
+
+    it(`${dtype}: equals the scalar emulation at the packers' and edge kernels' boundaries, every transpose`, () => {
+      // Rows around the 6-row tiles and the groups of 16 tiles that packA copies per k row of Aᵀ,
+      // columns around the 8-wide panels and the narrow edge panels, k around the 256 blocks.
+      const Ms = [1, 2, 3, 4, 5, 6, 7, 11, 12, 13, 50, 95, 96, 97, 102, 193];
+      const Ns = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 50, 52];
+      const Ks = [1, 2, 7, 50, 255, 256, 257, 300];
+      const g = backendFor("wasm-simd").gemm;
+      const rnd = mulberry32(dtype === "float32" ? 41 : 42);
+      const pick = (xs: number[]): number => xs[Math.floor(rnd() * xs.length)]!;
+      const make = (n: number): FloatArray => {
+        const a = dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
+        for (let i = 0; i < n; i++) a[i] = (rnd() - 0.5) * 4;
+        return a;
+      };
+      const shapes: [number, number, number][] = [[193, 50, 300], [97, 2, 257], [50, 50, 3072], [3072, 50, 50], [102, 52, 7]];
+      while (shapes.length < 160) shapes.push([pick(Ms), pick(Ns), pick(Ks)]);
+      shapes.forEach(([M, N, K], n) => {
+        for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+          const accumulate = n % 2 === 1;
+          const A = make(M * K);
+          const B = make(K * N);
+          const C0 = make(M * N);
+          const [c1, c2] = [C0.slice(), C0.slice()];
+          g(transA, transB, M, N, K, A, B, c1, accumulate);
+          emulate(dtype === "float32", transA, transB, M, N, K, A, B, c2, accumulate);
+          const bad = sameBits(c1, c2);
+          expect(bad, `(M, N, K) = (${M}, ${N}, ${K}) transA ${transA} transB ${transB} accumulate ${accumulate}`).toBeNull();
+        }
+      });
+    });
   }
 });
