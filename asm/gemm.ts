@@ -16,7 +16,9 @@
 // load32_splat / load64_splat and loads one row of the B panel as two vectors.
 // Ragged edges: tiles and panels are zero-padded to MR rows and NR columns (and a
 // block to an even number of k), and an edge tile is computed into scratch and
-// only its valid part written to C.
+// only its valid part written to C. float32 edges run narrower kernels: panels of
+// 3–4 columns (micro32n4), of 1–2 columns (micro32n2x2: vectors down the rows, so
+// N = 50 or 10 does not spend a 4-wide vector on 2 columns), tiles of ≤ 4 or ≤ 2 rows.
 //
 // Built twice by scripts/build-wasm.mjs: `--enable simd` and additionally
 // `--enable relaxed-simd`, where ASC_FEATURE_RELAXED_SIMD turns the multiply-add
@@ -119,6 +121,57 @@ function micro32n4(kc: i32, a: usize, b: usize, c: usize): void {
   }
   v128.store(c, c0); v128.store(c + 32, c1); v128.store(c + 64, c2);
   v128.store(c + 96, c3); v128.store(c + 128, c4); v128.store(c + 160, c5);
+}
+
+/**
+ * The float32 kernel for an edge panel of at most 2 columns (packed 2 wide: 8 bytes per k), two
+ * 6-row tiles at once (a0, a1): 12 rows × 2 columns, written to the scratch tile as 12 rows of 2
+ * values (8 bytes). Vectors run down the rows: the 6 values of a tile at one k are loaded as rows
+ * 0–3 and rows 2–5 (overlapping; rows 2–3 of the second vector are not kept), and each column's
+ * value is broadcast. Two tiles keep 8 accumulators in flight (one tile's 4 would wait on the
+ * add latency). Every element still gets acc + a·b in k order from 0, as in micro32.
+ */
+function micro32n2x2(kc: i32, a0: usize, a1: usize, b: usize, c: usize): void {
+  let p00 = f32x4.splat(0), p01 = f32x4.splat(0), p10 = f32x4.splat(0), p11 = f32x4.splat(0);
+  let q00 = f32x4.splat(0), q01 = f32x4.splat(0), q10 = f32x4.splat(0), q11 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const x0 = v128.load32_splat(b);
+    const x1 = v128.load32_splat(b, 4);
+    const u0 = v128.load(a0), u1 = v128.load(a0, 8);
+    const v0 = v128.load(a1), v1 = v128.load(a1, 8);
+    p00 = madd32(u0, x0, p00); p01 = madd32(u1, x0, p01);
+    q00 = madd32(u0, x1, q00); q01 = madd32(u1, x1, q01);
+    p10 = madd32(v0, x0, p10); p11 = madd32(v1, x0, p11);
+    q10 = madd32(v0, x1, q10); q11 = madd32(v1, x1, q11);
+    a0 += 24;
+    a1 += 24;
+    b += 8;
+  }
+  storeColumns2(c, p00, p01, q00, q01);
+  storeColumns2(c + 48, p10, p11, q10, q11);
+}
+
+/** micro32n2x2 for one 6-row tile (the last of an odd count). */
+function micro32n2(kc: i32, a: usize, b: usize, c: usize): void {
+  let p0 = f32x4.splat(0), p1 = f32x4.splat(0), q0 = f32x4.splat(0), q1 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const x0 = v128.load32_splat(b);
+    const x1 = v128.load32_splat(b, 4);
+    const u0 = v128.load(a), u1 = v128.load(a, 8);
+    p0 = madd32(u0, x0, p0); p1 = madd32(u1, x0, p1);
+    q0 = madd32(u0, x1, q0); q1 = madd32(u1, x1, q1);
+    a += 24;
+    b += 8;
+  }
+  storeColumns2(c, p0, p1, q0, q1);
+}
+
+/** 6 rows × 2 columns from the down-the-rows vectors (rows 0–3 and 2–5 of each column) as 6 rows of 8 bytes. */
+@inline function storeColumns2(c: usize, p0: v128, p1: v128, q0: v128, q1: v128): void {
+  // Rows 0–1 and 2–3: lanes 0–1 / 2–3 of p0 and q0 interleaved; rows 4–5: lanes 2–3 of p1 and q1.
+  v128.store(c, i32x4.shuffle(p0, q0, 0, 4, 1, 5));
+  v128.store(c, i32x4.shuffle(p0, q0, 2, 6, 3, 7), 16);
+  v128.store(c, i32x4.shuffle(p1, q1, 2, 6, 3, 7), 32);
 }
 
 /** The float32 kernel for an edge tile of at most 4 rows (of the 6-row packed tile): rows 0–3 of the scratch tile. */
@@ -358,8 +411,9 @@ function packB<T>(transB: i32, N: i32, K: i32, pB: usize, k0: i32, kc: i32, kcp:
   for (let j0 = 0; j0 < N; j0 += NR) {
     const panel = dst + <usize>j0 * <usize>kcp * es;
     const nr = min(NR, N - j0);
-    // NOTE: a float32 edge panel of at most 4 columns is packed 4 wide, for micro32n4.
-    const rowBytes = <usize>(sizeof<T>() == 4 && nr <= 4 ? 4 : NR) * es;
+    // NOTE: a float32 edge panel of at most 2 columns is packed 2 wide, for micro32n2x2; one of
+    // 3–4 columns 4 wide, for micro32n4.
+    const rowBytes = <usize>(sizeof<T>() == 4 && nr <= 4 ? (nr <= 2 ? 2 : 4) : NR) * es;
     if (!transB && nr == NR) {
       // op(B)[k][j] = B[k·N + j]: each k row of the panel is 32 contiguous bytes of B.
       let s = pB + (<usize>k0 * <usize>N + <usize>j0) * es;
@@ -411,6 +465,30 @@ function packedABytes<T>(M: i32, K: i32): usize {
 }
 
 /**
+ * gemmImpl's float32 edge panel of nr ≤ 2 columns (C's columns at c): tiles two at a time
+ * through micro32n2x2 into the scratch tile (12 rows of 2 values), then their valid rows into C.
+ */
+function edgeColumns2(M: i32, N: i32, kcp: i32, nr: i32, pPackA: usize, b: usize, c: usize, add: bool, pTile: usize): void {
+  const ldc = <usize>N * 4;
+  const tileBytes = <usize>kcp * <usize>MR * 4;
+  for (let i0 = 0; i0 < M; i0 += 2 * MR) {
+    const a = pPackA + <usize>i0 * <usize>kcp * 4;
+    if (i0 + MR < M) micro32n2x2(kcp, a, a + tileBytes, b, pTile);
+    else micro32n2(kcp, a, b, pTile);
+    const rows = min(2 * MR, M - i0);
+    for (let r = 0; r < rows; r++) {
+      const cRow = c + <usize>(i0 + r) * ldc;
+      const tRow = pTile + <usize>r * 8;
+      for (let q = 0; q < nr; q++) {
+        const off = <usize>q * 4;
+        const v = load<f32>(tRow + off);
+        store<f32>(cRow + off, add ? load<f32>(cRow + off) + v : v);
+      }
+    }
+  }
+}
+
+/**
  * gemm's driver. With prepacked != 0, pPackA holds op(A) already packed for every k
  * block (`pack_a_f32`), pA and transA are unused, and block k0 reads its tiles at the
  * running offset: the micro-kernels see exactly the values packA would have written.
@@ -433,6 +511,10 @@ function gemmImpl<T>(
     for (let j0 = 0; j0 < N; j0 += NR) {
       const nr = min(NR, N - j0);
       const b = pPackB + <usize>j0 * <usize>kcp * es;
+      if (sizeof<T>() == 4 && nr <= 2) {
+        edgeColumns2(M, N, kcp, nr, pPackA, b, pC + <usize>j0 * es, add, pTile);
+        continue;
+      }
       for (let i0 = 0; i0 < M; i0 += MR) {
         const mr = min(MR, M - i0);
         const a = pPackA + <usize>i0 * <usize>kcp * es;
