@@ -543,10 +543,14 @@ def main():
         scales = np.logspace(-4, 0, num=sw["numScales"])
         _SWEEP.update(sw=sw, data=data, scales=scales)
         jobs = [(i, norm) for i in range(len(scales)) for norm in ("batchnorm", None)]
-        t0 = time.perf_counter()
-        seq = [sweep_run(j) for j in jobs]
-        emit(dict(case="sweep", runs=len(jobs), processes=1, wallMs=(time.perf_counter() - t0) * 1e3, **common))
         procs = int(cfg.get("sweepProcesses") or 1)
+        # sweepPoolOnly (bench/cpu-ratio.ts --sweep): only the pooled sweep, unchecked against a sequential one.
+        pool_only = bool(cfg.get("sweepPoolOnly")) and procs > 1
+        seq = None
+        if not pool_only:
+            t0 = time.perf_counter()
+            seq = [sweep_run(j) for j in jobs]
+            emit(dict(case="sweep", runs=len(jobs), processes=1, wallMs=(time.perf_counter() - t0) * 1e3, **common))
         if procs > 1:
             # The same runs spread over a pool of processes, one BLAS thread each (the parent's
             # OPENBLAS_NUM_THREADS=1 is inherited), as a numpy user would run the sweep on these cores.
@@ -555,7 +559,7 @@ def main():
             with multiprocessing.get_context("fork").Pool(procs) as pool:
                 par = pool.map(sweep_run, jobs, chunksize=1)
             wall = (time.perf_counter() - t0) * 1e3
-            if par != seq:
+            if seq is not None and par != seq:
                 raise RuntimeError("the pooled sweep's results differ from the sequential ones")
             emit(dict(case="sweep", runs=len(jobs), processes=procs, wallMs=wall, **common))
 
