@@ -202,13 +202,23 @@ describe.skipIf(sample === null)("bnlab serve with the CIFAR-10 sample", () => {
       await page.click("#start");
       await page.waitForFunction(() => /left: done.*right: done/.test(document.getElementById("status")?.textContent ?? ""), undefined, { timeout: 120_000 });
       const runs = await page.evaluate(() =>
-        (globalThis as unknown as { bnlab: { runs(): { side: string; itPerSec: number; seconds: number; iteration: number; message: string }[] } }).bnlab
-          .runs().map((r) => ({ side: r.side, itPerSec: r.itPerSec, seconds: r.seconds, iteration: r.iteration, message: r.message })),
+        (globalThis as unknown as {
+          bnlab: { runs(): { side: string; itPerSec: number; seconds: number; iteration: number; message: string; kernel: string; resident: boolean }[] };
+        }).bnlab
+          .runs().map((r) => ({ side: r.side, itPerSec: r.itPerSec, seconds: r.seconds, iteration: r.iteration, message: r.message, kernel: r.kernel, resident: r.resident })),
       );
+      const isolated = await page.evaluate(() => globalThis.crossOriginIsolated === true);
       for (const r of runs) {
-        process.stdout.write(`playground ${r.side}: ${r.itPerSec.toFixed(1)} it/s, ${r.iteration} iterations in ${r.seconds.toFixed(2)} s (two runs at once, one worker each)\n`);
+        process.stdout.write(
+          `playground ${r.side}: ${r.itPerSec.toFixed(1)} it/s, ${r.iteration} iterations in ${r.seconds.toFixed(2)} s (two runs at once, one worker each; kernels ${r.kernel}, weights ${r.resident ? "resident in shared WebAssembly memory" : "copied in and out"})\n`,
+        );
         expect(r.iteration).toBe(20);
         expect(r.itPerSec).toBeGreaterThan(0);
+        // The page is served cross-origin isolated, so its workers take Node's path: wasm-simd on a
+        // shared memory, the weights resident (src/kernels/wasm.ts).
+        expect(isolated).toBe(true);
+        expect(r.kernel).toBe("wasm-simd");
+        expect(r.resident).toBe(true);
       }
       expect(runs).toHaveLength(2);
       expect(errors).toEqual([]);

@@ -30,6 +30,9 @@ interface RunView {
   epoch: number;
   itPerSec: number;
   seconds: number;
+  /** The kernel path the worker ran ("data" message) and whether the weights were resident ("done"). */
+  kernel: string;
+  resident: boolean;
   state: "idle" | "loading" | "running" | "paused" | "done" | "stopped" | "error";
   message: string;
 }
@@ -169,6 +172,7 @@ function onMessage(r: RunView, m: FromWorker): void {
   switch (m.type) {
     case "data":
       r.state = "running";
+      r.kernel = m.kernel;
       r.message = `${m.source}; ${m.numTrain} training / ${m.numVal} validation images; kernels ${m.kernel}`;
       break;
     case "progress":
@@ -194,6 +198,7 @@ function onMessage(r: RunView, m: FromWorker): void {
       r.seconds = m.seconds;
       r.iterationsPerEpoch = m.iterationsPerEpoch;
       r.itPerSec = m.itPerSec;
+      r.resident = m.resident;
       r.state = m.stopped ? "stopped" : "done";
       r.message = `${m.seconds.toFixed(1)} s, best val acc ${m.bestValAcc.toFixed(3)}`;
       r.worker?.terminate();
@@ -254,6 +259,8 @@ function start(): void {
       iterationsPerEpoch: 0,
       epoch: 0,
       itPerSec: 0,
+      kernel: "",
+      resident: false,
       seconds: 0,
       state: "loading",
       message: "loading data",

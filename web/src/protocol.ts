@@ -100,6 +100,7 @@ export type FromWorker =
       iterationsPerEpoch: number;
       itPerSec: number;
       stopped: boolean;
+      resident: boolean;
     }
   /** A finished sweep run, with the training inputs' size and scale (SweepResult.input). */
   | { type: "point"; id: number; point: SweepPoint; input: { dim: number; rms: number } }

@@ -42,6 +42,11 @@ export interface TrainOutcome
   extends Pick<TrainingRun, "lossHistory" | "trainAccHistory" | "valAccHistory" | "bestValAcc" | "iterationsPerEpoch" | "seconds"> {
   itPerSec: number;
   stopped: boolean;
+  /**
+   * Whether the net's weight matrices live in the kernels' shared WebAssembly memory ("resident",
+   * src/kernels/wasm.ts), read in place by the kernels: only in a cross-origin isolated page.
+   */
+  resident: boolean;
 }
 
 /** The net and solver of a run (exported so the tests can compare them with the CLI's). */
@@ -135,5 +140,7 @@ export function trainRun(data: Dataset, run: RunConfig, hooks: TrainHooks = {}):
     seconds,
     itPerSec: seconds > 0 ? solver.lossHistory.length / seconds : 0,
     stopped,
+    // NOTE: the weight matrices are resident; biases and γ/β (D values each) stay plain arrays.
+    resident: [...net.params].every(([name, p]) => !name.startsWith("W") || (typeof SharedArrayBuffer !== "undefined" && p.data.buffer instanceof SharedArrayBuffer)),
   };
 }
