@@ -1,13 +1,20 @@
 /**
  * Starts a worker thread on one of bnlab's modules, from source or compiled.
  *
- * Workers must run TypeScript when bnlab runs from source (tsx, vitest): the
- * worker is started from a small bootstrap that registers tsx's loader first
- * when the entry is a .ts file; from compiled JavaScript it imports directly.
- * Node only.
+ * Compiled (the installed package): the worker imports the entry's .js directly.
+ * From source (tsx, vitest), the worker must run TypeScript. The entry and everything it
+ * imports are bundled once per process with esbuild (the transform tsx itself uses) into one
+ * ES module in node_modules/.cache/bnlab-workers/, and the worker runs that: registering tsx in
+ * each worker started a loader-hooks thread of its own and sent every module through it,
+ * ≈ 0.2 s per worker and more on a busy 2-core machine (docs/performance.md, "Worker start
+ * from source"). Where esbuild or that folder is not available, the worker registers tsx's
+ * loader and imports the .ts entry, as before. Node only.
  */
+import { createHash } from "node:crypto";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker, type TransferListItem } from "node:worker_threads";
 
 // NOTE: evaluated as CommonJS in the worker; `import()` loads the ES module entry.
@@ -30,6 +37,10 @@ const { workerData } = require("node:worker_threads");
 export function startModuleWorker(from: string, entry: string, data: unknown, transferList: TransferListItem[] = []): Worker {
   const fromSource = from.endsWith(".ts");
   const url = new URL(`${entry}${fromSource ? ".ts" : ".js"}`, from).href;
+  if (fromSource) {
+    const bundle = bundledEntry(from, url);
+    if (bundle !== null) return new Worker(bundle, { workerData: { init: data }, transferList });
+  }
   let tsxApi: string | null = null;
   if (fromSource) {
     // NOTE: require.resolve gives the CommonJS build of tsx's API; its register()
@@ -38,6 +49,57 @@ export function startModuleWorker(from: string, entry: string, data: unknown, tr
     tsxApi = pathToFileURL(cjs.replace(/\.cjs$/, ".mjs")).href;
   }
   return new Worker(BOOTSTRAP, { eval: true, workerData: { entry: url, tsxApi, init: data }, transferList });
+}
+
+/** Bundles made in this process, by entry URL (null: bundling is not possible here). */
+const bundles = new Map<string, URL | null>();
+
+/**
+ * The entry at `url` bundled with everything it imports (bare package imports stay imports),
+ * written once per process under the node_modules that holds esbuild (so that those imports
+ * resolve as from the sources), named by its content's hash and written to a temporary name
+ * first, so that processes sharing the folder never see half a file. Null where esbuild or the
+ * folder is not available.
+ */
+function bundledEntry(from: string, url: string): URL | null {
+  if (bundles.has(url)) return bundles.get(url)!;
+  let out: URL | null = null;
+  try {
+    const require = createRequire(from);
+    const esbuildPath = require.resolve("esbuild");
+    const esbuild = require(esbuildPath) as typeof import("esbuild");
+    const result = esbuild.buildSync({
+      entryPoints: [fileURLToPath(url)],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      packages: "external",
+      write: false,
+      sourcemap: "inline",
+      logLevel: "silent",
+    });
+    const code = result.outputFiles[0]!.contents;
+    const nodeModules = esbuildPath.slice(0, esbuildPath.lastIndexOf("node_modules") + "node_modules".length);
+    const dir = join(nodeModules, ".cache", "bnlab-workers");
+    mkdirSync(dir, { recursive: true });
+    const name = `${entryName(url)}-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`;
+    const file = join(dir, name);
+    const temp = join(dir, `.${name}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+    writeFileSync(temp, code);
+    renameSync(temp, file);
+    out = pathToFileURL(file);
+  } catch {
+    out = null;
+  }
+  bundles.set(url, out);
+  return out;
+}
+
+/** "sweep-worker" for …/experiments/sweep-worker.ts. */
+function entryName(url: string): string {
+  const base = fileURLToPath(url).slice(dirname(fileURLToPath(url)).length + 1);
+  return base.replace(/\.ts$/, "");
 }
 
 /** What a pool worker sends: ready for a job, progress on one, a job's result, or its failure. */
