@@ -4,7 +4,8 @@
  * its `workerData.init`, and imports bare packages as the sources do. The sweep, study,
  * background-check and exercise suites check that the workers' results equal the inline ones.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { basename } from "node:path";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
@@ -16,7 +17,10 @@ const cache = join(repoRoot, "node_modules", ".cache", "bnlab-workers");
 // import of the probe entry resolves as from the sources.
 mkdirSync(join(repoRoot, "node_modules", ".cache"), { recursive: true });
 const scratch = mkdtempSync(join(repoRoot, "node_modules", ".cache", "bnlab-test-worker-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true });
+  for (const f of readdirSync(cache)) if (f.startsWith(`${basename(scratch)}-`)) rmSync(join(cache, f), { force: true });
+});
 
 function reply(w: ReturnType<typeof startModuleWorker>): Promise<unknown> {
   return new Promise((resolve, reject) => {
@@ -47,7 +51,7 @@ describe("startModuleWorker from source", () => {
     expect(m.y).toBe(42);
     // It ran from the bundle, not from the .ts file through a loader.
     expect(m.url.startsWith(pathToFileURL(cache).href)).toBe(true);
-    expect(m.url).toMatch(/probe-entry-[0-9a-f]{16}\.mjs$/);
+    expect(m.url).toMatch(new RegExp(`${basename(scratch)}-probe-entry-[0-9a-f]{16}\\.mjs$`));
     expect(existsSync(new URL(m.url))).toBe(true);
     // Only finished bundles are left in the folder (temporaries are renamed into place).
     expect(readdirSync(cache).filter((f) => f.endsWith(".tmp"))).toEqual([]);
@@ -59,6 +63,31 @@ describe("startModuleWorker from source", () => {
     const b = (await reply(startModuleWorker(from, "./probe-entry", { x: 2 }))) as { url: string; y: number };
     expect(b.url).toBe(a.url);
     expect(b.y).toBe(4);
+  });
+
+  it("a bundle deleted under a running process is made again; stale bundles of an entry are pruned", async () => {
+    writeFileSync(join(scratch, "prune-entry.ts"), 'import { parentPort } from "node:worker_threads";\nparentPort!.postMessage({ url: import.meta.url });\n');
+    const from = pathToFileURL(join(scratch, "caller.ts")).href;
+    // A bundle of the same entry from two days ago (an earlier version of the sources), and a
+    // temporary left by a killed process; a recent bundle of the same entry must stay.
+    const prefix = `${basename(scratch)}-prune-entry`;
+    const stale = join(cache, `${prefix}-0000000000000000.mjs`);
+    const recent = join(cache, `${prefix}-1111111111111111.mjs`);
+    const temp = join(cache, `.${prefix}-2222222222222222.mjs.1.x.tmp`);
+    for (const f of [stale, recent, temp]) writeFileSync(f, "export {};\n");
+    const old = (Date.now() - 2 * 24 * 3600 * 1000) / 1000;
+    utimesSync(stale, old, old);
+    utimesSync(temp, old, old);
+    const a = (await reply(startModuleWorker(from, "./prune-entry", null))) as { url: string };
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(temp)).toBe(false);
+    expect(existsSync(recent)).toBe(true);
+    unlinkSync(recent);
+    // Another process pruned this process's bundle: the next worker makes it again.
+    unlinkSync(new URL(a.url));
+    const b = (await reply(startModuleWorker(from, "./prune-entry", null))) as { url: string };
+    expect(b.url).toBe(a.url);
+    expect(existsSync(new URL(b.url))).toBe(true);
   });
 
   it("a worker's error in its entry reaches the caller", async () => {

@@ -11,9 +11,9 @@
  * loader and imports the .ts entry, as before. Node only.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker, type TransferListItem } from "node:worker_threads";
 
@@ -62,7 +62,9 @@ const bundles = new Map<string, URL | null>();
  * folder is not available.
  */
 function bundledEntry(from: string, url: string): URL | null {
-  if (bundles.has(url)) return bundles.get(url)!;
+  const known = bundles.get(url);
+  // NOTE: another process may have pruned it since (below): then it is made again.
+  if (known === null || (known !== undefined && existsSync(known))) return known;
   let out: URL | null = null;
   try {
     const require = createRequire(from);
@@ -89,6 +91,7 @@ function bundledEntry(from: string, url: string): URL | null {
     writeFileSync(temp, code);
     renameSync(temp, file);
     out = pathToFileURL(file);
+    pruneBundles(dir, entryName(url), name);
   } catch {
     out = null;
   }
@@ -96,10 +99,32 @@ function bundledEntry(from: string, url: string): URL | null {
   return out;
 }
 
-/** "sweep-worker" for …/experiments/sweep-worker.ts. */
+/** A bundle or temporary file of the cache folder unused for this long is removed. */
+const STALE_MS = 24 * 3600 * 1000;
+
+/**
+ * Removes the bundles of `entry` other than `keep`, and temporaries, last written more than a day
+ * ago, so that the folder does not grow with every edit of the sources. (A process still running
+ * from a removed bundle makes it again before its next worker starts.)
+ */
+function pruneBundles(dir: string, entry: string, keep: string): void {
+  const now = Date.now();
+  for (const f of readdirSync(dir)) {
+    const ours = f.startsWith(`${entry}-`) && f.endsWith(".mjs") && f !== keep;
+    if (!ours && !(f.startsWith(".") && f.endsWith(".tmp"))) continue;
+    try {
+      if (now - statSync(join(dir, f)).mtimeMs > STALE_MS) unlinkSync(join(dir, f));
+    } catch {
+      // Gone already, or not ours to remove.
+    }
+  }
+}
+
+/** "experiments-sweep-worker" for …/experiments/sweep-worker.ts (two entries are called check-worker). */
 function entryName(url: string): string {
-  const base = fileURLToPath(url).slice(dirname(fileURLToPath(url)).length + 1);
-  return base.replace(/\.ts$/, "");
+  const path = fileURLToPath(url);
+  const dir = dirname(path);
+  return `${basename(dir)}-${basename(path).replace(/\.ts$/, "")}`;
 }
 
 /** What a pool worker sends: ready for a job, progress on one, a job's result, or its failure. */
