@@ -15,6 +15,7 @@
  */
 import { createHash } from "node:crypto";
 import { DataFormatError } from "../core/errors.js";
+import { decodeNonFinite, encodeNonFinite } from "../report/schema.js";
 import type { DoneStudyJob, StudyJob, StudyRunControl, StudyRunPlan } from "../studies/study.js";
 import type { Dataset } from "../train/solver.js";
 import { removeDeadTemps } from "./temp-files.js";
@@ -52,33 +53,12 @@ const KIND: PlanKind<StudyPlanFile> = {
 
 /** Numbers to JSON exactly: NaN, ±Infinity and −0 as strings; undefined members dropped (as JSON does). */
 export function encodeExact(value: unknown): unknown {
-  if (typeof value === "number") {
-    if (Object.is(value, -0)) return "-0";
-    if (Number.isFinite(value)) return value;
-    return Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
-  }
-  if (Array.isArray(value)) return value.map(encodeExact);
-  if (value !== null && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = encodeExact(v);
-    return out;
-  }
-  return value;
+  return encodeNonFinite(value, { negativeZero: true });
 }
 
 /** The inverse of `encodeExact`. */
 export function decodeExact(value: unknown): unknown {
-  if (value === "-0") return -0;
-  if (value === "NaN") return NaN;
-  if (value === "Infinity") return Infinity;
-  if (value === "-Infinity") return -Infinity;
-  if (Array.isArray(value)) return value.map(decodeExact);
-  if (value !== null && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = decodeExact(v);
-    return out;
-  }
-  return value;
+  return decodeNonFinite(value, { negativeZero: true });
 }
 
 /** The SHA-256 of a dataset's bytes (inputs, then labels, training then validation). */

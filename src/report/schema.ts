@@ -215,34 +215,44 @@ export const resultsSchema = z.strictObject({
 /** results.json as parsed (floats may be the strings "NaN", "Infinity", "-Infinity"). */
 export type ResultsJson = z.infer<typeof resultsSchema>;
 
-/** Deep copy with non-finite numbers as the strings "NaN", "Infinity", "-Infinity" (JSON has none). */
-export function encodeNonFinite(value: unknown): unknown {
+/**
+ * Deep copy with non-finite numbers as the strings "NaN", "Infinity", "-Infinity" (JSON has none);
+ * with `negativeZero`, −0 as "-0" too, for an exact round trip (the study store's job files).
+ * Members that are undefined are dropped, as JSON does.
+ */
+export function encodeNonFinite(value: unknown, options: { negativeZero?: boolean } = {}): unknown {
+  return encode(value, options.negativeZero === true);
+}
+
+function encode(value: unknown, negativeZero: boolean): unknown {
   if (typeof value === "number") {
+    if (negativeZero && Object.is(value, -0)) return "-0";
     if (Number.isFinite(value)) return value;
     return Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
   }
-  if (Array.isArray(value)) return value.map(encodeNonFinite);
+  if (Array.isArray(value)) return value.map((v) => encode(v, negativeZero));
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = encodeNonFinite(v);
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = encode(v, negativeZero);
     return out;
   }
   return value;
 }
 
-/** The inverse of `encodeNonFinite`: the strings "NaN", "Infinity", "-Infinity" back to numbers. */
-export function decodeNonFinite(value: unknown): unknown {
-  return decode(value);
+/** The inverse of `encodeNonFinite` (with the same `negativeZero`). */
+export function decodeNonFinite(value: unknown, options: { negativeZero?: boolean } = {}): unknown {
+  return decode(value, options.negativeZero === true);
 }
 
-function decode(value: unknown): unknown {
+function decode(value: unknown, negativeZero: boolean): unknown {
+  if (negativeZero && value === "-0") return -0;
   if (value === "NaN") return NaN;
   if (value === "Infinity") return Infinity;
   if (value === "-Infinity") return -Infinity;
-  if (Array.isArray(value)) return value.map(decode);
+  if (Array.isArray(value)) return value.map((v) => decode(v, negativeZero));
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = decode(v);
+    for (const [k, v] of Object.entries(value)) out[k] = decode(v, negativeZero);
     return out;
   }
   return value;
@@ -274,7 +284,7 @@ export function fromResultsJson(json: unknown, file = "results.json"): Reproduce
     const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : "";
     throw new DataFormatError(file, `not a ${RESULTS_SCHEMA_ID} results file: ${where.join("; ")}${more}`);
   }
-  return decode(parsed.data) as ReproduceResults;
+  return decodeNonFinite(parsed.data) as ReproduceResults;
 }
 
 /** Reads results.json text: `fromResultsJson` of its JSON; invalid JSON is a `DataFormatError` too. */
