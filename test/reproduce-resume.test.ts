@@ -5,12 +5,12 @@
  * seconds (the date, the timings, cell 4's timing and each run's `seconds`).
  * Resuming with another option is one line naming what differs, exit 2.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { repoRoot } from "./helpers/env.js";
+import { killWhen, repoRoot } from "./helpers/env.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "bnlab-reproduce-resume-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -55,15 +55,7 @@ describe("bnlab reproduce: killed in cell 7, then --resume", () => {
       expect(jobFiles(whole)).toHaveLength(NUM_JOBS);
 
       const killed = join(tmp, "killed");
-      const child = spawn(process.execPath, [...cli, ...args, "--out", killed], {
-        // NOTE: one process (tsx's own CLI would run the program in a child that SIGKILL does not reach).
-        stdio: "ignore",
-        cwd: repoRoot,
-      });
-      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_c, signal) => resolve(signal)));
-      while (jobFiles(killed).length < 1 && child.exitCode === null) await new Promise((r) => setTimeout(r, 5));
-      child.kill("SIGKILL");
-      expect(await exited).toBe("SIGKILL");
+      expect(await killWhen([...cli, ...args, "--out", killed], () => jobFiles(killed).length >= 1)).toBe("SIGKILL");
       const before = new Map(jobFiles(killed).map((f) => [f, readFileSync(join(`${killed}.sweep-jobs`, f), "utf8")]));
       expect(before.size).toBeGreaterThanOrEqual(1);
       expect(before.size).toBeLessThan(NUM_JOBS);

@@ -4,14 +4,14 @@
  * to the run that was never stopped (but for the date, the timings and the worker count).
  * Resuming with another option is one line naming what differs, exit 2.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../cli/main.js";
 import { captureCliOutput } from "./helpers/cli-capture.js";
-import { repoRoot } from "./helpers/env.js";
+import { killWhen, repoRoot } from "./helpers/env.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "bnlab-study-kill-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -52,15 +52,7 @@ describe("bnlab study: killed, then --resume", () => {
       expect(jobFiles(whole)).toHaveLength(NUM_JOBS);
 
       const killed = join(tmp, "killed");
-      const child = spawn(process.execPath, [...cli, ...args, "--jobs", "1", "--out", killed], {
-        // NOTE: one process (tsx's own CLI would run the program in a child that SIGKILL does not reach).
-        stdio: "ignore",
-        cwd: repoRoot,
-      });
-      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_c, signal) => resolve(signal)));
-      while (jobFiles(killed).length < 3 && child.exitCode === null) await new Promise((r) => setTimeout(r, 5));
-      child.kill("SIGKILL");
-      expect(await exited).toBe("SIGKILL");
+      expect(await killWhen([...cli, ...args, "--jobs", "1", "--out", killed], () => jobFiles(killed).length >= 3)).toBe("SIGKILL");
       const before = new Map(jobFiles(killed).map((f) => [f, readFileSync(join(killed, "jobs", f), "utf8")]));
       expect(before.size).toBeGreaterThanOrEqual(3);
       expect(before.size).toBeLessThan(NUM_JOBS);

@@ -4,7 +4,6 @@
  * the run that was never stopped; shards into one folder merge into that same result;
  * a missing job is named; shards come from Slurm's and Kubernetes' variables.
  */
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,7 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../cli/main.js";
 import { parseShard } from "../src/node/sweep-store.js";
 import { captureCliOutput } from "./helpers/cli-capture.js";
-import { repoRoot } from "./helpers/env.js";
+import { killWhen, repoRoot } from "./helpers/env.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "bnlab-sweep-resume-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -39,15 +38,7 @@ describe("bnlab sweep: killed, resumed, sharded, merged", () => {
       expect(jobFiles(whole)).toHaveLength(8);
 
       const killed = join(tmp, "killed");
-      const child = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "cli/main.ts"), "sweep", ...flags, "--jobs", "1", "--out", killed], {
-        // NOTE: one process (tsx's own CLI would run the program in a child that SIGKILL does not reach).
-        stdio: "ignore",
-        cwd: repoRoot,
-      });
-      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_c, signal) => resolve(signal)));
-      while (jobFiles(killed).length < 2 && child.exitCode === null) await new Promise((r) => setTimeout(r, 5));
-      child.kill("SIGKILL");
-      expect(await exited).toBe("SIGKILL");
+      expect(await killWhen(["--import", "tsx", join(repoRoot, "cli/main.ts"), "sweep", ...flags, "--jobs", "1", "--out", killed], () => jobFiles(killed).length >= 2)).toBe("SIGKILL");
       const before = new Map(jobFiles(killed).map((f) => [f, readFileSync(join(killed, "jobs", f), "utf8")]));
       expect(before.size).toBeGreaterThanOrEqual(2);
       expect(before.size).toBeLessThan(8);

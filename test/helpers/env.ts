@@ -3,6 +3,7 @@
  * is missing. CI sets BNLAB_REQUIRE_SAMPLE / BNLAB_REQUIRE_BROWSER so that a
  * missing resource fails there instead of skipping.
  */
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -74,4 +75,17 @@ export async function failure(p: Promise<unknown>): Promise<Error> {
     return e as Error;
   }
   throw new Error("expected the promise to reject");
+}
+
+/**
+ * Runs `node argv…` in the repository and kills it with SIGKILL as soon as `ready()` holds (polled
+ * every 5 ms) or it exits by itself; resolves with the signal that ended it (null: it exited).
+ */
+export async function killWhen(argv: string[], ready: () => boolean): Promise<NodeJS.Signals | null> {
+  // NOTE: one process (tsx's own CLI would run the program in a child that SIGKILL does not reach).
+  const child = spawn(process.execPath, argv, { stdio: "ignore", cwd: repoRoot });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_c, signal) => resolve(signal)));
+  while (!ready() && child.exitCode === null) await new Promise((r) => setTimeout(r, 5));
+  child.kill("SIGKILL");
+  return exited;
 }
