@@ -2,14 +2,18 @@
  * The wasm-simd gemm on the shapes given, GFLOP/s of the best of R rounds, the shapes interleaved
  * round by round (a busy machine's slow moments then hit every shape alike): the probe behind
  * docs/performance.md's edge-kernel and packing figures. Compare two builds by running it on each.
+ * Without shapes: the six-layer net's products (the forward X·W1, an accuracy check's X·W1 for 1000
+ * and 100 rows, dW1 = Xᵀ·dout, and the hidden layers' plain, A·Bᵀ and Aᵀ·B products).
  *
- *   npx tsx bench/dev/gemm-shapes.ts 50x50x3072 3072x50x50x1 50x50x50x0x1     (MxNxK[xTransA[xTransB]]; R=25)
+ *   npx tsx bench/dev/gemm-shapes.ts [50x50x3072 3072x50x50x1 50x50x50x0x1 …]     (MxNxK[xTransA[xTransB]]; R=25)
  */
 import { backendFor } from "../../src/node.js";
 
 const g = backendFor("wasm-simd").gemm;
-const shapes = process.argv.slice(2).map((s) => s.split("x").map(Number));
-if (shapes.length === 0 || shapes.some((s) => s.length < 3 || s.some((x) => !Number.isInteger(x) || x < 0))) {
+const SIX_LAYER = ["50x100x3072", "1000x100x3072", "100x100x3072", "3072x100x50x1", "50x100x100", "50x100x100x0x1", "100x100x50x1"];
+const args = process.argv.slice(2);
+const shapes = (args.length > 0 ? args : SIX_LAYER).map((s) => s.split("x").map(Number));
+if (shapes.some((s) => s.length < 3 || s.some((x) => !Number.isInteger(x) || x < 0))) {
   throw new Error("expected shapes as MxNxK[xTransA[xTransB]], e.g. 50x50x3072 3072x50x50x1");
 }
 const rnd = (n: number): Float32Array => Float32Array.from({ length: n }, () => Math.random() - 0.5);
