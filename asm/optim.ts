@@ -75,11 +75,14 @@ export function rmsprop_f32(n: i32, pW: usize, pDw: usize, pCache: usize, lr: f3
  * w = w − (lr·mt)/(√vt + eps). omb1, omb2 = float32(1 − b1), float32(1 − b2);
  * c1, c2 = float32(1 − b1^t), float32(1 − b2^t).
  */
-export function adam_f32(
-  n: i32, pW: usize, pDw: usize, pM: usize, pV: usize,
+// NOTE: a bias correction c = float32(1 − βᵗ) is exactly 1 once βᵗ < 2⁻²⁵ (β1 = 0.9: t ≥ 165);
+// m / 1 is m, so that division is skipped then (one of the three divisions that bound
+// this loop), with the same bits. The branches are resolved once per call.
+@inline function adamVectors(
+  n4: i32, pW: usize, pDw: usize, pM: usize, pV: usize,
   lr: f32, b1: f32, omb1: f32, c1: f32, b2: f32, omb2: f32, c2: f32, eps: f32,
+  div1: bool, div2: bool,
 ): void {
-  const n4 = n & ~3;
   const vlr = f32x4.splat(lr);
   const vb1 = f32x4.splat(b1);
   const vomb1 = f32x4.splat(omb1);
@@ -88,20 +91,31 @@ export function adam_f32(
   const vomb2 = f32x4.splat(omb2);
   const vc2 = f32x4.splat(c2);
   const veps = f32x4.splat(eps);
-  let i = 0;
-  for (; i < n4; i += 4) {
+  for (let i = 0; i < n4; i += 4) {
     const o = <usize>i << 2;
     const g = v128.load(pDw + o);
     const m = f32x4.add(f32x4.mul(vb1, v128.load(pM + o)), f32x4.mul(vomb1, g));
     v128.store(pM + o, m);
     const v = f32x4.add(f32x4.mul(vb2, v128.load(pV + o)), f32x4.mul(vomb2, f32x4.mul(g, g)));
     v128.store(pV + o, v);
-    const mt = f32x4.div(m, vc1);
-    const vt = f32x4.div(v, vc2);
+    const mt = div1 ? f32x4.div(m, vc1) : m;
+    const vt = div2 ? f32x4.div(v, vc2) : v;
     const step = f32x4.div(f32x4.mul(vlr, mt), f32x4.add(f32x4.sqrt(vt), veps));
     v128.store(pW + o, f32x4.sub(v128.load(pW + o), step));
   }
-  for (; i < n; i++) {
+}
+
+export function adam_f32(
+  n: i32, pW: usize, pDw: usize, pM: usize, pV: usize,
+  lr: f32, b1: f32, omb1: f32, c1: f32, b2: f32, omb2: f32, c2: f32, eps: f32,
+): void {
+  const n4 = n & ~3;
+  if (c1 != 1) {
+    if (c2 != 1) adamVectors(n4, pW, pDw, pM, pV, lr, b1, omb1, c1, b2, omb2, c2, eps, true, true);
+    else adamVectors(n4, pW, pDw, pM, pV, lr, b1, omb1, c1, b2, omb2, c2, eps, true, false);
+  } else if (c2 != 1) adamVectors(n4, pW, pDw, pM, pV, lr, b1, omb1, c1, b2, omb2, c2, eps, false, true);
+  else adamVectors(n4, pW, pDw, pM, pV, lr, b1, omb1, c1, b2, omb2, c2, eps, false, false);
+  for (let i = n4; i < n; i++) {
     const o = <usize>i << 2;
     const g = load<f32>(pDw + o);
     const m = b1 * load<f32>(pM + o) + omb1 * g;

@@ -16,6 +16,8 @@ export function firstBitDifference(a: Float32Array, b: Float32Array): number {
 /** Lengths: below, at and above a vector, the dispatcher's threshold, one and several chunks. */
 const LENGTHS = [1, 2, 3, 4, 5, 7, 8, 9, 31, 255, 256, 257, 1023, 8191, 8192, 8193, 20_001];
 const f = Math.fround;
+/** Adam's steps t: the first three, then one where the first bias correction rounds to 1 and one where both do. */
+export const ADAM_STEPS = [1, 2, 3, 200, 20_000] as const;
 
 export interface DifferentialResult {
   checked: number;
@@ -87,7 +89,8 @@ export function optimDifferential(kernels: OptimKernelsF32, reference: OptimKern
       compare("rmsprop", n, t, ["w", "cache"], [a.w, a.s1], [b.w, b.s1]);
     }
     reset();
-    for (let t = 1; t <= steps; t++) {
+    // t = 200: float32(1 − 0.9ᵗ) is exactly 1 (the kernel skips that division); t = 20000: both corrections are.
+    for (const t of ADAM_STEPS) {
       const dw = gradient(n);
       const sc = [f(1e-3), f(0.9), f(1 - 0.9), f(1 - 0.9 ** t), f(0.999), f(1 - 0.999), f(1 - 0.999 ** t), f(1e-8)] as const;
       kernels.adam(a.w, dw, a.s1, a.s2, ...sc);

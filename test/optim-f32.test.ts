@@ -15,7 +15,7 @@ import {
 import { WASM_MIN_OPTIM, backendFor } from "../src/kernels/index.js";
 import type { OptimConfig } from "../src/node.js";
 import { repoRoot } from "./helpers/env.js";
-import { firstBitDifference, optimDifferential } from "./optim-f32.shared.js";
+import { ADAM_STEPS, firstBitDifference, optimDifferential } from "./optim-f32.shared.js";
 import { optimCases } from "./helpers/optim-fixture.js";
 
 const cases32 = optimCases.filter((c) => c.dtype === "float32");
@@ -67,8 +67,14 @@ describe("WebAssembly update-rule kernels equal the float32 reference", () => {
     for (const p of wasmPaths) expect(backendFor(p).optimF32).toBeDefined();
     for (const p of wasmPaths) expect(backendFor(p).optimF32).not.toBe(optimF32Reference);
   });
+  it("Adam's steps include one where float32(1 − 0.9ᵗ) is 1 and one where float32(1 − 0.999ᵗ) is too (the kernel's skipped divisions)", () => {
+    const f = Math.fround;
+    expect(ADAM_STEPS.some((t) => f(1 - 0.9 ** t) === 1 && f(1 - 0.999 ** t) !== 1)).toBe(true);
+    expect(ADAM_STEPS.some((t) => f(1 - 0.999 ** t) === 1)).toBe(true);
+    expect(ADAM_STEPS.some((t) => f(1 - 0.9 ** t) !== 1)).toBe(true);
+  });
   for (const path of wasmPaths) {
-    it(`${path}: every rule, ragged lengths and several chunks, 3 steps each`, () => {
+    it(`${path}: every rule, ragged lengths and several chunks, 3 steps each (Adam: 5)`, () => {
       const r = optimDifferential(backendFor(path).optimF32!, optimF32Reference);
       expect(r.mismatches, JSON.stringify(r.firstMismatch)).toBe(0);
       expect(r.checked).toBeGreaterThan(50);
