@@ -135,6 +135,16 @@ describe.skipIf(sample === null)("bnlab serve with the CIFAR-10 sample", () => {
       return { page, errors };
     }
 
+    /** Waits until both runs say "done"; on timeout, fails with the page's status line and console errors. */
+    async function bothDone(page: Page, errors: readonly string[], timeout: number): Promise<void> {
+      try {
+        await page.waitForFunction(() => /left: done.*right: done/.test(document.getElementById("status")?.textContent ?? ""), undefined, { timeout });
+      } catch (e) {
+        const status = await page.textContent("#status").catch(() => "(unreadable)");
+        throw new Error(`both runs not done after ${timeout} ms; status: ${JSON.stringify(status)}; console errors: ${JSON.stringify(errors)} (${String(e).split("\n")[0]})`);
+      }
+    }
+
     it("shows the settings of the URL in the controls", async () => {
       const { page, errors } = await open("?depth=3&width=64&scale=0.001&a=layernorm&b=batchnorm&opt=sgdMomentum&lr=0.05&batch=32&epochs=4&ntrain=500&seed=7&tab=sweep&scales=6");
       const values = await page.evaluate(() =>
@@ -178,7 +188,7 @@ describe.skipIf(sample === null)("bnlab serve with the CIFAR-10 sample", () => {
         new MutationObserver(() => seen.push(Number(counter.dataset.iteration ?? 0))).observe(counter, { attributes: true, childList: true, subtree: true });
       });
       await page.click("#start");
-      await page.waitForFunction(() => /left: done.*right: done/.test(document.getElementById("status")?.textContent ?? ""), undefined, { timeout: 45_000 });
+      await bothDone(page, errors, 45_000);
       const seen = await page.evaluate(() => [...new Set((globalThis as unknown as { seen: number[] }).seen)]);
       // The counter advanced through several values (progress is posted at least at every accuracy check) and never went back.
       expect(seen.filter((n) => n > 0).length).toBeGreaterThanOrEqual(3);
@@ -200,7 +210,7 @@ describe.skipIf(sample === null)("bnlab serve with the CIFAR-10 sample", () => {
       // The notebook's six-layer shape on the sample's rows; both sides train at once, each in its worker.
       const { page, errors } = await open("?depth=6&width=100&a=none&b=batchnorm&epochs=2&ntrain=500&batch=50&seed=2");
       await page.click("#start");
-      await page.waitForFunction(() => /left: done.*right: done/.test(document.getElementById("status")?.textContent ?? ""), undefined, { timeout: 120_000 });
+      await bothDone(page, errors, 120_000);
       const runs = await page.evaluate(() =>
         (globalThis as unknown as {
           bnlab: { runs(): { side: string; itPerSec: number; seconds: number; iteration: number; message: string; kernel: string; resident: boolean }[] };
@@ -273,7 +283,7 @@ describe.skipIf(sample === null)("bnlab serve with the CIFAR-10 sample", () => {
       const fromCli = Promise.all([cli(s.normA), cli(s.normB)]);
       const { page, errors } = await open(query);
       await page.click("#start");
-      await page.waitForFunction(() => /left: done.*right: done/.test(document.getElementById("status")?.textContent ?? ""), undefined, { timeout: 45_000 });
+      await bothDone(page, errors, 45_000);
       const inPage = await page.evaluate(() =>
         (globalThis as unknown as { bnlab: { runs(): { lossHistory: number[]; valAccHistory: number[] }[] } }).bnlab
           .runs()
@@ -332,7 +342,7 @@ describe.skipIf(sample === null)("bnlab serve with the CIFAR-10 sample", () => {
         await page.setInputFiles("#file", join(sample!, "cifar-10-batches-bin", "data_batch_1.bin"));
         await page.waitForFunction(() => (document.getElementById("data") as HTMLSelectElement).value === "file");
         await page.click("#start");
-        await page.waitForFunction(() => /left: done.*right: done/.test(document.getElementById("status")?.textContent ?? ""), undefined, { timeout: 45_000 });
+        await bothDone(page, errors, 45_000);
         expect(await page.textContent("#status")).not.toContain("error");
         const runs = await page.evaluate(() => (globalThis as unknown as { bnlab: { runs(): { lossHistory: number[] }[] } }).bnlab.runs().map((r) => r.lossHistory.length));
         expect(runs).toEqual([2, 2]);
