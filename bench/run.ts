@@ -8,13 +8,14 @@
  * process and "ratio" lines put the two side by side; when it is not, a line
  * says so and the run goes on.
  *
- *   npx tsx bench/run.ts [--tiny] [--full-sweep] [--no-numpy] [--only matmul,batchnorm,train-step,training,sweep] [--jobs N]
+ *   npx tsx bench/run.ts [--tiny] [--full-sweep] [--no-numpy] [--only matmul,batchnorm,train-step,training,sweep] [--jobs N] [--interleaved R]
+ *
+ * --interleaved R: after the cases, the trainings and the parallel sweep again, bnlab and numpy in
+ * alternation for R rounds (bench/interleaved.ts): `ratio` lines with `"interleaved": true`, the
+ * readings to trust on a machine whose speed drifts between lines timed minutes apart.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import os from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { SWEEP_DEFAULTS, logspace, sweepExperiment } from "../src/node.js";
 import { sweepExperimentParallel } from "../src/node.js";
 import {
@@ -40,6 +41,8 @@ import {
 // A path's raw kernels (no size thresholds): backendFor(path).
 import { backendFor } from "../src/node.js";
 import { achievedFraction, trainingFlops, trainingProducts, type TrainingShape } from "./flops.js";
+import { interleavedSweep, interleavedTrainings } from "./interleaved.js";
+import { probeNumpy, pythonEnv, runNumpyRef, type BenchLine } from "./python.js";
 
 /** The cases, in the order they run. */
 export const BENCH_CASES = ["matmul", "batchnorm", "train-step", "training", "sweep"] as const;
@@ -56,12 +59,13 @@ export interface BenchOptions {
   jobs?: number;
   /** Time the notebook's full sweep (20 scales) instead of the reduced one (4 scales). */
   fullSweep?: boolean;
+  /** Rounds of the interleaved trainings and sweep after the cases (bench/interleaved.ts; default none). */
+  interleaved?: number;
   /** Receives each result line (default: JSON to stdout). */
   emit?: (line: BenchLine) => void;
 }
 
-/** One output line: a plain JSON object with at least `case`. */
-export type BenchLine = { case: string } & Record<string, string | number | boolean | null | number[] | string[]>;
+export type { BenchLine };
 
 interface Timing {
   warmup: number;
@@ -379,19 +383,6 @@ async function benchSweep(cfg: BenchConfig, jobs: number, peakGflops: number, em
   }
 }
 
-/** Runs numpy_ref.py with the same configuration; null (and a line saying why) when numpy is absent. */
-/**
- * The environment of the Python children: one BLAS thread per process. OPENBLAS_CORETYPE and
- * OPENBLAS_L2_SIZE are removed together (some machines set them for old OpenBLAS builds; they slow
- * a current numpy down); the `peak` line's blasCore says which kernel numpy then runs.
- */
-function pythonEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
-  delete env["OPENBLAS_CORETYPE"];
-  delete env["OPENBLAS_L2_SIZE"];
-  return env;
-}
-
 /**
  * PyTorch CPU, one thread, on the kernel-peak product and the (50, 3072, 100) product, when
  * python3 can import torch; otherwise one line saying it was skipped.
@@ -425,17 +416,16 @@ function runTorch(cfg: BenchConfig, emit: (l: BenchLine) => void): void {
   for (const l of run.stdout.split("\n").filter((x) => x.trim() !== "")) emit(JSON.parse(l) as BenchLine);
 }
 
+/** Runs numpy_ref.py with the same configuration; null (and a line saying why) when numpy is absent. */
 function runNumpy(cfg: BenchConfig, cases: readonly BenchCase[], emit: (l: BenchLine) => void): BenchLine[] | null {
-  const env = pythonEnv();
-  const probe = spawnSync("python3", ["-c", "import numpy; print(numpy.__version__)"], { encoding: "utf8", env });
-  if (probe.error || probe.status !== 0) {
-    const reason = probe.error ? `python3 not runnable (${probe.error.message})` : `numpy not importable: ${probe.stderr.trim().split("\n").pop() ?? ""}`;
-    emit({ case: "numpy", available: false, reason: `${reason}; numpy comparisons skipped` });
+  const probe = probeNumpy();
+  if ("reason" in probe) {
+    emit({ case: "numpy", available: false, reason: probe.reason });
     return null;
   }
-  emit({ case: "numpy", available: true, version: probe.stdout.trim(), threads: 1 });
+  emit({ case: "numpy", available: true, version: probe.version, threads: 1 });
   const want = new Set(cases);
-  const numpyCfg = {
+  const run = runNumpyRef({
     timing: cfg.timing,
     dtypes: cfg.dtypes,
     matmul: want.has("matmul") ? cfg.matmul : [],
@@ -445,22 +435,13 @@ function runNumpy(cfg: BenchConfig, cases: readonly BenchCase[], emit: (l: Bench
     sweep: want.has("sweep") ? cfg.sweep : null,
     sweepProcesses: cfg.sweepProcesses ?? 1,
     peak: want.has("training") || want.has("sweep") ? cfg.peak : null,
-  };
-  // Next to this file when run from source; from dist/bench/, the repository's bench/.
-  const here = dirname(fileURLToPath(import.meta.url));
-  const script = [join(here, "numpy_ref.py"), join(here, "..", "..", "bench", "numpy_ref.py")].find((p) => existsSync(p));
-  if (script === undefined) {
-    emit({ case: "numpy", available: false, reason: `bench/numpy_ref.py not found next to ${here}; numpy comparisons skipped` });
+  });
+  if ("reason" in run) {
+    emit({ case: "numpy", available: false, reason: run.reason });
     return null;
   }
-  const run = spawnSync("python3", [script, JSON.stringify(numpyCfg)], { encoding: "utf8", env, maxBuffer: 1 << 24 });
-  if (run.status !== 0) {
-    emit({ case: "numpy", available: false, reason: `numpy_ref.py failed: ${(run.stderr || String(run.error)).trim().split("\n").pop() ?? ""}` });
-    return null;
-  }
-  const lines = run.stdout.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as BenchLine);
-  for (const l of lines) emit(l);
-  return lines;
+  for (const l of run.lines) emit(l);
+  return run.lines;
 }
 
 const num = (l: BenchLine, k: string): number => l[k] as number;
@@ -560,11 +541,20 @@ export async function runBench(options: BenchOptions = {}): Promise<void> {
   if (theirs) {
     ratios(ours, theirs, emit);
     numpyFractions(cfg, theirs, emit);
+    const rounds = options.interleaved ?? 0;
+    if (rounds > 0) {
+      if (cases.includes("training")) for (const l of interleavedTrainings(cfg.training, rounds, (n, v) => fakeData(n, v, 4))) emit(l);
+      if (cases.includes("sweep")) {
+        for (const l of await interleavedSweep(cfg.sweep, jobs, rounds, fakeData(cfg.sweep.numTrain, cfg.sweep.numVal, 5), true)) emit(l);
+      }
+    }
+  } else if ((options.interleaved ?? 0) > 0) {
+    emit({ case: "interleaved", available: false, reason: "needs numpy (see the numpy line)" });
   }
   emit({ case: "done", wallSeconds: (performance.now() - started) / 1e3 });
 }
 
-/** Parses `--tiny --full-sweep --no-numpy --only a,b --jobs N`; throws on anything else. */
+/** Parses `--tiny --full-sweep --no-numpy --only a,b --jobs N --interleaved R`; throws on anything else. */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   const o: BenchOptions = {};
   for (let i = 0; i < argv.length; i++) {
@@ -572,17 +562,18 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     if (a === "--tiny") o.tiny = true;
     else if (a === "--full-sweep") o.fullSweep = true;
     else if (a === "--no-numpy") o.numpy = false;
-    else if (a === "--only" || a === "--jobs") {
+    else if (a === "--only" || a === "--jobs" || a === "--interleaved") {
       const v = argv[++i];
       if (v === undefined) throw new Error(`${a} needs a value`);
-      if (a === "--jobs") {
+      if (a === "--jobs" || a === "--interleaved") {
         const n = Number(v);
-        if (!Number.isInteger(n) || n < 1) throw new Error(`--jobs: expected a positive integer, got ${JSON.stringify(v)}`);
-        o.jobs = n;
+        if (!Number.isInteger(n) || n < 1) throw new Error(`${a}: expected a positive integer, got ${JSON.stringify(v)}`);
+        if (a === "--jobs") o.jobs = n;
+        else o.interleaved = n;
       } else {
         o.cases = parseCases(v);
       }
-    } else throw new Error(`unknown argument ${JSON.stringify(a)} (expected --tiny, --full-sweep, --no-numpy, --only <cases>, --jobs <n>)`);
+    } else throw new Error(`unknown argument ${JSON.stringify(a)} (expected --tiny, --full-sweep, --no-numpy, --only <cases>, --jobs <n>, --interleaved <rounds>)`);
   }
   return o;
 }

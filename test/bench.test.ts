@@ -67,6 +67,33 @@ describe("bench", () => {
     expect(lines[lines.length - 1]!.case).toBe("done");
   }, 60_000);
 
+  it("--interleaved: the trainings and the sweep again, bnlab and numpy alternating, one ratio line each", async () => {
+    const lines: BenchLine[] = [];
+    await runBench({ tiny: true, jobs: 2, cases: ["training", "sweep"], interleaved: 3, emit: (l) => lines.push(JSON.parse(JSON.stringify(l)) as BenchLine) });
+    const inter = lines.filter((l) => l["interleaved"] === true);
+    if (lines.find((l) => l.case === "numpy")!["available"] !== true) {
+      expect(inter).toEqual([]);
+      expect(lines.find((l) => l.case === "interleaved")).toMatchObject({ available: false });
+      return;
+    }
+    // One training line (the tiny configuration has one training), the sweep against numpy's pool of 2 and one process.
+    expect(inter.map((l) => [l["of"], l["numpyProcesses"] ?? null])).toEqual([["training", null], ["sweep", 2], ["sweep", 1]]);
+    for (const l of inter) {
+      expect(l.case).toBe("ratio");
+      expect(l["rounds"]).toBe(3);
+      const ours = l["bnlabMs"] as number[];
+      const theirs = l["numpyMs"] as number[];
+      const r = l["roundRatios"] as number[];
+      expect([ours.length, theirs.length, r.length]).toEqual([3, 3, 3]);
+      for (let i = 0; i < 3; i++) expect(r[i]).toBe(ours[i]! / theirs[i]!);
+      // timeRatio is the median of the rounds' ratios.
+      expect(l["timeRatio"]).toBe([...r].sort((a, b) => a - b)[1]!);
+    }
+    // The sweep's rounds are the same bnlab runs set against both numpy sides.
+    expect(inter[1]!["bnlabMs"]).toEqual(inter[2]!["bnlabMs"]);
+    expect(lines[lines.length - 1]!.case).toBe("done");
+  }, 60_000);
+
   it("`bnlab bench --json` prints only JSON lines", () => {
     const out = execFileSync(process.execPath, ["--import", "tsx", "cli/main.ts", "bench", "--json", "--tiny", "--no-numpy", "--only", "matmul,batchnorm"], {
       encoding: "utf8",
@@ -82,6 +109,9 @@ describe("bench", () => {
     expect(parseBenchArgs(["--tiny", "--only", "matmul,sweep", "--jobs", "3", "--no-numpy"])).toEqual({ tiny: true, cases: ["matmul", "sweep"], jobs: 3, numpy: false });
     expect(() => parseBenchArgs(["--only", "gpu"])).toThrow(/expected some of matmul/);
     expect(() => parseBenchArgs(["--jobs", "0"])).toThrow(/positive integer/);
+    expect(parseBenchArgs(["--interleaved", "3"])).toEqual({ interleaved: 3 });
+    expect(() => parseBenchArgs(["--interleaved", "two"])).toThrow(/--interleaved: expected a positive integer/);
+    expect(() => parseBenchArgs(["--interleaved"])).toThrow(/--interleaved needs a value/);
     expect(() => parseBenchArgs(["--fast"])).toThrow(/unknown argument "--fast"/);
     expect(BENCH_CASES).toContain("training");
   });

@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { BnlabError, OptionError } from "../../src/node.js";
-import { jobsOption } from "../options.js";
+import { intOption, jobsOption } from "../options.js";
 import type { BenchCase, BenchLine } from "../../bench/run.js";
 
 type BenchModule = typeof import("../../bench/run.js");
@@ -46,7 +46,8 @@ export function register(program: Command): void {
     .option("--no-numpy", "skip the numpy comparison")
     .option("--only <cases>", "comma-separated subset of matmul, batchnorm, train-step, training, sweep (bench/run.ts: BENCH_CASES)")
     .option("--jobs <n>", "worker threads for the parallel sweep (default: one per core)")
-    .action(async (opts: { json?: boolean; tiny?: boolean; fullSweep?: boolean; numpy: boolean; only?: string; jobs?: string }) => {
+    .option("--interleaved <rounds>", "then the trainings and the sweep again, bnlab and numpy alternating round by round (ratios robust to a drifting machine)", intOption("--interleaved", 1, 100))
+    .action(async (opts: { json?: boolean; tiny?: boolean; fullSweep?: boolean; numpy: boolean; only?: string; jobs?: string; interleaved?: number }) => {
       const { BENCH_CASES, runBench } = await loadBench();
       let cases: BenchCase[] | undefined;
       if (opts.only !== undefined) {
@@ -63,6 +64,7 @@ export function register(program: Command): void {
         numpy: opts.numpy,
         ...(cases ? { cases } : {}),
         ...(jobs ? { jobs } : {}),
+        ...(opts.interleaved !== undefined ? { interleaved: opts.interleaved } : {}),
         emit: (l) => void process.stdout.write(`${opts.json ? JSON.stringify(l) : describe(l)}\n`),
       });
     });
