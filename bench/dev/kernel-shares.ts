@@ -34,6 +34,17 @@ function timed<T extends object>(obj: T | undefined, name: keyof T & string, key
   (obj as Record<string, unknown>)[name] = wrapped;
 }
 
+/** Replaces the method obj[name] by one that hands its time (ms) to `add`. */
+function clock<T extends object>(obj: T, name: keyof T & string, add: (ms: number) => void): void {
+  const f = (obj[name] as unknown as Fn).bind(obj);
+  (obj as Record<string, unknown>)[name] = (...args: never[]): unknown => {
+    const t0 = performance.now();
+    const out = f(...args);
+    add(performance.now() - t0);
+    return out;
+  };
+}
+
 const n = (x: unknown): number => x as number;
 const len = (x: unknown): number => (x as ArrayLike<number>).length;
 const b: Backend = backendFor("wasm-simd");
@@ -59,27 +70,9 @@ for (let r = 0; r < reps; r++) {
   const model = new FullyConnectedNet({ hiddenDims, normalization: process.argv.includes("--no-bn") ? null : "batchnorm", weightScale: six ? 2e-2 : 1e-2, seed: r });
   const solver = new Solver(model, data, { updateRule: "adam", optimConfig: { learningRate: 1e-3 }, batchSize: 50, numEpochs: 10, seed: r, backgroundChecks: false });
   const split = { step: 0, loss: 0, scores: 0 };
-  const step = solver.step.bind(solver);
-  solver.step = (): number => {
-    const t0 = performance.now();
-    const loss = step();
-    split.step += performance.now() - t0;
-    return loss;
-  };
-  const loss = model.loss.bind(model);
-  model.loss = (...args: Parameters<typeof loss>): ReturnType<typeof loss> => {
-    const t0 = performance.now();
-    const out = loss(...args);
-    split.loss += performance.now() - t0;
-    return out;
-  };
-  const scores = model.scores.bind(model);
-  model.scores = (...args: Parameters<typeof scores>): ReturnType<typeof scores> => {
-    const t0 = performance.now();
-    const out = scores(...args);
-    split.scores += performance.now() - t0;
-    return out;
-  };
+  clock(solver, "step", (ms) => (split.step += ms));
+  clock(model, "loss", (ms) => (split.loss += ms));
+  clock(model, "scores", (ms) => (split.scores += ms));
   const t0 = performance.now();
   solver.train();
   const total = performance.now() - t0;
