@@ -10,6 +10,7 @@ import type { Command } from "commander";
 import pc from "picocolors";
 import { BnlabError, OptionError } from "../../src/node.js";
 import { resolveDataDir } from "../../src/node.js";
+import { withFileLock } from "../file-lock.js";
 import { pathOption } from "../options.js";
 import { checkListenable, listServedFiles, startServer, type RunningServer } from "../server.js";
 
@@ -50,14 +51,25 @@ export function webBuildIsStale(root: string): boolean {
 
 /**
  * Builds the page with vite into a temporary folder, then moves it to web/dist,
- * so a half-written build is never served and two concurrent builds do not mix.
+ * so a half-written build is never served. One build at a time per clone (a lock file
+ * under node_modules/.cache): a second caller waits for the first, then builds only if
+ * web/dist is still stale (or `force`), so it never swaps web/dist under a server that
+ * another process started on the first build.
  */
-export async function buildWeb(root: string, log: (line: string) => void = () => {}): Promise<string> {
+export async function buildWeb(root: string, log: (line: string) => void = () => {}, force = false): Promise<string> {
   const dist = join(root, "web", "dist");
   // NOTE: the temporary build lives under node_modules/.cache (git-ignored, same file system
   // as web/, so the final rename is atomic).
   const cache = join(root, "node_modules", ".cache");
   mkdirSync(cache, { recursive: true });
+  return withFileLock(join(cache, "bnlab-web.lock"), async () => {
+    if (!force && !webBuildIsStale(root)) return dist;
+    await buildInto(root, dist, cache, log);
+    return dist;
+  }, { onWait: () => log("waiting for another build of the playground to finish …") });
+}
+
+async function buildInto(root: string, dist: string, cache: string, log: (line: string) => void): Promise<void> {
   const tmp = mkdtempSync(join(cache, "bnlab-web-"));
   log("building the playground into web/dist …");
   try {
@@ -80,7 +92,6 @@ export async function buildWeb(root: string, log: (line: string) => void = () =>
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  return dist;
 }
 
 /**
@@ -157,7 +168,7 @@ export function register(program: Command): void {
       const log = (line: string): void => void process.stdout.write(`${line}\n`);
       if (flags.rebuild || (flags.build && webBuildIsStale(root))) {
         await checkListenable(flags.host, port); // a taken port fails now, not after the build
-        await buildWeb(root, log);
+        await buildWeb(root, log, flags.rebuild === true);
       }
       const server = await startServer({ webRoot: join(root, "web", "dist"), binDir, synthetic: flags.synthetic === true, port, host: flags.host });
       const files = listServedFiles(flags.synthetic ? null : binDir);
