@@ -114,19 +114,27 @@ describe("resuming a cut download", () => {
     const r = await downloadCifar10({ dir, url: `${base}/resume.tar.gz`, md5, retryDelayMs: 5, onProgress: (p) => events.push({ ...p }) });
     expect(r.bytes).toBe(body.length);
     const third = Math.floor(body.length / 3);
+    const retries = events.filter((e) => e.phase === "retry");
+    expect(retries.map((e) => [e.retry!.attempt, e.retry!.delayMs])).toEqual([
+      [1, 5],
+      [2, 10],
+    ]);
+    // The bytes on disk at each cut: at most what the server sent before it. (When a connection
+    // breaks, the body stream errors and drops the chunks it had not handed over yet, so on a busy
+    // machine a few of the last ones may be missing: the resumed offset is what was written.)
+    const [x1, x2] = retries.map((e) => e.received);
+    expect(x1).toBeGreaterThan(0);
+    expect(x1).toBeLessThanOrEqual(third);
+    expect(x2).toBeGreaterThan(x1!);
+    expect(x2).toBeLessThanOrEqual(x1! + third);
     expect(seen.map((s) => [s.status, s.range])).toEqual([
       [200, undefined],
-      [206, `bytes=${third}-`],
-      [206, `bytes=${2 * third}-`],
+      [206, `bytes=${x1}-`],
+      [206, `bytes=${x2}-`],
     ]);
     expect(seen.slice(1).every((s) => s.ifRange === ETAG)).toBe(true);
-    // Resumed, not refetched: about one file's worth of bytes crossed the wire.
-    expect(seen.reduce((a, s) => a + s.sent, 0)).toBe(body.length);
-    const retries = events.filter((e) => e.phase === "retry");
-    expect(retries.map((e) => [e.retry!.attempt, e.retry!.delayMs, e.received])).toEqual([
-      [1, 5, third],
-      [2, 10, 2 * third],
-    ]);
+    // Resumed, not refetched: the file crossed the wire once, plus only what the two cuts lost.
+    expect(seen.reduce((a, s) => a + s.sent, 0)).toBe(body.length + (third - x1!) + (x1! + third - x2!));
     expect(loadCifar10(dir).yTrain.length).toBe(150);
     expect(readdirSync(dir)).toEqual(["cifar-10-batches-bin"]);
   });
@@ -136,7 +144,11 @@ describe("resuming a cut download", () => {
     const r = await downloadCifar10({ dir, url: `${base}/norange.tar.gz`, md5, retryDelayMs: 1 });
     expect(r.bytes).toBe(body.length);
     expect(seen.map((s) => s.status)).toEqual([200, 200]);
-    expect(seen[1]!.range).toBe(`bytes=${body.length >> 1}-`);
+    // It asked to resume from the bytes on disk (at most the half sent before the cut), got the whole file.
+    const resumed = /^bytes=(\d+)-$/.exec(seen[1]!.range ?? "");
+    expect(resumed, seen[1]!.range).not.toBeNull();
+    expect(Number(resumed![1])).toBeGreaterThan(0);
+    expect(Number(resumed![1])).toBeLessThanOrEqual(body.length >> 1);
     expect(readdirSync(dir)).toEqual(["cifar-10-batches-bin"]);
   });
 
