@@ -475,15 +475,20 @@ function edgeColumns2(M: i32, N: i32, kcp: i32, nr: i32, pPackA: usize, b: usize
     const a = pPackA + <usize>i0 * <usize>kcp * 4;
     if (i0 + MR < M) micro32n2x2(kcp, a, a + tileBytes, b, pTile);
     else micro32n2(kcp, a, b, pTile);
-    const rows = min(2 * MR, M - i0);
-    for (let r = 0; r < rows; r++) {
-      const cRow = c + <usize>(i0 + r) * ldc;
-      const tRow = pTile + <usize>r * 8;
-      for (let q = 0; q < nr; q++) {
-        const off = <usize>q * 4;
-        const v = load<f32>(tRow + off);
-        store<f32>(cRow + off, add ? load<f32>(cRow + off) + v : v);
-      }
+    tileInto<f32>(pTile, 8, c + <usize>i0 * ldc, ldc, min(2 * MR, M - i0), nr, add);
+  }
+}
+
+/** The valid rows × cols of a scratch tile (rows tileLd bytes apart) stored into C, or added to it. */
+@inline function tileInto<T>(tile: usize, tileLd: usize, c: usize, ldc: usize, rows: i32, cols: i32, add: bool): void {
+  const es = <usize>sizeof<T>();
+  for (let r = 0; r < rows; r++) {
+    const cRow = c + <usize>r * ldc;
+    const tRow = tile + <usize>r * tileLd;
+    for (let q = 0; q < cols; q++) {
+      const off = <usize>q * es;
+      const v = load<T>(tRow + off);
+      store<T>(cRow + off, add ? load<T>(cRow + off) + v : v);
     }
   }
 }
@@ -554,15 +559,7 @@ function gemmImpl<T>(
           }
         } else {
           // Ragged edge: keep the valid part of the tile.
-          for (let r = 0; r < mr; r++) {
-            const cRow = c + <usize>r * ldc;
-            const tRow = pTile + <usize>r * 32;
-            for (let q = 0; q < nr; q++) {
-              const off = <usize>q * es;
-              const v = load<T>(tRow + off);
-              store<T>(cRow + off, add ? load<T>(cRow + off) + v : v);
-            }
-          }
+          tileInto<T>(pTile, 32, c, ldc, mr, nr, add);
         }
       }
     }
