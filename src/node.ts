@@ -40,6 +40,8 @@ export { enableBackgroundChecks, startBackgroundCheckThread, prestartBackgroundC
 
 export { specToSvg, svgToPng, renderFigure } from "./report/render.js";
 export type { RenderedFigure } from "./report/render.js";
+export { withFileLock } from "./node/file-lock.js";
+export type { FileLockOptions } from "./node/file-lock.js";
 export { writeReport, writeFigure, writeFileAtomic, figureFiles, writeReportDir, recoverReportDir, ReportWriteError } from "./report/write.js";
 export type { WrittenReport, ReportFile, WriteReportDirOptions } from "./report/write.js";
 

@@ -1,5 +1,5 @@
 /**
- * cli/file-lock.ts: the lock `bnlab serve` takes around building the playground, so that two
+ * src/node/file-lock.ts: the lock `bnlab serve` takes around building the playground, so that two
  * builds started together do not swap web/dist under each other's servers.
  */
 import { spawnSync } from "node:child_process";
@@ -7,8 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { withFileLock } from "../cli/file-lock.js";
-import { BnlabError } from "../src/node.js";
+import { BnlabError, withFileLock } from "../src/node.js";
 
 const dir = mkdtempSync(join(tmpdir(), "bnlab-lock-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

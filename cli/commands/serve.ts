@@ -9,8 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import pc from "picocolors";
 import { BnlabError, OptionError } from "../../src/node.js";
-import { resolveDataDir } from "../../src/node.js";
-import { withFileLock } from "../file-lock.js";
+import { resolveDataDir, withFileLock } from "../../src/node.js";
 import { pathOption } from "../options.js";
 import { checkListenable, listServedFiles, startServer, type RunningServer } from "../server.js";
 

@@ -4,17 +4,8 @@
  * once: the second waits for the first, then finds web/dist current.
  */
 import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
-import { BnlabError } from "../src/node.js";
-
-/** Whether process `pid` is alive on this machine (a PID we may not signal counts as alive). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+import { BnlabError } from "../core/errors.js";
+import { processAlive } from "./temp-files.js";
 
 /**
  * A lock whose owner is gone: its PID is not running, or it is older than `maxAgeMs` (a PID
@@ -23,7 +14,7 @@ function alive(pid: number): boolean {
 function abandoned(path: string, maxAgeMs: number): boolean {
   try {
     const pid = Number(readFileSync(path, "utf8"));
-    if (Number.isInteger(pid) && pid > 0 && !alive(pid)) return true;
+    if (Number.isInteger(pid) && pid > 0 && !processAlive(pid)) return true;
     return Date.now() - statSync(path).mtimeMs > maxAgeMs;
   } catch {
     return false;
@@ -38,6 +29,7 @@ function owner(path: string): string {
   }
 }
 
+/** Options of `withFileLock`. */
 export interface FileLockOptions {
   /** Called once when the lock is held by another process and this one starts waiting. */
   onWait?: () => void;
