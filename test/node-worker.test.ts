@@ -4,6 +4,7 @@
  * its `workerData.init`, and imports bare packages as the sources do. The sweep, study,
  * background-check and exercise suites check that the workers' results equal the inline ones.
  */
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { join } from "node:path";
@@ -54,7 +55,7 @@ describe("startModuleWorker from source", () => {
     expect(m.url).toMatch(new RegExp(`${basename(scratch)}-probe-entry-[0-9a-f]{16}\\.mjs$`));
     expect(existsSync(new URL(m.url))).toBe(true);
     // Only finished bundles are left in the folder (temporaries are renamed into place).
-    expect(readdirSync(cache).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    expect(readdirSync(cache).filter((f) => /\.tmp-\d+-/.test(f))).toEqual([]);
   });
 
   it("the same entry started twice in one process is bundled once", async () => {
@@ -73,11 +74,11 @@ describe("startModuleWorker from source", () => {
     const prefix = `${basename(scratch)}-prune-entry`;
     const stale = join(cache, `${prefix}-0000000000000000.mjs`);
     const recent = join(cache, `${prefix}-1111111111111111.mjs`);
-    const temp = join(cache, `.${prefix}-2222222222222222.mjs.1.x.tmp`);
+    const gone = spawnSync(process.execPath, ["-e", "0"]).pid!;
+    const temp = join(cache, `${prefix}-2222222222222222.mjs.tmp-${gone}-x`);
     for (const f of [stale, recent, temp]) writeFileSync(f, "export {};\n");
     const old = (Date.now() - 2 * 24 * 3600 * 1000) / 1000;
     utimesSync(stale, old, old);
-    utimesSync(temp, old, old);
     const a = (await reply(startModuleWorker(from, "./prune-entry", null))) as { url: string };
     expect(existsSync(stale)).toBe(false);
     expect(existsSync(temp)).toBe(false);

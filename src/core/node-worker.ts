@@ -16,6 +16,7 @@ import { createRequire } from "node:module";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker, type TransferListItem } from "node:worker_threads";
+import { removeDeadTemps, tempPathFor } from "../node/temp-files.js";
 
 // NOTE: evaluated as CommonJS in the worker; `import()` loads the ES module entry.
 const BOOTSTRAP = `
@@ -87,7 +88,7 @@ function bundledEntry(from: string, url: string): URL | null {
     mkdirSync(dir, { recursive: true });
     const name = `${entryName(url)}-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`;
     const file = join(dir, name);
-    const temp = join(dir, `.${name}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+    const temp = tempPathFor(file);
     writeFileSync(temp, code);
     renameSync(temp, file);
     out = pathToFileURL(file);
@@ -99,19 +100,19 @@ function bundledEntry(from: string, url: string): URL | null {
   return out;
 }
 
-/** A bundle or temporary file of the cache folder unused for this long is removed. */
+/** A bundle of the cache folder unused for this long is removed. */
 const STALE_MS = 24 * 3600 * 1000;
 
 /**
- * Removes the bundles of `entry` other than `keep`, and temporaries, last written more than a day
- * ago, so that the folder does not grow with every edit of the sources. (A process still running
- * from a removed bundle makes it again before its next worker starts.)
+ * Removes the bundles of `entry` other than `keep` last written more than a day ago, so that the
+ * folder does not grow with every edit of the sources, and the temporaries of processes that are
+ * gone. (A process still running from a removed bundle makes it again before its next worker starts.)
  */
 function pruneBundles(dir: string, entry: string, keep: string): void {
+  removeDeadTemps(dir);
   const now = Date.now();
   for (const f of readdirSync(dir)) {
-    const ours = f.startsWith(`${entry}-`) && f.endsWith(".mjs") && f !== keep;
-    if (!ours && !(f.startsWith(".") && f.endsWith(".tmp"))) continue;
+    if (!f.startsWith(`${entry}-`) || !f.endsWith(".mjs") || f === keep) continue;
     try {
       if (now - statSync(join(dir, f)).mtimeMs > STALE_MS) unlinkSync(join(dir, f));
     } catch {
