@@ -544,7 +544,7 @@ def main():
         _SWEEP.update(sw=sw, data=data, scales=scales)
         jobs = [(i, norm) for i in range(len(scales)) for norm in ("batchnorm", None)]
         procs = int(cfg.get("sweepProcesses") or 1)
-        # sweepPoolOnly (bench/cpu-ratio.ts --sweep): only the pooled sweep, unchecked against a sequential one.
+        # sweepPoolOnly (bench/interleaved.ts, without --one-process): only the pooled sweep, unchecked against a sequential one.
         pool_only = bool(cfg.get("sweepPoolOnly")) and procs > 1
         seq = None
         if not pool_only:
