@@ -46,7 +46,7 @@ const TA_GROUP: i32 = 16;
  * kc is even (the packers pad an odd block with a zero row). Writes the
  * 6×8 tile at c, rows ldc bytes apart: the scratch tile (ldc = 32) or C itself.
  */
-function micro32(kc: i32, a: usize, b: usize, c: usize, ldc: usize): void {
+function micro32(kc: i32, a: usize, b: usize, ldb: usize, c: usize, ldc: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   let c40 = f32x4.splat(0), c41 = f32x4.splat(0), c50 = f32x4.splat(0), c51 = f32x4.splat(0);
@@ -67,8 +67,8 @@ function micro32(kc: i32, a: usize, b: usize, c: usize, ldc: usize): void {
     c40 = madd32(x, b0, c40); c41 = madd32(x, b1, c41);
     x = v128.load32_splat(a, 20);
     c50 = madd32(x, b0, c50); c51 = madd32(x, b1, c51);
-    b0 = v128.load(b, 32);
-    b1 = v128.load(b, 48);
+    b0 = v128.load(b + ldb);
+    b1 = v128.load(b + ldb, 16);
     x = v128.load32_splat(a, 24);
     c00 = madd32(x, b0, c00); c01 = madd32(x, b1, c01);
     x = v128.load32_splat(a, 28);
@@ -82,7 +82,7 @@ function micro32(kc: i32, a: usize, b: usize, c: usize, ldc: usize): void {
     x = v128.load32_splat(a, 44);
     c50 = madd32(x, b0, c50); c51 = madd32(x, b1, c51);
     a += 48;
-    b += 64;
+    b += 2 * ldb;
   }
   v128.store(c, c00); v128.store(c, c01, 16);
   c += ldc;
@@ -175,7 +175,7 @@ function micro32n2(kc: i32, a: usize, b: usize, c: usize): void {
 }
 
 /** The float32 kernel for an edge tile of at most 4 rows (of the 6-row packed tile): rows 0–3 of the scratch tile. */
-function micro32m4(kc: i32, a: usize, b: usize, c: usize): void {
+function micro32m4(kc: i32, a: usize, b: usize, ldb: usize, c: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   for (let k = 0; k < kc; k += 2) {
@@ -189,8 +189,8 @@ function micro32m4(kc: i32, a: usize, b: usize, c: usize): void {
     c20 = madd32(x, b0, c20); c21 = madd32(x, b1, c21);
     x = v128.load32_splat(a, 12);
     c30 = madd32(x, b0, c30); c31 = madd32(x, b1, c31);
-    b0 = v128.load(b, 32);
-    b1 = v128.load(b, 48);
+    b0 = v128.load(b + ldb);
+    b1 = v128.load(b + ldb, 16);
     x = v128.load32_splat(a, 24);
     c00 = madd32(x, b0, c00); c01 = madd32(x, b1, c01);
     x = v128.load32_splat(a, 28);
@@ -200,7 +200,7 @@ function micro32m4(kc: i32, a: usize, b: usize, c: usize): void {
     x = v128.load32_splat(a, 36);
     c30 = madd32(x, b0, c30); c31 = madd32(x, b1, c31);
     a += 48;
-    b += 64;
+    b += 2 * ldb;
   }
   v128.store(c, c00); v128.store(c, c01, 16);
   v128.store(c + 32, c10); v128.store(c + 32, c11, 16);
@@ -209,7 +209,7 @@ function micro32m4(kc: i32, a: usize, b: usize, c: usize): void {
 }
 
 /** The float32 kernel for an edge tile of at most 2 rows: rows 0–1 of the scratch tile. */
-function micro32m2(kc: i32, a: usize, b: usize, c: usize): void {
+function micro32m2(kc: i32, a: usize, b: usize, ldb: usize, c: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   for (let k = 0; k < kc; k += 2) {
     let b0 = v128.load(b);
@@ -218,14 +218,14 @@ function micro32m2(kc: i32, a: usize, b: usize, c: usize): void {
     c00 = madd32(x, b0, c00); c01 = madd32(x, b1, c01);
     x = v128.load32_splat(a, 4);
     c10 = madd32(x, b0, c10); c11 = madd32(x, b1, c11);
-    b0 = v128.load(b, 32);
-    b1 = v128.load(b, 48);
+    b0 = v128.load(b + ldb);
+    b1 = v128.load(b + ldb, 16);
     x = v128.load32_splat(a, 24);
     c00 = madd32(x, b0, c00); c01 = madd32(x, b1, c01);
     x = v128.load32_splat(a, 28);
     c10 = madd32(x, b0, c10); c11 = madd32(x, b1, c11);
     a += 48;
-    b += 64;
+    b += 2 * ldb;
   }
   v128.store(c, c00); v128.store(c, c01, 16);
   v128.store(c + 32, c10); v128.store(c + 32, c11, 16);
@@ -406,9 +406,9 @@ function packA<T>(transA: i32, M: i32, K: i32, pA: usize, k0: i32, kc: i32, kcp:
  * Packs rows k0..k0+kc of op(B) into NR-column panels: panel p holds, for each k,
  * the NR values op(B)[k0 + k][p·NR + q] (zero past column N), at dst + p·kcp·NR elements.
  */
-function packB<T>(transB: i32, N: i32, K: i32, pB: usize, k0: i32, kc: i32, kcp: i32, dst: usize, NR: i32): void {
+function packB<T>(transB: i32, N: i32, K: i32, pB: usize, k0: i32, kc: i32, kcp: i32, dst: usize, NR: i32, edgeOnly: bool): void {
   const es = <usize>sizeof<T>();
-  for (let j0 = 0; j0 < N; j0 += NR) {
+  for (let j0 = edgeOnly ? N - N % NR : 0; j0 < N; j0 += NR) {
     const panel = dst + <usize>j0 * <usize>kcp * es;
     const nr = min(NR, N - j0);
     // NOTE: a float32 edge panel of at most 2 columns is packed 2 wide, for micro32n2x2; one of
@@ -468,10 +468,10 @@ function packedABytes<T>(M: i32, K: i32): usize {
  * gemmImpl's float32 edge panel of nr ≤ 2 columns (C's columns at c): tiles two at a time
  * through micro32n2x2 into the scratch tile (12 rows of 2 values), then their valid rows into C.
  */
-function edgeColumns2(M: i32, N: i32, kcp: i32, nr: i32, pPackA: usize, b: usize, c: usize, add: bool, pTile: usize): void {
+function edgeColumns2(M: i32, N: i32, kcp: i32, nr: i32, pPackA: usize, b: usize, c: usize, add: bool, pTile: usize, i1: i32, i2: i32): void {
   const ldc = <usize>N * 4;
   const tileBytes = <usize>kcp * <usize>MR * 4;
-  for (let i0 = 0; i0 < M; i0 += 2 * MR) {
+  for (let i0 = i1; i0 < i2; i0 += 2 * MR) {
     const a = pPackA + <usize>i0 * <usize>kcp * 4;
     if (i0 + MR < M) micro32n2x2(kcp, a, a + tileBytes, b, pTile);
     else micro32n2(kcp, a, b, pTile);
@@ -512,54 +512,67 @@ function gemmImpl<T>(
     const add = accumulate != 0 || k0 > 0;
     if (prepacked != 0) pPackA = packBase + packedABytes<T>(M, k0);
     else packA<T>(transA, M, K, pA, k0, kc, kcp, pPackA);
-    packB<T>(transB, N, K, pB, k0, kc, kcp, pPackB, NR);
-    for (let j0 = 0; j0 < N; j0 += NR) {
-      const nr = min(NR, N - j0);
-      const b = pPackB + <usize>j0 * <usize>kcp * es;
-      if (sizeof<T>() == 4 && nr <= 2) {
-        edgeColumns2(M, N, kcp, nr, pPackA, b, pC + <usize>j0 * es, add, pTile);
-        continue;
-      }
-      for (let i0 = 0; i0 < M; i0 += MR) {
-        const mr = min(MR, M - i0);
-        const a = pPackA + <usize>i0 * <usize>kcp * es;
-        const c = pC + (<usize>i0 * <usize>N + <usize>j0) * es;
-        // Edge tiles of float32 products run narrower kernels (no work on padding);
-        // every C element still gets the same additions in the same order.
-        if (sizeof<T>() == 4) {
-          if (nr <= 4) micro32n4(kcp, a, b, pTile);
-          else if (mr <= 2) micro32m2(kcp, a, b, pTile);
-          else if (mr <= 4) micro32m4(kcp, a, b, pTile);
-          else if (!add && mr == MR && nr == NR) {
-            // NOTE: a full tile whose C is not added to goes straight into C, skipping the
-            // scratch round trip; one that is added to still goes through the scratch tile
-            // (docs/performance.md, "Measurement notes moved from the code").
-            micro32(kcp, a, b, c, ldc);
-            continue;
-          } else micro32(kcp, a, b, pTile, 32);
-        } else micro64(kcp, a, b, pTile);
-        if (mr == MR && nr == NR) {
-          // Each tile row is 32 bytes: two vectors.
-          for (let r = 0; r < MR; r++) {
-            const cRow = c + <usize>r * ldc;
-            const tRow = pTile + <usize>r * 32;
-            let v0 = v128.load(tRow);
-            let v1 = v128.load(tRow, 16);
-            if (add) {
-              if (sizeof<T>() == 4) {
-                v0 = f32x4.add(v0, v128.load(cRow));
-                v1 = f32x4.add(v1, v128.load(cRow, 16));
-              } else {
-                v0 = f64x2.add(v0, v128.load(cRow));
-                v1 = f64x2.add(v1, v128.load(cRow, 16));
+    // NOTE: a float32 B that is not transposed is read in place by the full panels (each k row
+    // of a panel is 32 contiguous bytes of B, N·4 bytes apart): only its edge panel is packed.
+    const inPlace = sizeof<T>() == 4 && !transB && kc == kcp;
+    packB<T>(transB, N, K, pB, k0, kc, kcp, pPackB, NR, inPlace);
+    // NOTE: a block of A larger than B's goes a pair of row tiles at a time, every column panel
+    // for each pair (the pair stays in L1 while B's block stays in L2); otherwise a column panel
+    // at a time, every row tile for each. The same products and additions either way.
+    const rowsOuter = M > N * 2;
+    const iStep = rowsOuter ? 2 * MR : M;
+    for (let i1 = 0; i1 < M; i1 += iStep) {
+      const i2 = min(M, i1 + iStep);
+      for (let j0 = 0; j0 < N; j0 += NR) {
+        const nr = min(NR, N - j0);
+        const direct = inPlace && nr == NR;
+        const b = direct ? pB + (<usize>k0 * <usize>N + <usize>j0) * es : pPackB + <usize>j0 * <usize>kcp * es;
+        const ldb: usize = direct ? ldc : 32;
+        if (sizeof<T>() == 4 && nr <= 2) {
+          edgeColumns2(M, N, kcp, nr, pPackA, b, pC + <usize>j0 * es, add, pTile, i1, i2);
+          continue;
+        }
+        for (let i0 = i1; i0 < i2; i0 += MR) {
+          const mr = min(MR, M - i0);
+          const a = pPackA + <usize>i0 * <usize>kcp * es;
+          const c = pC + (<usize>i0 * <usize>N + <usize>j0) * es;
+          // Edge tiles of float32 products run narrower kernels (no work on padding);
+          // every C element still gets the same additions in the same order.
+          if (sizeof<T>() == 4) {
+            if (nr <= 4) micro32n4(kcp, a, b, pTile);
+            else if (mr <= 2) micro32m2(kcp, a, b, ldb, pTile);
+            else if (mr <= 4) micro32m4(kcp, a, b, ldb, pTile);
+            else if (!add && mr == MR && nr == NR) {
+              // NOTE: a full tile whose C is not added to goes straight into C, skipping the
+              // scratch round trip; one that is added to still goes through the scratch tile
+              // (docs/performance.md, "Measurement notes moved from the code").
+              micro32(kcp, a, b, ldb, c, ldc);
+              continue;
+            } else micro32(kcp, a, b, ldb, pTile, 32);
+          } else micro64(kcp, a, b, pTile);
+          if (mr == MR && nr == NR) {
+            // Each tile row is 32 bytes: two vectors.
+            for (let r = 0; r < MR; r++) {
+              const cRow = c + <usize>r * ldc;
+              const tRow = pTile + <usize>r * 32;
+              let v0 = v128.load(tRow);
+              let v1 = v128.load(tRow, 16);
+              if (add) {
+                if (sizeof<T>() == 4) {
+                  v0 = f32x4.add(v0, v128.load(cRow));
+                  v1 = f32x4.add(v1, v128.load(cRow, 16));
+                } else {
+                  v0 = f64x2.add(v0, v128.load(cRow));
+                  v1 = f64x2.add(v1, v128.load(cRow, 16));
+                }
               }
+              v128.store(cRow, v0);
+              v128.store(cRow, v1, 16);
             }
-            v128.store(cRow, v0);
-            v128.store(cRow, v1, 16);
+          } else {
+            // Ragged edge: keep the valid part of the tile.
+            tileInto<T>(pTile, 32, c, ldc, mr, nr, add);
           }
-        } else {
-          // Ragged edge: keep the valid part of the tile.
-          tileInto<T>(pTile, 32, c, ldc, mr, nr, add);
         }
       }
     }
