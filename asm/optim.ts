@@ -78,9 +78,10 @@ export function rmsprop_f32(n: i32, pW: usize, pDw: usize, pCache: usize, lr: f3
 // NOTE: a bias correction c = float32(1 − βᵗ) is exactly 1 once βᵗ < 2⁻²⁵ (β1 = 0.9: t ≥ 165);
 // m / 1 is m, so that division is skipped then (one of the three divisions that bound
 // this loop), with the same bits. The branches are resolved once per call.
-// NOTE: a multiply, division or square root whose operand or result is subnormal costs this CPU
-// (AMD Zen 4) about 35 times its normal time (a microcode assist: 7.5 against 0.2 ns per element;
-// additions, comparisons and conversions are not slowed). A deep net at a small weight scale has
+// NOTE: a multiply, division or square root whose operand or result is subnormal took about 35
+// times its normal time on the Intel Xeon this was measured on (a microcode assist: 7.5 against
+// 0.2 ns per element; additions, comparisons and conversions were not slowed; x86 cores generally
+// take such assists, wasm cannot flush subnormals to zero, and numpy pays them too). A deep net at a small weight scale has
 // such values in every step (the sweep's runs without batch norm at 1.6e-4 … 7e-4 took 2.7 times as
 // long, nearly all of it in Adam). A vector with a lane that meets one in the first operations
 // (g·g or (1 − b2)·g² subnormal, b2·v, b1·m or (1 − b1)·g subnormal, lr·m̂ subnormal) is computed
