@@ -55,7 +55,7 @@ export type { Cifar10Data, DataSource } from "./data/preprocess.js";
 export type { Cifar10Kind } from "./data/cifar10.js";
 export { Solver, skipSolverDraws } from "./train/solver.js";
 export type { Dataset, SolverDrawPlan, SolverOptions, SolverProgress, BackgroundChecker, CheckOutcome, SolverState, SolverStateSettings, OptimState } from "./train/solver.js";
-export { AccuracyCounter } from "./train/accuracy.js";
+export { AccuracyCounter, InputPins } from "./train/accuracy.js";
 export {
   DEFAULT_SEED, columnStats, forwardTrainCheck, forwardTestCheck, backwardCheck, backwardCompare, netGradcheck,
 } from "./experiments/checks.js";

@@ -8,7 +8,7 @@
  * gives the same bits, and nothing else is affected.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { FullyConnectedNet, Solver, Tensor, affineForward, availableKernelPaths, getKernelPath, setKernelPath } from "../src/index.js";
+import { FullyConnectedNet, InputPins, Solver, Tensor, affineForward, availableKernelPaths, getKernelPath, setKernelPath } from "../src/index.js";
 import { backendFor, registerBackend } from "../src/kernels/index.js";
 import type { Backend } from "../src/kernels/index.js";
 import { affineReference, packedAffineReference, pinAffineInput } from "../src/layers/affine.js";
@@ -195,9 +195,42 @@ describe("the Solver's checks on pinned rows", () => {
       expect(packs).toBe(4);
       expect(forwards).toBe(4 * 4);
       expect(live).toBe(0);
+
+      // Two trainings sharing an InputPins (the `inputPins` option): the rows are packed once
+      // for both, stay packed until release(), and the histories are the same bits again.
+      packs = 0;
+      forwards = 0;
+      const pins = new InputPins();
+      const twice = (b: Backend, shared: InputPins | undefined): number[][][] =>
+        [4, 9].map((seed) => {
+          registerBackend(b);
+          setKernelPath("wasm-relaxed");
+          const model = new FullyConnectedNet({ inputDim: 300, hiddenDims: [40, 30], normalization: "batchnorm", seed });
+          const opts = { batchSize: 23, numEpochs: 3, numTrainSamples: null, backgroundChecks: false, seed: seed + 1 } as const;
+          const solver = new Solver(model, { xTrain: X, yTrain: y, xVal: Xv, yVal: yv }, shared === undefined ? opts : { ...opts, inputPins: shared });
+          solver.train();
+          return [solver.lossHistory, solver.trainAccHistory, solver.valAccHistory, [...model.params.get("W1")!.data]];
+        });
+      const alone = twice(without, undefined);
+      const shared = twice(counting, pins);
+      expect(shared).toEqual(alone);
+      expect(packs).toBe(4);
+      expect(forwards).toBe(2 * 4 * 4);
+      expect(pins.size).toBe(2);
+      expect(live).toBe(4);
+      pins.release();
+      expect(pins.size).toBe(0);
+      expect(live).toBe(0);
     } finally {
       if (original !== null) registerBackend(original);
       setKernelPath(initialPath);
     }
+  });
+
+  it("the Solver refuses an inputPins that is not an InputPins", () => {
+    const X = new Tensor(new Float32Array(20 * 4), [20, 4]);
+    const y = new Int32Array(20);
+    const model = new FullyConnectedNet({ inputDim: 4, hiddenDims: [3], seed: 1 });
+    expect(() => new Solver(model, { xTrain: X, yTrain: y, xVal: X, yVal: y }, { inputPins: {} as never })).toThrow(/inputPins/);
   });
 });

@@ -11,6 +11,7 @@ import { toSharedDataset } from "../train/shared-data.js";
 export { toSharedDataset, datasetFromShared, type SharedDataset } from "../train/shared-data.js";
 import { OptionError } from "../core/errors.js";
 import { getKernelPath } from "../kernels/index.js";
+import { InputPins } from "../train/accuracy.js";
 import type { Dataset } from "../train/solver.js";
 import { DEFAULT_SEED } from "./checks.js";
 import { SWEEP_DEFAULTS, runSweepJob, sweepIterations, sweepJobs, sweepResult, sweepShape, type SweepJob, type SweepOptions } from "./sweep.js";
@@ -87,10 +88,16 @@ export async function runSweepJobs(
     control.onPoint?.(job, point);
   };
   if (jobs === 1 || queue.length <= 1) {
-    queue.forEach((job, k) => {
-      const detail = `${job.normalization} ${job.weightScale.toExponential(1)}`;
-      finish(job, runSweepJob(data, o, job, onProgress ? (done) => onProgress({ step: "sweep", done: k * perRun + done, total, detail }) : undefined));
-    });
+    const pins = new InputPins();
+    try {
+      queue.forEach((job, k) => {
+        const detail = `${job.normalization} ${job.weightScale.toExponential(1)}`;
+        const report = onProgress ? (done: number): void => onProgress({ step: "sweep", done: k * perRun + done, total, detail }) : undefined;
+        finish(job, runSweepJob(data, o, job, report, undefined, undefined, pins));
+      });
+    } finally {
+      pins.release();
+    }
     return { data, jobs: planned, points };
   }
   const byIndex = new Map(planned.map((j) => [j.index, j]));

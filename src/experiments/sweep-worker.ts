@@ -6,6 +6,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { setKernelPath, type KernelPath } from "../kernels/index.js";
 import { runSweepJob, type SweepJob } from "./sweep.js";
+import { InputPins } from "../train/accuracy.js";
 import { datasetFromShared, type SharedDataset, type WorkerReply } from "./parallel.js";
 import type { TrainSettings } from "./types.js";
 
@@ -19,6 +20,9 @@ const init = (workerData as { init: Init }).init;
 setKernelPath(init.kernelPath);
 const data = datasetFromShared(init.data);
 const port = parentPort!;
+// NOTE: every job trains on the same shared, unchanging rows: their checks' rows are packed
+// once per worker, not once per run (released when the worker ends).
+const pins = new InputPins();
 
 port.on("message", (job: SweepJob) => {
   let lastSent = 0;
@@ -30,7 +34,7 @@ port.on("message", (job: SweepJob) => {
         lastSent = now;
         port.postMessage({ type: "progress", index: job.index, done, total } satisfies WorkerReply);
       }
-    });
+    }, undefined, undefined, pins);
     port.postMessage({ type: "done", index: job.index, point } satisfies WorkerReply);
   } catch (err) {
     const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);

@@ -14,6 +14,7 @@
 import { OptionError } from "../core/errors.js";
 import { RandomState, type RandomStateSnapshot } from "../core/random.js";
 import { skipSolverDraws, type Dataset } from "../train/solver.js";
+import { InputPins } from "../train/accuracy.js";
 import { DEFAULT_SEED } from "./checks.js";
 import { createNet, createSolver, subsetData, type ProgressFn } from "./training.js";
 import { logspace } from "../core/crmath.js";
@@ -151,6 +152,8 @@ export interface SweepRunHooks {
  * normalization layers inside the net (the exercise).
  * With `hooks`, the Solver checks accuracy on this thread so that `afterStep`
  * sees the model of each step (the histories are the same either way).
+ * `inputPins`: where the inline checks keep their packed rows, for the next run on the same
+ * data (the Solver's `inputPins` option); by default they are released after the run.
  */
 export function runSweepJob(
   data: Dataset,
@@ -159,6 +162,7 @@ export function runSweepJob(
   onIteration?: (done: number, total: number) => void,
   layers?: Partial<NetLayerImpls>,
   hooks?: SweepRunHooks,
+  inputPins?: InputPins,
 ): SweepPoint {
   const t0 = performance.now();
   const shape = sweepShape(data);
@@ -183,7 +187,10 @@ export function runSweepJob(
     if (done === total) end = signalProbe(model, probe.X, probe.y);
     onIteration?.(done, total);
   };
-  const solver = createSolver(model, data, o, o.batchSize, rng, onStep, hooks === undefined ? undefined : { backgroundChecks: false });
+  const solver = createSolver(model, data, o, o.batchSize, rng, onStep, {
+    ...(hooks === undefined ? {} : { backgroundChecks: false }),
+    ...(inputPins === undefined ? {} : { inputPins }),
+  });
   solver.train();
   const losses = solver.lossHistory;
   const last = losses.slice(-100);
@@ -233,8 +240,14 @@ export function sweepExperiment(
   const jobs = sweepJobs(o, seed, sweepShape(data));
   const per = sweepIterations(data, o);
   const total = per * jobs.length;
-  const points = jobs.map((job, k) =>
-    runSweepJob(data, o, job, onProgress ? (done) => onProgress({ step: "sweep", done: k * per + done, total, detail: `${job.normalization} ${job.weightScale.toExponential(1)}` }) : undefined, layers),
-  );
-  return sweepResult(data, o, seed, points);
+  // The runs share their inline checks' pinned rows (the data does not change meanwhile).
+  const pins = new InputPins();
+  try {
+    const points = jobs.map((job, k) =>
+      runSweepJob(data, o, job, onProgress ? (done) => onProgress({ step: "sweep", done: k * per + done, total, detail: `${job.normalization} ${job.weightScale.toExponential(1)}` }) : undefined, layers, undefined, pins),
+    );
+    return sweepResult(data, o, seed, points);
+  } finally {
+    pins.release();
+  }
 }

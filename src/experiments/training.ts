@@ -9,6 +9,7 @@ import { RandomState } from "../core/random.js";
 import type { DType, Tensor } from "../core/tensor.js";
 import { FullyConnectedNet, type NetLayerImpls } from "../models/fc-net.js";
 import { Solver, type Dataset, type SolverState } from "../train/solver.js";
+import type { InputPins } from "../train/accuracy.js";
 import { DEFAULT_SEED } from "./checks.js";
 import type { BatchSizeResult, DeepNetResult, NormKind, TrainSettings, TrainingRun } from "./types.js";
 import { netNormOptionsFor } from "../models/net-norm.js";
@@ -74,10 +75,11 @@ export function createSolver(
   batchSize: number,
   rng: RandomState,
   onIteration?: (done: number, total: number) => void,
-  extra?: { backgroundChecks?: boolean; onCheckpoint?: (state: SolverState) => void },
+  extra?: { backgroundChecks?: boolean; onCheckpoint?: (state: SolverState) => void; inputPins?: InputPins },
 ): Solver {
   return new Solver(model, data, {
     ...(extra?.backgroundChecks !== undefined ? { backgroundChecks: extra.backgroundChecks } : {}),
+    ...(extra?.inputPins !== undefined ? { inputPins: extra.inputPins } : {}),
     ...(extra?.onCheckpoint ? { onCheckpoint: extra.onCheckpoint } : {}),
     updateRule: s.updateRule,
     optimConfig: { learningRate: s.learningRate },

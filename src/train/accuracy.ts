@@ -65,43 +65,71 @@ export function gatherRows(X: Tensor, mask: Int32Array | null, start: number, en
   }
 }
 
-/** Counts correct predictions; owns the gather buffer it reuses between calls. */
-export class AccuracyCounter {
-  private xChunk: Tensor | null = null;
-  private yChunk = new Int32Array(0);
-  /** While pinning (`beginPinning` … `endPinning`): the pins of each X scored whole, by X. */
-  private pinned: Map<Tensor, PinnedInput[]> | null = null;
+/**
+ * Inputs scored whole by row-wise models, pinned (`pinAffineInput`: packed once for the first
+ * layer's product, the same bits) chunk by chunk, and kept until `release()`. A Solver makes its
+ * own for each `train()` call; one given as its `inputPins` option outlives the call, so that
+ * several trainings on the same unchanged rows pack them once (the sweep's workers: one set of
+ * check rows for every run). Whoever holds one promises that none of its inputs' data changes
+ * until `release()`.
+ */
+export class InputPins {
+  private readonly byInput = new Map<Tensor, { chunk: number; n: number; list: PinnedInput[] }>();
 
-  /**
-   * From now until `endPinning`, an X scored whole (no mask) by a row-wise model is pinned
-   * at its first check (`pinAffineInput`, chunk by chunk as `count` scores it): its rows
-   * are packed for the first layer's product once instead of at every check, with the
-   * same bits. The caller promises that no such X changes until `endPinning` (the Solver
-   * brackets one `train()` call, whose data stays fixed).
-   */
-  beginPinning(): void {
-    this.endPinning();
-    this.pinned = new Map();
+  /** Inputs pinned now. */
+  get size(): number {
+    return this.byInput.size;
   }
 
-  /** Releases every pin (idempotent). */
-  endPinning(): void {
-    if (this.pinned === null) return;
-    for (const list of this.pinned.values()) for (const p of list) p.release();
-    this.pinned = null;
-  }
-
-  /** Pins X's scoring chunks, once per X while pinning. */
-  private pin(X: Tensor, n: number, chunk: number): void {
-    const pinned = this.pinned!;
-    if (pinned.has(X)) return;
+  /** Pins the first n rows of X in scoring chunks of `chunk` rows, unless they are already. */
+  pin(X: Tensor, n: number, chunk: number): void {
+    const had = this.byInput.get(X);
+    if (had !== undefined && had.chunk === chunk && had.n === n) return;
+    if (had !== undefined) for (const p of had.list) p.release();
     const list: PinnedInput[] = [];
     for (let start = 0, end = 0; start < n; start = end) {
       end = chunkEnd(start, n, chunk);
       const p = pinAffineInput(X.rows(start, end));
       if (p !== null) list.push(p);
     }
-    pinned.set(X, list);
+    this.byInput.set(X, { chunk, n, list });
+  }
+
+  /** Releases every pin (idempotent); the object can pin again afterwards. */
+  release(): void {
+    for (const { list } of this.byInput.values()) for (const p of list) p.release();
+    this.byInput.clear();
+  }
+}
+
+/** Counts correct predictions; owns the gather buffer it reuses between calls. */
+export class AccuracyCounter {
+  private xChunk: Tensor | null = null;
+  private yChunk = new Int32Array(0);
+  /** While pinning (`beginPinning` … `endPinning`): the pins of each X scored whole. */
+  private pinned: InputPins | null = null;
+  /** Whether `pinned` is this counter's own (released by `endPinning`) or the caller's. */
+  private ownPins = false;
+
+  /**
+   * From now until `endPinning`, an X scored whole (no mask) by a row-wise model is pinned
+   * at its first check (`pinAffineInput`, chunk by chunk as `count` scores it): its rows
+   * are packed for the first layer's product once instead of at every check, with the
+   * same bits. The caller promises that no such X changes until `endPinning` (the Solver
+   * brackets one `train()` call, whose data stays fixed). With `shared`, the pins go there
+   * and stay after `endPinning` (the holder releases them).
+   */
+  beginPinning(shared?: InputPins): void {
+    this.endPinning();
+    this.pinned = shared ?? new InputPins();
+    this.ownPins = shared === undefined;
+  }
+
+  /** Stops pinning; releases the pins unless they are a shared `InputPins` (idempotent). */
+  endPinning(): void {
+    if (this.pinned === null) return;
+    if (this.ownPins) this.pinned.release();
+    this.pinned = null;
   }
 
   /**
@@ -112,7 +140,7 @@ export class AccuracyCounter {
     const N = X.shape[0]!;
     const n = mask === null ? N : mask.length;
     const chunk = model.rowwiseScores === true ? SCORE_CHUNK : SCORE_BATCH;
-    if (this.pinned !== null && mask === null && X.dtype === model.dtype && model.rowwiseScores === true) this.pin(X, n, chunk);
+    if (this.pinned !== null && mask === null && X.dtype === model.dtype && model.rowwiseScores === true) this.pinned.pin(X, n, chunk);
     let correct = 0;
     for (let start = 0, end = 0; start < n; start = end) {
       end = chunkEnd(start, n, chunk);

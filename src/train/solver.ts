@@ -27,7 +27,7 @@ import type { Labels } from "../core/tensor.js";
 import type { Model, ModelSnapshot } from "../models/model.js";
 import { getUpdateRule, validateOptimConfig } from "../optim/index.js";
 import type { OptimConfig, UpdateRule } from "../optim/index.js";
-import { AccuracyCounter, gatherRows } from "./accuracy.js";
+import { AccuracyCounter, InputPins, gatherRows } from "./accuracy.js";
 import { InlineChecks, ProgressInOrder, ThreadedChecks, getBackgroundCheckerFactory } from "./checks.js";
 import type { CheckResult, Checks } from "./checks.js";
 import { checkResumable, copySnapshot, optimConfigOf, optimStateOf, type SolverState } from "./solver-state.js";
@@ -96,6 +96,14 @@ export interface SolverOptions {
   onCheckpoint?: (state: SolverState) => void;
   /** Epochs between `onCheckpoint` calls. Default 1. */
   checkpointEvery?: number;
+  /**
+   * Where the inline checks keep their pinned rows (the rows scored whole, packed once for the
+   * first layer's product; the same bits): by default the Solver's own, released at the end of
+   * each `train()` call. Given one, the pins stay there for the next Solver that trains on the
+   * same rows (the sweep's workers); its holder releases them and promises that the data does
+   * not change until then.
+   */
+  inputPins?: InputPins;
 }
 
 const OPTION_KEYS = [
@@ -112,6 +120,7 @@ const OPTION_KEYS = [
   "backgroundChecks",
   "onCheckpoint",
   "checkpointEvery",
+  "inputPins",
 ];
 
 
@@ -215,6 +224,7 @@ export class Solver {
   private readonly xBatch: Tensor;
   private readonly yBatch: Int32Array;
   private readonly counter = new AccuracyCounter();
+  private readonly inputPins: InputPins | undefined;
   /** Measures the accuracy checks: inline, or on another thread. */
   private readonly checks: Checks;
 
@@ -250,6 +260,8 @@ export class Solver {
     if (o.onCheckpoint !== undefined && typeof o.onCheckpoint !== "function") throw new OptionError("onCheckpoint", "a function", o.onCheckpoint);
     this.onCheckpoint = o.onCheckpoint;
     this.checkpointEvery = positiveInteger("checkpointEvery", o.checkpointEvery ?? 1);
+    if (o.inputPins !== undefined && !(o.inputPins instanceof InputPins)) throw new OptionError("inputPins", "an InputPins", o.inputPins);
+    this.inputPins = o.inputPins;
     this.model = model;
     this.data = data;
     const bg = o.backgroundChecks ?? "auto";
@@ -317,7 +329,7 @@ export class Solver {
     // The checks' unsubsampled rows are packed once per call for the first layer (same bits).
     // NOTE: this relies on the data not changing during the call (as the background checks,
     // which copy it once per call, do too).
-    this.counter.beginPinning();
+    this.counter.beginPinning(this.inputPins);
     try {
       for (let t = start; t < numIterations; t++) {
         const loss = this.step();
