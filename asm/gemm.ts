@@ -10,8 +10,10 @@
 //   for each KC block of k:
 //     pack op(A)[:, block] into MR-row tiles and op(B)[block, :] into NR-column panels
 //     for each column panel, for each row tile: the micro-kernel, an MR×NR tile of C
+//     (a block of A larger than B's: for each pair of row tiles, for each column panel)
 // Packing makes both transposes free: the micro-kernel only ever sees tiles laid
-// out k-major. It keeps MR·(NR/lanes) = 12 v128 accumulators (V8 has 16 xmm
+// out k-major. A float32 B that is not transposed is not packed but for its edge panel:
+// a full panel's k rows are read in place, N·4 bytes apart (`ldb`). It keeps MR·(NR/lanes) = 12 v128 accumulators (V8 has 16 xmm
 // registers for wasm code), broadcasts each element of the A tile with
 // load32_splat / load64_splat and loads one row of the B panel as two vectors.
 // Ragged edges: tiles and panels are zero-padded to MR rows and NR columns (and a
@@ -42,9 +44,10 @@ const TA_GROUP: i32 = 16;
 }
 
 /**
- * float32 6×8 micro-kernel over packed panels: a holds 6 values per k, b holds 8 per k;
- * kc is even (the packers pad an odd block with a zero row). Writes the
- * 6×8 tile at c, rows ldc bytes apart: the scratch tile (ldc = 32) or C itself.
+ * float32 6×8 micro-kernel: a holds 6 values per k (a packed tile), b 8 per k, its k rows ldb
+ * bytes apart (32 in a packed panel, N·4 read in place); kc is even (the packers pad an odd
+ * block with a zero row). Writes the 6×8 tile at c, rows ldc bytes apart: the scratch tile
+ * (ldc = 32) or C itself.
  */
 function micro32(kc: i32, a: usize, b: usize, ldb: usize, c: usize, ldc: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
@@ -174,7 +177,7 @@ function micro32n2(kc: i32, a: usize, b: usize, c: usize): void {
   v128.store(c, i32x4.shuffle(p1, q1, 2, 6, 3, 7), 32);
 }
 
-/** The float32 kernel for an edge tile of at most 4 rows (of the 6-row packed tile): rows 0–3 of the scratch tile. */
+/** The float32 kernel for an edge tile of at most 4 rows (of the 6-row packed tile; B as in micro32): rows 0–3 of the scratch tile. */
 function micro32m4(kc: i32, a: usize, b: usize, ldb: usize, c: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
@@ -208,7 +211,7 @@ function micro32m4(kc: i32, a: usize, b: usize, ldb: usize, c: usize): void {
   v128.store(c + 96, c30); v128.store(c + 96, c31, 16);
 }
 
-/** The float32 kernel for an edge tile of at most 2 rows: rows 0–1 of the scratch tile. */
+/** The float32 kernel for an edge tile of at most 2 rows (B as in micro32): rows 0–1 of the scratch tile. */
 function micro32m2(kc: i32, a: usize, b: usize, ldb: usize, c: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   for (let k = 0; k < kc; k += 2) {
@@ -405,6 +408,7 @@ function packA<T>(transA: i32, M: i32, K: i32, pA: usize, k0: i32, kc: i32, kcp:
 /**
  * Packs rows k0..k0+kc of op(B) into NR-column panels: panel p holds, for each k,
  * the NR values op(B)[k0 + k][p·NR + q] (zero past column N), at dst + p·kcp·NR elements.
+ * edgeOnly: only the last, partial panel (the full ones are read in place).
  */
 function packB<T>(transB: i32, N: i32, K: i32, pB: usize, k0: i32, kc: i32, kcp: i32, dst: usize, NR: i32, edgeOnly: bool): void {
   const es = <usize>sizeof<T>();
@@ -465,8 +469,8 @@ function packedABytes<T>(M: i32, K: i32): usize {
 }
 
 /**
- * gemmImpl's float32 edge panel of nr ≤ 2 columns (C's columns at c): tiles two at a time
- * through micro32n2x2 into the scratch tile (12 rows of 2 values), then their valid rows into C.
+ * gemmImpl's float32 edge panel of nr ≤ 2 columns (C's columns at c), rows i1..i2: tiles two at
+ * a time through micro32n2x2 into the scratch tile (12 rows of 2 values), then their valid rows into C.
  */
 function edgeColumns2(M: i32, N: i32, kcp: i32, nr: i32, pPackA: usize, b: usize, c: usize, add: bool, pTile: usize, i1: i32, i2: i32): void {
   const ldc = <usize>N * 4;
