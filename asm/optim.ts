@@ -45,49 +45,19 @@ export function sgd_momentum_f32(n: i32, pW: usize, pDw: usize, pV: usize, lr: f
   }
 }
 
-/** cache = rho·cache + (1−rho)·dw²; w = w − (lr·dw)/(√cache + eps). omr = float32(1 − rho). */
-export function rmsprop_f32(n: i32, pW: usize, pDw: usize, pCache: usize, lr: f32, rho: f32, omr: f32, eps: f32): void {
-  const n4 = n & ~3;
-  const vlr = f32x4.splat(lr);
-  const vrho = f32x4.splat(rho);
-  const vomr = f32x4.splat(omr);
-  const veps = f32x4.splat(eps);
-  let i = 0;
-  for (; i < n4; i += 4) {
-    const o = <usize>i << 2;
-    const g = v128.load(pDw + o);
-    const c = f32x4.add(f32x4.mul(vrho, v128.load(pCache + o)), f32x4.mul(vomr, f32x4.mul(g, g)));
-    v128.store(pCache + o, c);
-    const step = f32x4.div(f32x4.mul(vlr, g), f32x4.add(f32x4.sqrt(c), veps));
-    v128.store(pW + o, f32x4.sub(v128.load(pW + o), step));
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    const g = load<f32>(pDw + o);
-    const c = rho * load<f32>(pCache + o) + omr * (g * g);
-    store<f32>(pCache + o, c);
-    store<f32>(pW + o, load<f32>(pW + o) - (lr * g) / (Mathf.sqrt(c) + eps));
-  }
-}
-
-/**
- * m = b1·m + (1−b1)·dw; mt = m/c1; v = b2·v + (1−b2)·dw²; vt = v/c2;
- * w = w − (lr·mt)/(√vt + eps). omb1, omb2 = float32(1 − b1), float32(1 − b2);
- * c1, c2 = float32(1 − b1^t), float32(1 − b2^t).
- */
-// NOTE: a bias correction c = float32(1 − βᵗ) is exactly 1 once βᵗ < 2⁻²⁵ (β1 = 0.9: t ≥ 165);
-// m / 1 is m, so that division is skipped then (one of the three divisions that bound
-// this loop), with the same bits. The branches are resolved once per call.
 // NOTE: a multiply, division or square root whose operand or result is subnormal took about 35
 // times its normal time on the Intel Xeon this was measured on (a microcode assist: 7.5 against
-// 0.2 ns per element; additions, comparisons and conversions were not slowed; x86 cores generally
-// take such assists, wasm cannot flush subnormals to zero, and numpy pays them too). A deep net at a small weight scale has
-// such values in every step (the sweep's runs without batch norm at 1.6e-4 … 7e-4 took 2.7 times as
-// long, nearly all of it in Adam). A vector with a lane that meets one in the first operations
-// (g·g or (1 − b2)·g² subnormal, b2·v, b1·m or (1 − b1)·g subnormal, lr·m̂ subnormal) is computed
-// in float64 instead, each operation rounded to float32 after it (`Exact`): the same bits, no
-// assists. A lane can still meet one later (a sum that cancels, a step far below the weight);
-// it is only slower.
+// 0.2 ns per element; additions, comparisons and conversions were not slowed). x86 cores generally
+// take such assists, WebAssembly cannot flush subnormals to zero, and numpy pays them too. A deep
+// net at a small weight scale has such values in every step (the sweep's runs without batch norm
+// at 1.6e-4 … 7e-4 took 2.7 times as long, nearly all of it in Adam). So Adam and RMSprop test each
+// vector first: one whose lanes may meet a subnormal in the first operations (g·g or (1 − β)·g²,
+// β·v, β1·m, (1 − β1)·g, lr·m̂ or lr·g) computes those chains in float64, each operation rounded to
+// float32 after it (`Exact`): the same bits, no assists. A lane can still meet one later (a sum
+// that cancels, a step far below the weight); it is only slower.
+
+/** Elements per block of the update rules' compare-only pass (a multiple of 4; 1 KiB of each array). */
+const SCAN_BLOCK: i32 = 256;
 
 /** Lanes of x that are nonzero with magnitude below the float32 whose bit pattern is tiny + 1 (tiny = bits − 1, splat). */
 @inline function tinyLanes(x: v128, absMask: v128, one: v128, tiny: v128): v128 {
@@ -120,6 +90,104 @@ namespace Exact {
   @inline export function add(a: v128, b: v128): v128 { return join(f64x2.add(lo(a), lo(b)), f64x2.add(hi(a), hi(b))); }
   @inline export function sub(a: v128, b: v128): v128 { return join(f64x2.sub(lo(a), lo(b)), f64x2.sub(hi(a), hi(b))); }
   @inline export function sqrt(a: v128): v128 { return join(f64x2.sqrt(lo(a)), f64x2.sqrt(hi(a))); }
+}
+
+/**
+ * rmsprop_f32's step on the 4 elements at these addresses, for a vector that passed its coarse
+ * compare: the cache's operations (and √cache + eps) as `Exact` when a lane of g or the cache is
+ * below its threshold (tinyGc, tinyC), lr·g and the division as `Exact` when one of g is below
+ * tinyGl (`tinyLanes`' bits − 1); the rest in float32, as rmsprop_f32 does them.
+ */
+function rmspropTiny(
+  pW: usize, pDw: usize, pCache: usize, lr: f32, rho: f32, omr: f32, eps: f32, tinyGc: i32, tinyC: i32, tinyGl: i32,
+): void {
+  const g = v128.load(pDw);
+  const c0 = v128.load(pCache);
+  const absMask = i32x4.splat(0x7fffffff);
+  const one = i32x4.splat(1);
+  const cTiny = v128.any_true(v128.or(tinyLanes(g, absMask, one, i32x4.splat(tinyGc)), tinyLanes(c0, absMask, one, i32x4.splat(tinyC))));
+  const lTiny = v128.any_true(tinyLanes(g, absMask, one, i32x4.splat(tinyGl)));
+  const vlr = f32x4.splat(lr), vrho = f32x4.splat(rho), vomr = f32x4.splat(omr), veps = f32x4.splat(eps);
+  let c: v128, den: v128;
+  if (cTiny) {
+    const drho = f64x2.splat(<f64>rho), domr = f64x2.splat(<f64>omr), deps = f64x2.splat(<f64>eps);
+    const gl = Exact.lo(g), gh = Exact.hi(g);
+    const cl = Exact.r(f64x2.add(Exact.r(f64x2.mul(drho, Exact.lo(c0))), Exact.r(f64x2.mul(domr, Exact.r(f64x2.mul(gl, gl))))));
+    const ch = Exact.r(f64x2.add(Exact.r(f64x2.mul(drho, Exact.hi(c0))), Exact.r(f64x2.mul(domr, Exact.r(f64x2.mul(gh, gh))))));
+    c = Exact.join(cl, ch);
+    den = Exact.join(f64x2.add(Exact.r(f64x2.sqrt(cl)), deps), f64x2.add(Exact.r(f64x2.sqrt(ch)), deps));
+  } else {
+    c = f32x4.add(f32x4.mul(vrho, c0), f32x4.mul(vomr, f32x4.mul(g, g)));
+    den = f32x4.add(f32x4.sqrt(c), veps);
+  }
+  v128.store(pCache, c);
+  const step = lTiny ? Exact.div(Exact.mul(vlr, g), den) : f32x4.div(f32x4.mul(vlr, g), den);
+  v128.store(pW, f32x4.sub(v128.load(pW), step));
+}
+
+/** rmsprop_f32's float32 loop over the vectors of elements i0..i1 (multiples of 4). */
+function rmspropVectors(i0: i32, i1: i32, pW: usize, pDw: usize, pCache: usize, lr: f32, rho: f32, omr: f32, eps: f32): void {
+  const vlr = f32x4.splat(lr);
+  const vrho = f32x4.splat(rho);
+  const vomr = f32x4.splat(omr);
+  const veps = f32x4.splat(eps);
+  for (let i = i0; i < i1; i += 4) {
+    const o = <usize>i << 2;
+    const g = v128.load(pDw + o);
+    const c = f32x4.add(f32x4.mul(vrho, v128.load(pCache + o)), f32x4.mul(vomr, f32x4.mul(g, g)));
+    v128.store(pCache + o, c);
+    const step = f32x4.div(f32x4.mul(vlr, g), f32x4.add(f32x4.sqrt(c), veps));
+    v128.store(pW + o, f32x4.sub(v128.load(pW + o), step));
+  }
+}
+
+/**
+ * cache = rho·cache + (1−rho)·dw²; w = w − (lr·dw)/(√cache + eps). omr = float32(1 − rho).
+ * A block of vectors that could meet a subnormal goes vector by vector through rmspropTiny
+ * (see the note on subnormals above).
+ */
+export function rmsprop_f32(n: i32, pW: usize, pDw: usize, pCache: usize, lr: f32, rho: f32, omr: f32, eps: f32): void {
+  const n4 = n & ~3;
+  // Below these a lane may meet a subnormal: g·g and (1 − rho)·g² normal (|g| ≥ √(tiny/(1 − rho))),
+  // rho·cache normal; lr·g normal.
+  const tinyGc = max(reinterpret<i32>(<f32>Math.sqrt(<f64>reinterpret<f32>(tinyBits(omr)))), 0x20000000) - 1;
+  const tinyC = tinyBits(rho) - 1;
+  const tinyGl = tinyBits(lr) - 1;
+  const tinyG = i32x4.splat(max(tinyGc, tinyGl));
+  const tinyCv = i32x4.splat(tinyC);
+  const absMask = i32x4.splat(0x7fffffff);
+  const one = i32x4.splat(1);
+  for (let b0 = 0; b0 < n4; b0 += SCAN_BLOCK) {
+    const b1 = min(n4, b0 + SCAN_BLOCK);
+    // NOTE: a compare-only pass over the block first (the least |g| − 1 and cache − 1, unsigned:
+    // 0 wraps to the largest; one compare each per block), then the float32 loop as tight as
+    // without the test: 0.53 against 0.39 ns per element on ordinary values, where Adam's test
+    // in the loop took 0.72 (bench/dev/optim-subnormal.ts). Adam, whose loop its three divisions
+    // bound, is faster with the test in the loop (0.82 against 0.95 with this pass).
+    let gMin = i32x4.splat(-1);
+    let cMin = i32x4.splat(-1);
+    for (let i = b0; i < b1; i += 4) {
+      const o = <usize>i << 2;
+      gMin = i32x4.min_u(gMin, i32x4.sub(v128.and(v128.load(pDw + o), absMask), one));
+      cMin = i32x4.min_u(cMin, i32x4.sub(v128.load(pCache + o), one));
+    }
+    const flags = v128.or(i32x4.lt_u(gMin, tinyG), i32x4.lt_u(cMin, tinyCv));
+    if (!v128.any_true(flags)) {
+      rmspropVectors(b0, b1, pW, pDw, pCache, lr, rho, omr, eps);
+      continue;
+    }
+    for (let i = b0; i < b1; i += 4) {
+      const o = <usize>i << 2;
+      rmspropTiny(pW + o, pDw + o, pCache + o, lr, rho, omr, eps, tinyGc, tinyC, tinyGl);
+    }
+  }
+  for (let i = n4; i < n; i++) {
+    const o = <usize>i << 2;
+    const g = load<f32>(pDw + o);
+    const c = rho * load<f32>(pCache + o) + omr * (g * g);
+    store<f32>(pCache + o, c);
+    store<f32>(pW + o, load<f32>(pW + o) - (lr * g) / (Mathf.sqrt(c) + eps));
+  }
 }
 
 /**
@@ -193,7 +261,8 @@ function adamTiny(
   const tinyV = tinyBits(b2) - 1;
   // NOTE: one compare against the largest threshold in the loop, the exact ones (adamTiny) only for
   // a vector that passes it: the loop then takes 0.82 against 0.73 ns per element on ordinary
-  // values, where the exact compares in the loop took 0.97 (bench/dev/adam-subnormal.ts).
+  // values, where the exact compares in the loop took 0.97, and a compare-only pass over each
+  // block first (as rmsprop_f32 does) 0.95 (bench/dev/optim-subnormal.ts).
   const tinyAny = i32x4.splat(max(tinyGm, tinyGv));
   const sqrtBias = i32x4.splat(0x1fc00000);
   const absMask = i32x4.splat(0x7fffffff);
