@@ -119,6 +119,15 @@ function isPositiveInteger(v: unknown): v is number {
   return typeof v === "number" && Number.isInteger(v) && v > 0;
 }
 
+/**
+ * dst[k] = s·src[k] (rounded to dst's type): a function of its own, so that the engine optimizes it
+ * across models (a loop in the constructor, run once per model, stayed in the interpreter: 4–7 ms
+ * for the first layer's 153,600 weights).
+ */
+function scaleInto(dst: FloatArray, src: Float64Array, s: number): void {
+  for (let k = 0; k < src.length; k++) dst[k] = s * src[k]!;
+}
+
 /** The fully connected network of the assignment. Implements `Model`. */
 export class FullyConnectedNet implements Model {
   readonly dtype: DType;
@@ -219,7 +228,7 @@ export class FullyConnectedNet implements Model {
       const z = this.rng.randn(din, dout).data;
       // NOTE: resident (src/kernels/wasm.ts): the products and the update read it in place.
       const w = allocResident(din * dout, dtype);
-      for (let k = 0; k < z.length; k++) w[k] = weightScale * z[k]!;
+      scaleInto(w, z, weightScale);
       const hidden = i + 1 < dims.length - 1;
       const n = i + 1;
       layers.push({
