@@ -124,7 +124,7 @@ function isPositiveInteger(v: unknown): v is number {
  * across models (a loop in the constructor, run once per model, stayed in the interpreter: 4–7 ms
  * for the first layer's 153,600 weights).
  */
-function scaleInto(dst: FloatArray, src: Float64Array, s: number): void {
+function scaleInto(dst: FloatArray, src: FloatArray, s: number): void {
   for (let k = 0; k < src.length; k++) dst[k] = s * src[k]!;
 }
 
