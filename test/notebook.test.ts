@@ -79,19 +79,31 @@ describe.skipIf(!available || sample === null)("notebooks/batch-normalization.ip
       JSON.stringify({ argv: [deno, "jupyter", "--kernel", "--conn", "{connection_file}"], display_name: "Deno", language: "typescript" }),
     );
     const out = join(tmp, "executed.ipynb");
-    const r = spawnSync(
-      "jupyter",
-      ["nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.timeout=600", "--output", out, join(repoRoot, "notebooks", "batch-normalization.ipynb")],
-      {
-        encoding: "utf8",
-        cwd: join(repoRoot, "notebooks"),
-        env: { ...process.env, JUPYTER_PATH: join(tmp, "jupyter"), JUPYTER_DATA_DIR: join(tmp, "jupyter-data"), BNLAB_DATA: sample!, NO_COLOR: "1" },
-        timeout: 600_000,
-      },
-    );
-    if (r.status !== 0) throw new Error(`nbconvert failed (exit ${r.status}):\n${r.stderr.slice(-4000)}`);
-    cells = (JSON.parse(readFileSync(out, "utf8")) as { cells: Cell[] }).cells;
-  }, 620_000);
+    const execute = (): Cell[] => {
+      const r = spawnSync(
+        "jupyter",
+        ["nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.timeout=600", "--output", out, join(repoRoot, "notebooks", "batch-normalization.ipynb")],
+        {
+          encoding: "utf8",
+          cwd: join(repoRoot, "notebooks"),
+          env: { ...process.env, JUPYTER_PATH: join(tmp, "jupyter"), JUPYTER_DATA_DIR: join(tmp, "jupyter-data"), BNLAB_DATA: sample!, NO_COLOR: "1" },
+          timeout: 600_000,
+        },
+      );
+      if (r.status !== 0) throw new Error(`nbconvert failed (exit ${r.status}):\n${r.stderr.slice(-4000)}`);
+      return (JSON.parse(readFileSync(out, "utf8")) as { cells: Cell[] }).cells;
+    };
+    cells = execute();
+    // NOTE: once in a full CI run on a busy machine (2026-12-02) a cell's display message reached
+    // nbconvert after the cell had ended and the executed notebook had no output for it (the
+    // cell printed it: run alone, it always shows). Such a run is executed once more, and says so;
+    // every assertion below is on the notebook of the last run.
+    const silent = cells.filter((c) => c.cell_type === "code" && (c.outputs ?? []).length === 0);
+    if (silent.length > 0) {
+      console.warn(`[notebook] ${silent.length} code cell(s) came back without output (${text(silent[0]!.source).slice(0, 60)}…); executing the notebook once more`);
+      cells = execute();
+    }
+  }, 1_240_000);
 
   afterAll(() => {
     if (tmp !== "") rmSync(tmp, { recursive: true, force: true });
