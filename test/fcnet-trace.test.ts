@@ -209,6 +209,26 @@ describe("tracing leaves the model as it was", () => {
     });
   });
 
+  it("views: the same values without copies, overwritten by the model's next pass", () => {
+    const b = net({ dtype: "float32", normalization: "batchnorm" });
+    const { X, y } = problem(9);
+    const copies = b.trace(X, y);
+    const views = b.trace(X, y, { views: true });
+    views.layers.forEach((l, i) => {
+      const c = copies.layers[i]!;
+      for (const k of ["input", "affine", "activated", "dInput", "dAffine", "dActivated", "dW"] as const) expect(sameBits(l[k].data, c[k].data), k).toBe(true);
+      expect(sameBits(l.normalized!.data, c.normalized!.data)).toBe(true);
+    });
+    expect(sameBits(views.scores.data, copies.scores.data)).toBe(true);
+    expect(views.loss).toBe(copies.loss);
+    const before = views.layers[1]!.affine.data.slice();
+    b.loss(problem(10).X, problem(10).y);
+    // A view shows the later pass's values (the same workspace); the copy keeps the traced ones.
+    expect(sameBits(views.layers[1]!.affine.data, before)).toBe(false);
+    expect(sameBits(copies.layers[1]!.affine.data, before)).toBe(true);
+    expect(() => b.trace(X, y, { views: 1 as unknown as boolean })).toThrow(OptionError);
+  });
+
   it("rejects a mode other than train or test", () => {
     const { X, y } = problem(1);
     expect(() => net({}).trace(X, y, { mode: "eval" as "test" })).toThrow(OptionError);

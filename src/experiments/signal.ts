@@ -90,7 +90,9 @@ export function probeBatch(data: Dataset, rows = SIGNAL_PROBE_ROWS): { X: Tensor
 
 /** Per-layer statistics of one train-mode trace of `model` on (X, y); changes nothing. */
 export function signalProbe(model: FullyConnectedNet, X: Tensor, y: Labels): LayerSignal {
-  const t = model.trace(X, y, { mode: "train", updateRunningStats: false });
+  // NOTE: views: every statistic is taken before the model's next pass (no 2.4 MB copies of the
+  // data and its gradient per probe).
+  const t = model.trace(X, y, { mode: "train", updateRunningStats: false, views: true });
   const out: LayerSignal = { loss: t.loss, affineStd: [], preActStd: [], deadFraction: [], inputGradNorm: [], outputGradNorm: [], weightGradNorm: [] };
   for (const l of t.layers) {
     const pre = l.normalized ?? l.affine;

@@ -84,28 +84,30 @@ interface LayerNames {
 
 /**
  * The trace of a pass run with the first layer's input gradient: copies of every
- * workspace value; the parameter gradients (new arrays already) as they are.
+ * workspace value (the values themselves with `views`); the parameter gradients (new
+ * arrays already) as they are.
  */
-export function tracePass(p: Pass, names: readonly LayerNames[]): ModelTrace {
+export function tracePass(p: Pass, names: readonly LayerNames[], views = false): ModelTrace {
   const grad = (name: string): Tensor | null => p.grads.get(name) ?? null;
+  const keep = (t: Tensor): Tensor => (views ? t : t.clone());
   const layers: LayerTrace[] = p.caches.hidden.map((c, i) => {
     const g = p.hiddenGrads[i]!;
     const n = names[i]!;
     if (g.dInput === null) throw new Error("tracePass: the pass did not compute the first layer's input gradient");
     return {
-      input: c.input.clone(),
-      affine: c.a.clone(),
-      normalized: c.normalized === null ? null : c.normalized.clone(),
-      activated: c.activated.clone(),
-      dInput: g.dInput.clone(),
-      dAffine: g.dAffine.clone(),
-      dNormalized: g.dNormalized === null ? null : g.dNormalized.clone(),
-      dActivated: g.dActivated.clone(),
+      input: keep(c.input),
+      affine: keep(c.a),
+      normalized: c.normalized === null ? null : keep(c.normalized),
+      activated: keep(c.activated),
+      dInput: keep(g.dInput),
+      dAffine: keep(g.dAffine),
+      dNormalized: g.dNormalized === null ? null : keep(g.dNormalized),
+      dActivated: keep(g.dActivated),
       dW: p.grads.get(n.W)!,
       db: p.grads.get(n.b)!,
       dgamma: grad(n.gamma),
       dbeta: grad(n.beta),
     };
   });
-  return { loss: p.loss, scores: p.scores.clone(), layers, grads: p.grads };
+  return { loss: p.loss, scores: keep(p.scores), layers, grads: p.grads };
 }

@@ -306,10 +306,12 @@ export class FullyConnectedNet implements Model {
     if (mode !== "train" && mode !== "test") throw new OptionError("mode", '"train" or "test"', mode);
     const update = options.updateRunningStats ?? false;
     if (typeof update !== "boolean") throw new OptionError("updateRunningStats", "a boolean", update);
+    const views = options.views ?? false;
+    if (typeof views !== "boolean") throw new OptionError("views", "a boolean", views);
     const x = this.prepareInput(X);
     this.checkLabels(y, x.shape[0]!);
     const p = this.pass(x, y, mode, mode === "train" && update, null, true);
-    return tracePass(p, this.layers.map((l) => l.names));
+    return tracePass(p, this.layers.map((l) => l.names), views);
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
  * What `FullyConnectedNet.trace` records of one forward and backward pass: per
  * hidden layer every intermediate value and its gradient. Every tensor is a copy
- * (the model's workspace is reused by the next call): safe to keep.
+ * (the model's workspace is reused by the next call): safe to keep; with the
+ * `views` option, the workspace values themselves, valid until the model's next pass.
  */
 import type { Tensor } from "../core/tensor.js";
 
@@ -48,4 +49,10 @@ export interface TraceOptions {
   mode?: "train" | "test";
   /** Train mode only: move the batch-norm running statistics as `loss` does. Default false. */
   updateRunningStats?: boolean;
+  /**
+   * Return the model's workspace values themselves instead of copies (the same values): nothing is
+   * copied, but the next pass of the model (`loss`, `scores`, `trace`) overwrites them, so read
+   * them first. The parameter gradients are new arrays either way. Default false.
+   */
+  views?: boolean;
 }
