@@ -11,7 +11,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { OptionError, RandomState } from "../src/node.js";
+import { OptionError, RandomState, SWEEP_DEFAULTS } from "../src/node.js";
+import { createNet, skipNetDraws } from "../src/experiments/training.js";
 import { logCorrectlyRounded, logCorrectlyRoundedFast } from "../src/core/crmath.js";
 import type { RandomStateSnapshot } from "../src/node.js";
 import { repoRoot } from "./helpers/env.js";
@@ -237,5 +238,38 @@ describe("logCorrectlyRoundedFast equals logCorrectlyRounded exactly", () => {
       expect(got).toEqual(want);
       expect(a.getState()).toEqual(b.getState());
     }
+  });
+});
+
+describe("skipNormals advances the stream exactly as randn", () => {
+  it("the same state (draws and cached normal) for odd, even and zero counts, with and without a cached normal, across twists", () => {
+    for (const [seed, pre, n] of [[1, 0, 0], [2, 0, 1], [3, 0, 2], [4, 1, 7], [5, 1, 8], [6, 3, 153_600], [7, 0, 2501], [8, 2, 1]] as const) {
+      const a = new RandomState(seed);
+      const b = new RandomState(seed);
+      // `pre` normals first: an odd count leaves a cached normal for the skip to take.
+      a.randn(pre);
+      b.randn(pre);
+      a.randn(n);
+      b.skipNormals(n);
+      expect(b.getState(), `seed ${seed}, ${pre} then ${n}`).toEqual(a.getState());
+      // And the streams go on alike.
+      expect(Array.from(b.randn(5).data)).toEqual(Array.from(a.randn(5).data));
+    }
+  });
+
+  it("skipNetDraws leaves the stream where building the net leaves it, for every normalization", () => {
+    for (const normalization of ["batchnorm", "layernorm", "groupnorm", "batchrenorm", "none"] as const) {
+      const o = { ...SWEEP_DEFAULTS, hiddenDims: [7, 5, 6] };
+      const a = new RandomState(11);
+      const b = new RandomState(11);
+      createNet(o, 13, normalization, 1e-2, "float32", a);
+      skipNetDraws(o, 13, b);
+      expect(b.getState(), normalization).toEqual(a.getState());
+    }
+  });
+
+  it("rejects a count that is not a non-negative integer", () => {
+    expect(() => new RandomState(1).skipNormals(-1)).toThrow(OptionError);
+    expect(() => new RandomState(1).skipNormals(1.5)).toThrow(OptionError);
   });
 });

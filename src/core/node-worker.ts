@@ -142,9 +142,12 @@ export interface WorkerPoolOptions<J, D extends { type: "done"; index: number }>
   entry: string;
   /** `workerData.init` of every worker. */
   init: unknown;
-  /** The jobs, in the order they are handed out; each is posted to a worker as is. */
-  queue: J[];
-  /** Worker threads to start (at most one per job). */
+  /**
+   * The jobs, in the order they are handed out; each is posted to a worker as is. A function is
+   * called after the workers are started, so that planning the jobs overlaps their start.
+   */
+  queue: J[] | (() => J[]);
+  /** Worker threads to start (at most one per job, when the queue is given as a list). */
   workers: number;
   /** What the workers run, for a crash's message ("sweep", "study"). */
   kind: string;
@@ -161,8 +164,9 @@ export interface WorkerPoolOptions<J, D extends { type: "done"; index: number }>
  * throwing). The workers are terminated either way.
  */
 export async function runWorkerPool<J, D extends { type: "done"; index: number }>(o: WorkerPoolOptions<J, D>): Promise<void> {
-  const queue = [...o.queue];
-  const toRun = queue.length;
+  const lazy = typeof o.queue === "function";
+  let queue: J[] = lazy ? [] : [...(o.queue as J[])];
+  let toRun = queue.length;
   const workers: Worker[] = [];
   try {
     await new Promise<void>((resolve, reject) => {
@@ -185,7 +189,7 @@ export async function runWorkerPool<J, D extends { type: "done"; index: number }
         }
         w.postMessage(job);
       };
-      for (let i = 0; i < Math.min(o.workers, toRun); i++) {
+      for (let i = 0; i < (lazy ? o.workers : Math.min(o.workers, toRun)); i++) {
         const w = startModuleWorker(o.from, o.entry, o.init);
         workers.push(w);
         w.on("message", (m: PoolReply | D) => {
@@ -207,6 +211,17 @@ export async function runWorkerPool<J, D extends { type: "done"; index: number }
         w.on("exit", (code) => {
           if (code !== 0 && !retired.has(w) && finished < toRun) fail(new Error(`a ${o.kind} worker exited with code ${code}`));
         });
+      }
+      if (lazy) {
+        // NOTE: the workers start meanwhile; their "ready" comes in after this returns.
+        try {
+          queue = (o.queue as () => J[])();
+        } catch (err) {
+          fail(err);
+          return;
+        }
+        toRun = queue.length;
+        if (toRun === 0) resolve();
       }
     });
   } finally {

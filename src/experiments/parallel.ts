@@ -78,16 +78,28 @@ export async function runSweepJobs(
 ): Promise<SweepJobsRun> {
   if (!Number.isInteger(jobs) || jobs < 1) throw new OptionError("--jobs", "a positive integer", jobs);
   const data = subsetData(fullData, o.numTrain, o.numVal);
-  const planned = sweepJobs(o, seed, sweepShape(data));
-  const points: (SweepPoint | undefined)[] = planned.map((j) => control.done?.get(j.index));
-  const queue = planned.filter((j) => points[j.index] === undefined && (control.select?.(j) ?? true));
   const perRun = sweepIterations(data, o);
-  const total = perRun * queue.length;
+  let planned: SweepJob[] = [];
+  let points: (SweepPoint | undefined)[] = [];
+  let queue: SweepJob[] = [];
+  let total = 0;
+  const plan = (): SweepJob[] => {
+    planned = sweepJobs(o, seed, sweepShape(data));
+    points = planned.map((j) => control.done?.get(j.index));
+    queue = planned.filter((j) => points[j.index] === undefined && (control.select?.(j) ?? true));
+    total = perRun * queue.length;
+    return queue;
+  };
   const finish = (job: SweepJob, point: SweepPoint): void => {
     points[job.index] = point;
     control.onPoint?.(job, point);
   };
-  if (jobs === 1 || queue.length <= 1) {
+  // NOTE: a whole sweep on workers plans its jobs (0.2 s for the notebook's 40) while the workers
+  // start; a resumed or sharded one plans first, as it may have one job or none left.
+  const runs = o.weightScales.length * o.normalizations.length;
+  const planWhileStarting = jobs > 1 && control.done === undefined && control.select === undefined && runs > 1;
+  if (!planWhileStarting) plan();
+  if (!planWhileStarting && (jobs === 1 || queue.length <= 1)) {
     const pins = new InputPins();
     try {
       queue.forEach((job, k) => {
@@ -100,13 +112,12 @@ export async function runSweepJobs(
     }
     return { data, jobs: planned, points };
   }
-  const byIndex = new Map(planned.map((j) => [j.index, j]));
-  const doneByJob = new Float64Array(planned.length);
+  const doneByJob = new Float64Array(runs);
   let doneSum = 0;
   const shared = toSharedDataset(data);
   const { weightScales: _w, normalizations: _n, ...settings } = o;
   const init = { data: shared, settings, kernelPath: getKernelPath() };
-  const numWorkers = Math.min(jobs, queue.length);
+  const numWorkers = Math.min(jobs, planWhileStarting ? runs : queue.length);
 
   const record = (index: number, done: number, detail: string): void => {
     doneSum += done - doneByJob[index]!;
@@ -117,13 +128,13 @@ export async function runSweepJobs(
     from: import.meta.url,
     entry: "./sweep-worker",
     init,
-    queue,
+    queue: planWhileStarting ? plan : queue,
     workers: numWorkers,
     kind: "sweep",
     jobName: (index) => `sweep run ${index}`,
     onProgress: (index, done) => record(index, done, ""),
     onDone: (m) => {
-      finish(byIndex.get(m.index)!, m.point);
+      finish(planned.find((j) => j.index === m.index)!, m.point);
       record(m.index, perRun, `${m.point.normalization} ${m.point.weightScale.toExponential(1)}`);
     },
   });

@@ -67,6 +67,16 @@ export function createNet(
   });
 }
 
+/**
+ * Advances `rng` exactly as `createNet` with these settings would (its only draws are the weights,
+ * `weightScale · randn(d_i, d_{i+1})` layer by layer), without building the net: for the sweep's
+ * planning, which needs only the stream's position after each run's weights.
+ */
+export function skipNetDraws(s: TrainSettings, inputDim: number, rng: RandomState): void {
+  const dims = [inputDim, ...s.hiddenDims, 10];
+  for (let i = 0; i + 1 < dims.length; i++) rng.skipNormals(dims[i]! * dims[i + 1]!);
+}
+
 /** The Solver of an experiment's settings, drawing from `rng`; `onIteration(done, total)` after each step. */
 export function createSolver(
   model: FullyConnectedNet,

@@ -13,7 +13,7 @@
 import { RandomState } from "../../core/random.js";
 import { logspace, SWEEP_DEFAULTS, runSweepJob, sweepJobs, type SweepJob } from "../../experiments/sweep.js";
 import { UpdateRatioTracker } from "../../experiments/signal.js";
-import { createNet, DEEP_NET_DEFAULTS, subsetData } from "../../experiments/training.js";
+import { DEEP_NET_DEFAULTS, skipNetDraws, subsetData } from "../../experiments/training.js";
 import { skipSolverDraws, type Dataset } from "../../train/solver.js";
 import type { DataShape, Study, StudyJob } from "../study.js";
 import { signalFigures } from "./figures.js";
@@ -51,9 +51,9 @@ export const SIGNAL_QUICK: SignalOptions = {
 function deepNetJobs(o: SignalCellOptions & { weightScale: number }, seed: number, numTrain: number, inputDim: number, first: number): SweepJob[] {
   const rng = new RandomState(seed);
   const shape = { numTrain, inputDim };
-  const modelStates = o.normalizations.map((k) => {
+  const modelStates = o.normalizations.map(() => {
     const state = rng.getState();
-    createNet(o, inputDim, k, o.weightScale, "float32", rng);
+    skipNetDraws(o, inputDim, rng);
     return state;
   });
   return o.normalizations.map((normalization, k) => {
