@@ -161,8 +161,8 @@ export function rmsprop_f32(n: i32, pW: usize, pDw: usize, pCache: usize, lr: f3
     const b1 = min(n4, b0 + SCAN_BLOCK);
     // NOTE: a compare-only pass over the block first (the least |g| − 1 and cache − 1, unsigned:
     // 0 wraps to the largest; one compare each per block), then the float32 loop as tight as
-    // without the test: 0.53 against 0.39 ns per element on ordinary values, where Adam's test
-    // in the loop took 0.72 (bench/dev/optim-subnormal.ts). Adam, whose loop its three divisions
+    // without the test: 0.53 against 0.39 ns per element on ordinary values, where a test in the
+    // loop, as Adam has, took 0.72 (bench/dev/optim-subnormal.ts). Adam, whose loop its three divisions
     // bound, is faster with the test in the loop (0.82 against 0.95 with this pass).
     let gMin = i32x4.splat(-1);
     let cMin = i32x4.splat(-1);
