@@ -82,6 +82,10 @@ namespace Exact {
   @inline export function hi(x: v128): v128 { return f64x2.promote_low_f32x4(i64x2.shuffle(x, x, 1, 1)); }
   /** A float64 pair rounded to float32 and back. */
   @inline export function r(x: v128): v128 { return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(x)); }
+  /** β·s + (1 − β)·(g·g) on a float64 pair (omb = 1 − β), rounded as float32 after every operation: Adam's v, RMSprop's cache. */
+  @inline export function decayedSquare(b: v128, s: v128, omb: v128, g: v128): v128 {
+    return r(f64x2.add(r(f64x2.mul(b, s)), r(f64x2.mul(omb, r(f64x2.mul(g, g))))));
+  }
   @inline export function join(l: v128, h: v128): v128 {
     return i64x2.shuffle(f32x4.demote_f64x2_zero(l), f32x4.demote_f64x2_zero(h), 0, 2);
   }
@@ -112,8 +116,8 @@ function rmspropTiny(
   if (cTiny) {
     const drho = f64x2.splat(<f64>rho), domr = f64x2.splat(<f64>omr), deps = f64x2.splat(<f64>eps);
     const gl = Exact.lo(g), gh = Exact.hi(g);
-    const cl = Exact.r(f64x2.add(Exact.r(f64x2.mul(drho, Exact.lo(c0))), Exact.r(f64x2.mul(domr, Exact.r(f64x2.mul(gl, gl))))));
-    const ch = Exact.r(f64x2.add(Exact.r(f64x2.mul(drho, Exact.hi(c0))), Exact.r(f64x2.mul(domr, Exact.r(f64x2.mul(gh, gh))))));
+    const cl = Exact.decayedSquare(drho, Exact.lo(c0), domr, gl);
+    const ch = Exact.decayedSquare(drho, Exact.hi(c0), domr, gh);
     c = Exact.join(cl, ch);
     den = Exact.join(f64x2.add(Exact.r(f64x2.sqrt(cl)), deps), f64x2.add(Exact.r(f64x2.sqrt(ch)), deps));
   } else {
@@ -223,8 +227,8 @@ function adamTiny(
     // Each half in float64 throughout, rounded to float32 after every operation (Exact.r).
     const db2 = f64x2.splat(<f64>b2), domb2 = f64x2.splat(<f64>omb2), dc2 = f64x2.splat(<f64>c2), deps = f64x2.splat(<f64>eps);
     const gl = Exact.lo(g), gh = Exact.hi(g);
-    const vl = Exact.r(f64x2.add(Exact.r(f64x2.mul(db2, Exact.lo(v0))), Exact.r(f64x2.mul(domb2, Exact.r(f64x2.mul(gl, gl))))));
-    const vh = Exact.r(f64x2.add(Exact.r(f64x2.mul(db2, Exact.hi(v0))), Exact.r(f64x2.mul(domb2, Exact.r(f64x2.mul(gh, gh))))));
+    const vl = Exact.decayedSquare(db2, Exact.lo(v0), domb2, gl);
+    const vh = Exact.decayedSquare(db2, Exact.hi(v0), domb2, gh);
     v = Exact.join(vl, vh);
     const dl = f64x2.add(Exact.r(f64x2.sqrt(Exact.r(f64x2.div(vl, dc2)))), deps);
     const dh = f64x2.add(Exact.r(f64x2.sqrt(Exact.r(f64x2.div(vh, dc2)))), deps);
