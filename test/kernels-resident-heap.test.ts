@@ -1,7 +1,7 @@
 /**
  * The block allocator of resident arrays (src/kernels/resident.ts): first fit, alignment,
- * merging of released neighbours, the top handed back, the limit, and which blocks are
- * still zero (never handed out) — checked against a byte map of a random alloc/release run.
+ * merging of released neighbours, the top handed back and the limit — checked against a byte
+ * map of a random alloc/release run.
  */
 import { describe, expect, it } from "vitest";
 import { ResidentHeap } from "../src/kernels/resident.js";
@@ -14,20 +14,18 @@ describe("ResidentHeap", () => {
     const b = h.alloc(65)!;
     const c = h.alloc(64)!;
     expect([a.offset, a.size, b.offset, b.size, c.offset, c.size]).toEqual([1024, 64, 1088, 128, 1216, 64]);
-    expect([a.zeroed, b.zeroed, c.zeroed]).toEqual([true, true, true]);
     h.release(a);
     h.release(b); // merges with a: one free block of 192 bytes at 1024
     expect(h.state()).toEqual({ top: 1280, free: [{ offset: 1024, size: 192 }] });
     const d = h.alloc(100)!; // first fit: the front of the merged block, not fresh memory
-    expect([d.offset, d.size, d.zeroed]).toEqual([1024, 128, false]);
+    expect([d.offset, d.size]).toEqual([1024, 128]);
     h.release(c); // merges with the free rest of the split block (1152) and reaches the top
     expect(h.state()).toEqual({ top: 1152, free: [] });
     h.release(d); // the top block again: all free
     expect(h.state()).toEqual({ top: 1024, free: [] });
-    // Memory below the high-water mark is not zero any more.
-    expect(h.alloc(64)!.zeroed).toBe(false);
-    expect(h.alloc(64 * 5)!.zeroed).toBe(false);
-    expect(h.alloc(64)!).toEqual({ offset: 1408, size: 64, zeroed: true });
+    // From the bottom again.
+    expect(h.alloc(64)!).toEqual({ offset: 1024, size: 64 });
+    expect(h.alloc(64 * 5)!).toEqual({ offset: 1088, size: 320 });
   });
 
   it("refuses past its limit", () => {
@@ -36,12 +34,11 @@ describe("ResidentHeap", () => {
     expect(h.alloc(1)).toBeNull();
   });
 
-  it("never hands out overlapping blocks, and `zeroed` is true exactly for never-used bytes (random run)", () => {
+  it("never hands out overlapping blocks (random run)", () => {
     const r = mulberry32(31);
     const limit = 64 * 400;
     const h = new ResidentHeap(0, limit);
     const owner = new Int32Array(limit / 64).fill(-1); // per 64-byte unit: the live block's id
-    const used = new Uint8Array(limit / 64);
     const live = new Map<number, { offset: number; size: number }>();
     let id = 0;
     for (let step = 0; step < 4000; step++) {
@@ -58,15 +55,10 @@ describe("ResidentHeap", () => {
         if (b === null) continue;
         expect(b.offset % 64).toBe(0);
         expect(b.size).toBeGreaterThanOrEqual(bytes);
-        let fresh = true;
         for (let u = b.offset / 64; u < (b.offset + b.size) / 64; u++) {
           expect(owner[u]).toBe(-1);
           owner[u] = id;
-          if (used[u]) fresh = false;
-          used[u] = 1;
         }
-        // zeroed may only be claimed for bytes never handed out (it may be false for fresh ones).
-        if (b.zeroed) expect(fresh).toBe(true);
         live.set(id++, b);
       }
     }

@@ -13,8 +13,6 @@ export interface Block {
 
 export class ResidentHeap {
   private top: number;
-  /** From here up the memory has never been handed out (it is still zero). */
-  private untouched: number;
   private readonly free: Block[] = [];
 
   /** Blocks come from [start, limit); both multiples of `align`. */
@@ -24,14 +22,13 @@ export class ResidentHeap {
     private readonly align = 64,
   ) {
     this.top = start;
-    this.untouched = start;
   }
 
   /**
    * A block of at least `bytes` (rounded up to the alignment, at least one unit), or null when
-   * none is left below the limit. `zeroed`: whether the block has never been handed out before.
+   * none is left below the limit. Its bytes are whatever was there (the caller clears them).
    */
-  alloc(bytes: number): { offset: number; size: number; zeroed: boolean } | null {
+  alloc(bytes: number): Block | null {
     const a = this.align;
     const size = Math.max(a, Math.ceil(bytes / a) * a);
     let offset = -1;
@@ -51,9 +48,7 @@ export class ResidentHeap {
       offset = this.top;
       this.top += size;
     }
-    const zeroed = offset >= this.untouched;
-    this.untouched = Math.max(this.untouched, offset + size);
-    return { offset, size, zeroed };
+    return { offset, size };
   }
 
   /** Gives a block from `alloc` back. */

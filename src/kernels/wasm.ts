@@ -240,8 +240,11 @@ function kernelsOf(ex: GemmExports, bytes: Uint8Array<ArrayBuffer>, oversize: ((
     ensure(block.offset + block.size);
     residentBuffers.add(buffer);
     const a = dtype === "float64" ? new Float64Array(buffer, block.offset, n) : new Float32Array(buffer, block.offset, n);
-    // NOTE: fresh pages are zero; a reused block holds a dead array's values.
-    if (!block.zeroed) a.fill(0);
+    // NOTE: written even when its pages are fresh (zero): a fresh page that is read first maps the
+    // shared zero page, and the first write then copies it and flushes that address on every core
+    // running this process, an interrupt to each (13,000 in a 2-worker sweep; docs/performance.md).
+    // Written first, a page is only a plain fault. A reused block holds a dead array's values anyway.
+    a.fill(0);
     released.register(a, { offset: block.offset, size: block.size });
     return a;
   }
