@@ -13,6 +13,7 @@ import { subsetData } from "../src/experiments/training.js";
 import type { NormKind, SweepResult } from "../src/experiments/types.js";
 import { FullyConnectedNet } from "../src/models/fc-net.js";
 import { Solver } from "../src/train/solver.js";
+import { allocResident, releaseResident } from "../src/kernels/index.js";
 
 const data = syntheticCifar({ numTrain: 100, numVal: 40, numTest: 10, seed: 3 });
 const options: SweepOptions = {
@@ -131,6 +132,35 @@ describe("weight-scale sweep", () => {
     // A different seed gives different runs (the comparison above is not vacuous).
     const other = sweepExperiment(data, options, 232);
     expect(other.points.map((p) => p.finalLoss)).not.toEqual(seq.points.map((p) => p.finalLoss));
+  });
+
+  it("a run hands its model's and Solver's resident memory back: the next run takes no new memory, with the same point", () => {
+    const d = subsetData(data, options.numTrain, options.numVal);
+    const jobs = sweepJobs(options, 231, sweepShape(d));
+    // Where a 4 MB array would go: past every free block, at the top of what was ever handed out.
+    const top = (): number => {
+      const a = allocResident(1 << 20, "float32");
+      releaseResident([a]);
+      return a.byteOffset;
+    };
+    const first = runSweepJob(d, options, jobs[1]!);
+    const before = top();
+    const again = runSweepJob(d, options, jobs[1]!);
+    expect(top()).toBe(before);
+    expect({ ...again, seconds: 0 }).toEqual({ ...first, seconds: 0 });
+  });
+
+  it("a disposed net or Solver refuses to run", () => {
+    const model = new FullyConnectedNet({ hiddenDims: [8], inputDim: 3 * 32 * 32, weightScale: 1e-2, seed: 1 });
+    const solver = new Solver(model, data, { numEpochs: 1, batchSize: 25, seed: 1 });
+    solver.step();
+    solver.dispose();
+    model.dispose();
+    model.dispose(); // twice is nothing
+    expect(() => solver.step()).toThrow(/Solver: used after dispose/);
+    expect(() => solver.train()).toThrow(/Solver: used after dispose/);
+    expect(() => model.loss(data.xTrain.rows(0, 2), data.yTrain.subarray(0, 2))).toThrow(/FullyConnectedNet: used after dispose/);
+    expect(() => model.snapshot()).toThrow(/FullyConnectedNet: used after dispose/);
   });
 
   it("a run that blows up is a result with its divergence recorded", () => {

@@ -4,14 +4,14 @@
  * kernel must give the same bits whether its operands are resident or ordinary arrays
  * (random and ragged shapes, both dtypes, every mix of resident and ordinary operands),
  * including operands that share memory with each other (in-place calls); blocks of dead
- * arrays are reused and come back zeroed; BNLAB_RESIDENT=0 turns residency off with the
+ * arrays are reused and come back zeroed, and so are those handed back by `releaseResident`; BNLAB_RESIDENT=0 turns residency off with the
  * same training results.
  */
 import { execFileSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { getKernelPath, setKernelPath } from "../src/node.js";
 import type { FloatArray } from "../src/node.js";
-import { allocResident, backendFor } from "../src/kernels/index.js";
+import { allocResident, backendFor, releaseResident } from "../src/kernels/index.js";
 import { sharedKernelsForTests } from "../src/kernels/wasm.js";
 import type { Backend } from "../src/kernels/index.js";
 import { mulberry32 } from "./helpers/seeded.js";
@@ -61,6 +61,30 @@ describe("resident arrays", () => {
     expect(allocResident(10, "float32").buffer).toBeInstanceOf(ArrayBuffer);
     setKernelPath("wasm-simd");
     expect(allocResident(10, "float32").buffer).toBeInstanceOf(SharedArrayBuffer);
+  });
+
+  it("releaseResident hands a block back at once (zeroed at its next use); a second release and other arrays are ignored", () => {
+    setKernelPath("wasm-simd");
+    const n = 3000;
+    const a = allocResident(n, "float32");
+    a.fill(7);
+    releaseResident([a]);
+    const b = allocResident(n, "float32");
+    expect(b.buffer).toBe(a.buffer);
+    expect(b.byteOffset).toBe(a.byteOffset);
+    expect(b.every((v) => v === 0)).toBe(true);
+    b.fill(5);
+    // a was handed back already: releasing it again must not free b's block under it.
+    releaseResident([a, new Float32Array(n), simd.allocResident!(0, "float64")!]);
+    const c = allocResident(n, "float32");
+    expect(c.byteOffset).not.toBe(b.byteOffset);
+    expect(b.every((v) => v === 5)).toBe(true);
+    releaseResident([b, c]);
+    // On a path without resident arrays it does nothing.
+    setKernelPath("ts");
+    const d = allocResident(10, "float32");
+    expect(() => releaseResident([d])).not.toThrow();
+    setKernelPath("wasm-simd");
   });
 
   it("gemm gives the same bits for every mix of resident and ordinary A, B, C (ragged shapes, both dtypes, accumulate)", () => {

@@ -198,7 +198,7 @@ export function runSweepJob(
   // NOTE: like np.mean, one NaN or Infinity among the last 100 losses makes the mean non-finite.
   const finalLoss = last.reduce((a, b) => a + b, 0) / last.length;
   const firstBad = losses.findIndex((l) => !Number.isFinite(l));
-  return {
+  const point: SweepPoint = {
     weightScale: job.weightScale,
     normalization: job.normalization,
     bestValAcc: Math.max(...solver.valAccHistory),
@@ -211,6 +211,14 @@ export function runSweepJob(
     seconds: (performance.now() - t0) / 1000,
     signal: { rows: probe.X.shape[0]!, init, end: end ?? init },
   };
+  // NOTE: nothing of the run's model or Solver is in the point (numbers only), so their resident
+  // memory goes back now, for the next run (docs/performance.md: fresh pages for every run
+  // otherwise). A learner's layers or a study's hooks may still hold the model: then it waits for GC.
+  if (layers === undefined && hooks === undefined) {
+    solver.dispose();
+    model.dispose();
+  }
+  return point;
 }
 
 /** Assembles the result from points in job order. */

@@ -174,6 +174,18 @@ export function allocResident(n: number, dtype: DType): FloatArray {
 }
 
 /**
+ * Hands the memory of arrays from `allocResident` back to the active backend now, rather than
+ * when they are garbage (a block reused at once, instead of fresh pages for the next model).
+ * Arrays that are not resident, or not the active backend's, are left alone. The caller promises
+ * that none of them is used again: their memory becomes the next resident array's.
+ */
+export function releaseResident(arrays: Iterable<FloatArray>): void {
+  const release = activeBackend().releaseResident;
+  if (release === undefined) return;
+  for (const a of arrays) release(a);
+}
+
+/**
  * Whether `gemm` of this size (M·N·K) on the active backend computes every product
  * a·b (`Backend.computesEveryProduct`), so that a NaN or ±Infinity in B reaches
  * every element of C in its column. False below the backend's gemm threshold, where

@@ -174,4 +174,10 @@ export interface Backend {
    * Float32Array/Float64Array to everyone else; the same bits either way.
    */
   readonly allocResident?: (n: number, dtype: DType) => FloatArray | null;
+  /**
+   * Hands the memory of an array from this backend's `allocResident` back now, instead of when
+   * the array is garbage; nothing for any other array, or one already handed back. Whoever calls
+   * it promises that the array is not used again.
+   */
+  readonly releaseResident?: (a: FloatArray) => void;
 }

@@ -63,6 +63,8 @@ export const WASM_MIN_FINITE = 4096;
 export interface WasmKernels {
   /** A zeroed array of n values living in this instance's memory, or null (no shared memory here). */
   allocResident(n: number, dtype: DType): FloatArray | null;
+  /** Hands an array from `allocResident` back now (nothing for any other array). */
+  releaseResident(a: FloatArray): void;
   gemm: GemmFn;
   affine: AffineKernels;
   packedAffine: PackedAffineKernels;
@@ -90,6 +92,7 @@ export function wasmBackend(name: KernelPath, build: "simd" | "relaxed"): Backen
     optimF32: k.optimF32,
     allFinite: k.allFinite,
     allocResident: k.allocResident,
+    releaseResident: k.releaseResident,
     // NOTE: the micro-kernels multiply every packed a, zeros included (asm/gemm.ts;
     // test/kernels-gemm-bits.test.ts pins their arithmetic).
     computesEveryProduct: true,
@@ -233,6 +236,8 @@ function kernelsOf(ex: GemmExports, bytes: Uint8Array<ArrayBuffer>, oversize: ((
   // Resident blocks: from RESIDENT_BASE up; a block comes back when its array is garbage.
   const heap = new ResidentHeap(residentBase, SHARED_MAX_PAGES * PAGE);
   const released = new FinalizationRegistry<Block>((b) => heap.release(b));
+  // The block of each live resident array, for `releaseResident` (and the array is its unregister token).
+  const blocks = new WeakMap<FloatArray, Block>();
   function allocResident(n: number, dtype: DType): FloatArray | null {
     if (oversize === null || !Number.isInteger(n) || n < 0) return null;
     const block = heap.alloc(n * (dtype === "float64" ? 8 : 4));
@@ -245,8 +250,19 @@ function kernelsOf(ex: GemmExports, bytes: Uint8Array<ArrayBuffer>, oversize: ((
     // running this process, an interrupt to each (13,000 in a 2-worker sweep; docs/performance.md).
     // Written first, a page is only a plain fault. A reused block holds a dead array's values anyway.
     a.fill(0);
-    released.register(a, { offset: block.offset, size: block.size });
+    const b: Block = { offset: block.offset, size: block.size };
+    blocks.set(a, b);
+    released.register(a, b, a);
     return a;
+  }
+  // NOTE: a run's weights, gradients and update-rule state live as long as the run, long enough
+  // to be old-generation garbage, which V8 collects rarely: without this a sweep worker took fresh
+  // pages for every run (≈ 10 MB, 3,000 page faults), docs/performance.md.
+  function releaseResident(a: FloatArray): void {
+    const b = blocks.get(a);
+    if (b === undefined || !released.unregister(a)) return;
+    blocks.delete(a);
+    heap.release(b);
   }
 
   // NOTE: the gemm wrapper and the two affine kernels each lay out, put, call and take
@@ -504,5 +520,5 @@ function kernelsOf(ex: GemmExports, bytes: Uint8Array<ArrayBuffer>, oversize: ((
     return true;
   };
 
-  return { allocResident, gemm, affine, packedAffine: packedAffineKernels(bytes), batchnormAlt, batchnormForward, optimF32, relu, allFinite };
+  return { allocResident, releaseResident, gemm, affine, packedAffine: packedAffineKernels(bytes), batchnormAlt, batchnormForward, optimF32, relu, allFinite };
 }

@@ -18,7 +18,7 @@ import type { AffineParamBuffers } from "../layers/affine.js";
 import { createRunningStats } from "../layers/batchnorm.js";
 import type { RunningStats } from "../layers/batchnorm.js";
 import { dropoutBackward, dropoutForward } from "../layers/dropout.js";
-import { activeKernel, allFiniteReference, allocResident, gemmComputesEveryProduct } from "../kernels/index.js";
+import { activeKernel, allFiniteReference, allocResident, gemmComputesEveryProduct, releaseResident } from "../kernels/index.js";
 import type { DropoutCache } from "../layers/dropout.js";
 import { softmaxLoss } from "../layers/losses.js";
 import { normBackward, normForward } from "../layers/sandwich.js";
@@ -166,6 +166,7 @@ export class FullyConnectedNet implements Model {
   private readonly workspaces: Workspaces;
   /** The gradients of `loss(X, y, { reuseGradients: true })` (created on first use), in the order of `params`. */
   private ownGrads: Map<string, Tensor> | null = null;
+  private disposed = false;
 
   constructor(options: FullyConnectedNetOptions) {
     const o = options;
@@ -420,6 +421,28 @@ export class FullyConnectedNet implements Model {
     return { grads, hiddenGrads };
   }
 
+  /**
+   * Hands the net's resident memory (`allocResident`: its weights, its own gradient buffers and
+   * its workspaces) back to the backend now, rather than when the net is garbage, so that the
+   * next net reuses those pages (the sweep does it after each run). The net must not be used
+   * afterwards, nor any array it gave out (its params' data, gradients, trace views): their
+   * memory becomes the next resident array's. A later pass, snapshot or restore throws.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    const arrays: FloatArray[] = [...this.workspaces.takeAll()];
+    for (const t of this.params.values()) arrays.push(t.data);
+    for (const t of this.ownGrads?.values() ?? []) arrays.push(t.data);
+    for (const [, a] of this.buffers()) arrays.push(a);
+    this.ownGrads = null;
+    releaseResident(arrays);
+  }
+
+  private checkLive(): void {
+    if (this.disposed) throw new Error("FullyConnectedNet: used after dispose()");
+  }
+
   /** The model's own gradient tensors, one per parameter, same names and order as `params`. */
   private ownGradients(): Map<string, Tensor> {
     if (this.ownGrads === null) {
@@ -466,6 +489,7 @@ export class FullyConnectedNet implements Model {
 
   /** Deep copy of the parameters and the running statistics (batch norm, batch renorm). */
   snapshot(): ModelSnapshot {
+    this.checkLive();
     const params = new Map<string, FloatArray>();
     for (const [name, t] of this.params) params.set(name, t.data.slice());
     const buffers = new Map<string, FloatArray>();
@@ -475,6 +499,7 @@ export class FullyConnectedNet implements Model {
 
   /** Copies a snapshot (of this architecture) back into the model's own buffers. */
   restore(s: ModelSnapshot): void {
+    this.checkLive();
     const copy = (kind: string, name: string, dst: FloatArray, src: FloatArray | undefined): void => {
       if (src === undefined || src.length !== dst.length) {
         throw new OptionError(`snapshot ${kind} "${name}"`, `${dst.length} values`, src === undefined ? "nothing" : `${src.length} values`);
@@ -584,6 +609,7 @@ export class FullyConnectedNet implements Model {
   }
 
   private prepareInput(X: Tensor): Tensor {
+    this.checkLive();
     const N = X.shape[0];
     const D = shapeSize(X.shape.slice(1));
     if (N === undefined || N === 0 || D !== this.inputDim) {

@@ -24,6 +24,13 @@ export class Workspace {
     }
     return b;
   }
+
+  /** Every buffer, forgotten here (the next `get` makes new ones). */
+  takeAll(): FloatArray[] {
+    const all = [...this.bufs.values()];
+    this.bufs.clear();
+    return all;
+  }
 }
 
 /** Batch sizes whose workspaces are kept (training, accuracy checks and a remainder batch). */
@@ -42,5 +49,12 @@ export class Workspaces {
       this.byBatch.set(N, ws);
     }
     return ws;
+  }
+
+  /** Every buffer of every workspace, forgotten here (for `FullyConnectedNet.dispose`). */
+  takeAll(): FloatArray[] {
+    const all = [...this.byBatch.values()].flatMap((ws) => ws.takeAll());
+    this.byBatch.clear();
+    return all;
   }
 }

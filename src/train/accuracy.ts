@@ -163,6 +163,14 @@ export class AccuracyCounter {
     return correct;
   }
 
+  /** The gather buffer, forgotten here (for `Solver.dispose`: the caller hands it back); null if none was made. */
+  takeBuffer(): FloatArray | null {
+    const b = this.xChunk?.data ?? null;
+    this.xChunk = null;
+    this.yChunk = new Int32Array(0);
+    return b;
+  }
+
   /** The gather buffer, with room for `rows` rows of X's shape in the model's dtype. */
   private chunkBuffer(X: Tensor, rows: number, model: Model): Tensor {
     const rowShape = X.shape.slice(1);

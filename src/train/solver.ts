@@ -22,8 +22,8 @@
 import { DataFormatError, OptionError } from "../core/errors.js";
 import { RandomState } from "../core/random.js";
 import { Tensor, shapeSize } from "../core/tensor.js";
-import { allocResident } from "../kernels/index.js";
-import type { Labels } from "../core/tensor.js";
+import { allocResident, releaseResident } from "../kernels/index.js";
+import type { FloatArray, Labels } from "../core/tensor.js";
 import type { Model, ModelSnapshot } from "../models/model.js";
 import { getUpdateRule, validateOptimConfig } from "../optim/index.js";
 import type { OptimConfig, UpdateRule } from "../optim/index.js";
@@ -225,6 +225,7 @@ export class Solver {
   private readonly yBatch: Int32Array;
   private readonly counter = new AccuracyCounter();
   private readonly inputPins: InputPins | undefined;
+  private disposed = false;
   /** Measures the accuracy checks: inline, or on another thread. */
   private readonly checks: Checks;
 
@@ -287,8 +288,33 @@ export class Solver {
     return this.numEpochs * this.iterationsPerEpoch;
   }
 
+  /**
+   * Hands the Solver's resident memory (`allocResident`) back to the backend now, rather than
+   * when the Solver is garbage: its minibatch buffer, its accuracy checks' gather buffer and the
+   * update rules' state buffers in `optimConfigs`. Not the model's (`FullyConnectedNet.dispose`)
+   * nor the pins of an `inputPins` option. The Solver must not be used afterwards, nor those
+   * state buffers; a later `step` or `train` throws.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    const arrays: FloatArray[] = [this.xBatch.data];
+    const chunk = this.counter.takeBuffer();
+    if (chunk !== null) arrays.push(chunk);
+    for (const c of this.optimConfigs.values()) {
+      for (const v of Object.values(c)) if (v instanceof Float32Array || v instanceof Float64Array) arrays.push(v);
+    }
+    this.optimConfigs.clear();
+    releaseResident(arrays);
+  }
+
+  private checkLive(): void {
+    if (this.disposed) throw new Error("Solver: used after dispose()");
+  }
+
   /** One gradient step on a minibatch drawn with replacement; returns its loss. */
   step(): number {
+    this.checkLive();
     const numTrain = this.data.xTrain.shape[0]!;
     const mask = drawMinibatch(this.rng, numTrain, this.batchSize);
     gatherRows(this.data.xTrain, mask, 0, this.batchSize, this.xBatch.data);
@@ -321,6 +347,7 @@ export class Solver {
    * accuracies included; the histories, the best model and every draw are the same either way.
    */
   train(): void {
+    this.checkLive();
     const perEpoch = this.iterationsPerEpoch;
     const numIterations = this.numIterations;
     const reports = new ProgressInOrder(this.onProgress);
