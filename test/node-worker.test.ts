@@ -1,16 +1,17 @@
 /**
  * startModuleWorker from source (src/core/node-worker.ts): the entry runs from one esbuild
  * bundle written under node_modules/.cache/bnlab-workers (no tsx loader in the worker), gets
- * its `workerData.init`, and imports bare packages as the sources do. The sweep, study,
+ * its `workerData.init`, and imports bare packages as the sources do; a later process reuses the
+ * bundle while its sources are unchanged (the manifest beside it). The sweep, study,
  * background-check and exercise suites check that the workers' results equal the inline ones.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { startModuleWorker } from "../src/core/node-worker.js";
+import { bundleEntryFile, startModuleWorker } from "../src/core/node-worker.js";
 import { repoRoot } from "./helpers/env.js";
 
 const cache = join(repoRoot, "node_modules", ".cache", "bnlab-workers");
@@ -89,6 +90,36 @@ describe("startModuleWorker from source", () => {
     const b = (await reply(startModuleWorker(from, "./prune-entry", null))) as { url: string };
     expect(b.url).toBe(a.url);
     expect(existsSync(new URL(b.url))).toBe(true);
+  });
+
+  it("a bundle is reused while its sources are unchanged, and built again when one of them changes", async () => {
+    const helper = join(scratch, "reuse-helper.ts");
+    writeFileSync(helper, "export const k: number = 1;\n");
+    writeFileSync(join(scratch, "reuse-entry.ts"), 'import { parentPort } from "node:worker_threads";\nimport { k } from "./reuse-helper.js";\nparentPort!.postMessage({ k });\n');
+    // Sources written just before a build get no manifest (they may have changed during it).
+    const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 250));
+    await settle();
+    const from = pathToFileURL(join(scratch, "caller.ts")).href;
+    const url = new URL("./reuse-entry.ts", from).href;
+    const a = bundleEntryFile(from, url)!;
+    expect(a.built).toBe(true);
+    const b = bundleEntryFile(from, url)!;
+    expect(b).toEqual({ file: a.file, built: false });
+    writeFileSync(helper, "export const k: number = 2;\n");
+    const c = bundleEntryFile(from, url)!;
+    expect(c.built).toBe(true);
+    expect(c.file.href).not.toBe(a.file.href);
+    // The helper was written just now: no manifest yet, so it is built again until the sources settle.
+    expect(bundleEntryFile(from, url)!.built).toBe(true);
+    await settle();
+    expect(bundleEntryFile(from, url)!.built).toBe(true);
+    expect(bundleEntryFile(from, url)).toEqual({ file: c.file, built: false });
+    // A worker of this entry runs the reused bundle, with the new helper.
+    const m = (await reply(startModuleWorker(from, "./reuse-entry", null))) as { k: number };
+    expect(m.k).toBe(2);
+    // A deleted bundle is not reused from its manifest.
+    unlinkSync(fileURLToPath(c.file));
+    expect(bundleEntryFile(from, url)!.built).toBe(true);
   });
 
   it("a worker's error in its entry reaches the caller", async () => {

@@ -3,17 +3,18 @@
  *
  * Compiled (the installed package): the worker imports the entry's .js directly.
  * From source (tsx, vitest), the worker must run TypeScript. The entry and everything it
- * imports are bundled once per process with esbuild (the transform tsx itself uses) into one
- * ES module in node_modules/.cache/bnlab-workers/, and the worker runs that: registering tsx in
+ * imports are bundled with esbuild (the transform tsx itself uses) into one ES module in
+ * node_modules/.cache/bnlab-workers/, once per process, or not at all while an earlier process's
+ * bundle matches the sources (a manifest of their sizes and times), and the worker runs that: registering tsx in
  * each worker started a loader-hooks thread of its own and sent every module through it,
  * ≈ 0.2 s per worker and more on a busy 2-core machine (docs/performance.md, "Worker start
  * from source"). Where esbuild or that folder is not available, the worker registers tsx's
  * loader and imports the .ts entry, as before. Node only.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker, type TransferListItem } from "node:worker_threads";
 import { removeDeadTemps, tempPathFor } from "../node/temp-files.js";
@@ -52,25 +53,71 @@ export function startModuleWorker(from: string, entry: string, data: unknown, tr
   return new Worker(BOOTSTRAP, { eval: true, workerData: { entry: url, tsxApi, init: data }, transferList });
 }
 
-/** Bundles made in this process, by entry URL (null: bundling is not possible here). */
+/** Bundles made or found in this process, by entry URL (null: bundling is not possible here). */
 const bundles = new Map<string, URL | null>();
 
 /**
  * The entry at `url` bundled with everything it imports (bare package imports stay imports),
- * written once per process under the node_modules that holds esbuild (so that those imports
- * resolve as from the sources), named by its content's hash and written to a temporary name
- * first, so that processes sharing the folder never see half a file. Null where esbuild or the
+ * written under the node_modules that holds esbuild (so that those imports resolve as from the
+ * sources), named by its content's hash and written to a temporary name first, so that processes
+ * sharing the folder never see half a file. Made once per process, and not at all when an earlier
+ * process left one whose sources are unchanged (`bundleEntryFile`). Null where esbuild or the
  * folder is not available.
  */
 function bundledEntry(from: string, url: string): URL | null {
   const known = bundles.get(url);
   // NOTE: another process may have pruned it since (below): then it is made again.
   if (known === null || (known !== undefined && existsSync(known))) return known;
-  let out: URL | null = null;
+  const out = bundleEntryFile(from, url)?.file ?? null;
+  bundles.set(url, out);
+  return out;
+}
+
+/** One source file of a bundle as it was when bundled: path, mtime and ctime (ms), size. */
+type InputStat = [path: string, mtimeMs: number, ctimeMs: number, size: number];
+
+/** A file's times may lag the clock by a tick of the kernel's coarse clock: so much earlier counts as "during the build". */
+const CLOCK_SLACK_MS = 100;
+
+/** What `bundleEntryFile` keeps beside a bundle, to reuse it in a later process. */
+interface BundleManifest {
+  format: 1;
+  entry: string;
+  esbuild: string;
+  bundle: string;
+  inputs: InputStat[];
+}
+
+function statOf(path: string): InputStat | null {
+  try {
+    const st = statSync(path);
+    return [path, st.mtimeMs, st.ctimeMs, st.size];
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The bundle of the entry at `url` (see `bundledEntry`), and whether it was built now: reused
+ * from the cache folder when the manifest written beside it (entry, esbuild's version, and the
+ * size, mtime and ctime of every source file in it) still matches; otherwise built with esbuild
+ * (≈ 90 ms for a sweep worker) and its manifest written. Not cached in this process (for tests).
+ * Null where esbuild or the folder is not available.
+ */
+export function bundleEntryFile(from: string, url: string): { file: URL; built: boolean } | null {
   try {
     const require = createRequire(from);
     const esbuildPath = require.resolve("esbuild");
     const esbuild = require(esbuildPath) as typeof import("esbuild");
+    const nodeModules = esbuildPath.slice(0, esbuildPath.lastIndexOf("node_modules") + "node_modules".length);
+    const dir = join(nodeModules, ".cache", "bnlab-workers");
+    mkdirSync(dir, { recursive: true });
+    const prefix = entryName(url);
+    // NOTE: one manifest per entry URL: two source trees sharing a node_modules keep theirs apart.
+    const manifestFile = join(dir, `${prefix}-${createHash("sha256").update(url).digest("hex").slice(0, 16)}.inputs.json`);
+    const reused = reusableBundle(manifestFile, dir, url, esbuild.version);
+    if (reused !== null) return { file: reused, built: false };
+    const started = Date.now();
     const result = esbuild.buildSync({
       entryPoints: [fileURLToPath(url)],
       bundle: true,
@@ -81,38 +128,79 @@ function bundledEntry(from: string, url: string): URL | null {
       write: false,
       sourcemap: "inline",
       logLevel: "silent",
+      metafile: true,
     });
     const code = result.outputFiles[0]!.contents;
-    const nodeModules = esbuildPath.slice(0, esbuildPath.lastIndexOf("node_modules") + "node_modules".length);
-    const dir = join(nodeModules, ".cache", "bnlab-workers");
-    mkdirSync(dir, { recursive: true });
-    const name = `${entryName(url)}-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`;
+    const name = `${prefix}-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`;
     const file = join(dir, name);
     const temp = tempPathFor(file);
     writeFileSync(temp, code);
     renameSync(temp, file);
-    out = pathToFileURL(file);
-    pruneBundles(dir, entryName(url), name);
+    writeManifest(manifestFile, { format: 1, entry: url, esbuild: esbuild.version, bundle: name, inputs: [] }, Object.keys(result.metafile.inputs), started);
+    pruneBundles(dir, prefix, [name, basename(manifestFile)]);
+    return { file: pathToFileURL(file), built: true };
   } catch {
-    out = null;
+    return null;
   }
-  bundles.set(url, out);
-  return out;
+}
+
+/** The bundle a manifest names, if it is there and every source file in it is as it was; else null. */
+function reusableBundle(manifestFile: string, dir: string, url: string, esbuildVersion: string): URL | null {
+  let m: BundleManifest;
+  try {
+    m = JSON.parse(readFileSync(manifestFile, "utf8")) as BundleManifest;
+  } catch {
+    return null;
+  }
+  if (m.format !== 1 || m.entry !== url || m.esbuild !== esbuildVersion || typeof m.bundle !== "string" || !Array.isArray(m.inputs) || m.inputs.length === 0) return null;
+  const file = join(dir, basename(m.bundle));
+  if (!existsSync(file)) return null;
+  for (const input of m.inputs) {
+    const now = Array.isArray(input) && typeof input[0] === "string" ? statOf(input[0]) : null;
+    if (now === null || now[1] !== input[1] || now[2] !== input[2] || now[3] !== input[3]) return null;
+  }
+  try {
+    // Used now: not stale for the pruning of other processes.
+    const t = new Date();
+    utimesSync(file, t, t);
+    utimesSync(manifestFile, t, t);
+  } catch {
+    return null;
+  }
+  return pathToFileURL(file);
+}
+
+/**
+ * Writes the manifest of a bundle just built from `inputs` (esbuild's metafile paths, relative to
+ * the working folder). Not written when a source file cannot be read, or was changed after the build
+ * began (the bundle may hold its old text): the next process builds again.
+ */
+function writeManifest(manifestFile: string, m: BundleManifest, inputs: string[], started: number): void {
+  const stats: InputStat[] = [];
+  for (const p of inputs) {
+    const st = statOf(resolve(p));
+    if (st === null || st[1] >= started - CLOCK_SLACK_MS || st[2] >= started - CLOCK_SLACK_MS) return;
+    stats.push(st);
+  }
+  const temp = tempPathFor(manifestFile);
+  writeFileSync(temp, JSON.stringify({ ...m, inputs: stats }));
+  renameSync(temp, manifestFile);
 }
 
 /** A bundle of the cache folder unused for this long is removed. */
 const STALE_MS = 24 * 3600 * 1000;
 
 /**
- * Removes the bundles of `entry` other than `keep` last written more than a day ago, so that the
- * folder does not grow with every edit of the sources, and the temporaries of processes that are
- * gone. (A process still running from a removed bundle makes it again before its next worker starts.)
+ * Removes the bundles and manifests of `entry` other than `keep` last written (or reused) more than a
+ * day ago, so that the folder does not grow with every edit of the sources, and the temporaries of
+ * processes that are gone. (A process still running from a removed bundle makes it again before its
+ * next worker starts.)
  */
-function pruneBundles(dir: string, entry: string, keep: string): void {
+function pruneBundles(dir: string, entry: string, keep: string[]): void {
   removeDeadTemps(dir);
   const now = Date.now();
   for (const f of readdirSync(dir)) {
-    if (!f.startsWith(`${entry}-`) || !f.endsWith(".mjs") || f === keep) continue;
+    if (!f.startsWith(`${entry}-`) || !(f.endsWith(".mjs") || f.endsWith(".inputs.json")) || keep.includes(f)) continue;
     try {
       if (now - statSync(join(dir, f)).mtimeMs > STALE_MS) unlinkSync(join(dir, f));
     } catch {
