@@ -232,9 +232,11 @@ export interface WorkerPoolOptions<J, D extends { type: "done"; index: number }>
   init: unknown;
   /**
    * The jobs, in the order they are handed out; each is posted to a worker as is. A function is
-   * called after the workers are started, so that planning the jobs overlaps their start.
+   * called after the workers are started, so that planning the jobs overlaps their start; what it
+   * returns is taken one job at a time, as workers ask (a generator plans each job then, and the
+   * next one is taken ahead while the workers run, when the main thread is otherwise idle).
    */
-  queue: J[] | (() => J[]);
+  queue: J[] | (() => Iterable<J>);
   /** Worker threads to start (at most one per job, when the queue is given as a list). */
   workers: number;
   /** What the workers run, for a crash's message ("sweep", "study"). */
@@ -253,11 +255,15 @@ export interface WorkerPoolOptions<J, D extends { type: "done"; index: number }>
  */
 export async function runWorkerPool<J, D extends { type: "done"; index: number }>(o: WorkerPoolOptions<J, D>): Promise<void> {
   const lazy = typeof o.queue === "function";
-  let queue: J[] = lazy ? [] : [...(o.queue as J[])];
-  let toRun = queue.length;
+  const given = lazy ? null : [...(o.queue as J[])];
   const workers: Worker[] = [];
   try {
     await new Promise<void>((resolve, reject) => {
+      let source: Iterator<J> | null = given === null ? null : given[Symbol.iterator]();
+      // A job taken from the source before a worker asked for it (planned while the workers run).
+      let ahead: IteratorResult<J> | null = null;
+      let exhausted = false;
+      let posted = 0;
       let finished = 0;
       let failed = false;
       const retired = new Set<Worker>();
@@ -267,17 +273,48 @@ export async function runWorkerPool<J, D extends { type: "done"; index: number }
           reject(err instanceof Error ? err : new Error(String(err)));
         }
       };
+      /** The next job, or undefined when there is none left (or none yet: the source is not made). */
+      const take = (): J | undefined => {
+        if (exhausted || source === null) return undefined;
+        const r = ahead ?? source.next();
+        ahead = null;
+        if (r.done === true) {
+          exhausted = true;
+          return undefined;
+        }
+        return r.value;
+      };
+      const takeAhead = (): void => {
+        setImmediate(() => {
+          if (failed || exhausted || source === null || ahead !== null) return;
+          try {
+            ahead = source.next();
+          } catch (err) {
+            fail(err);
+          }
+        });
+      };
       const next = (w: Worker): void => {
-        const job = queue.shift();
+        let job: J | undefined;
+        try {
+          job = take();
+        } catch (err) {
+          fail(err);
+          return;
+        }
         if (job === undefined) {
           // NOTE: a terminated worker exits with code 1; `retired` tells that exit from a crash.
           retired.add(w);
           void w.terminate();
+          if (exhausted && finished === posted) resolve();
           return;
         }
+        posted++;
         w.postMessage(job);
+        takeAhead();
       };
-      for (let i = 0; i < (lazy ? o.workers : Math.min(o.workers, toRun)); i++) {
+      const count = given === null ? o.workers : Math.min(o.workers, given.length);
+      for (let i = 0; i < count; i++) {
         const w = startModuleWorker(o.from, o.entry, o.init);
         workers.push(w);
         w.on("message", (m: PoolReply | D) => {
@@ -291,25 +328,22 @@ export async function runWorkerPool<J, D extends { type: "done"; index: number }
               return;
             }
             finished++;
-            if (finished === toRun) resolve();
-            else next(w);
+            next(w);
           } else fail(new Error(`${o.jobName(m.index)} failed in a worker: ${m.message}`));
         });
         w.on("error", fail);
         w.on("exit", (code) => {
-          if (code !== 0 && !retired.has(w) && finished < toRun) fail(new Error(`a ${o.kind} worker exited with code ${code}`));
+          if (code !== 0 && !retired.has(w) && !(exhausted && finished === posted)) fail(new Error(`a ${o.kind} worker exited with code ${code}`));
         });
       }
+      if (given !== null && given.length === 0) resolve();
       if (lazy) {
         // NOTE: the workers start meanwhile; their "ready" comes in after this returns.
         try {
-          queue = (o.queue as () => J[])();
+          source = (o.queue as () => Iterable<J>)()[Symbol.iterator]();
         } catch (err) {
           fail(err);
-          return;
         }
-        toRun = queue.length;
-        if (toRun === 0) resolve();
       }
     });
   } finally {

@@ -14,7 +14,7 @@ import { getKernelPath } from "../kernels/index.js";
 import { InputPins } from "../train/accuracy.js";
 import type { Dataset } from "../train/solver.js";
 import { DEFAULT_SEED } from "./checks.js";
-import { SWEEP_DEFAULTS, runSweepJob, sweepIterations, sweepJobs, sweepResult, sweepShape, type SweepJob, type SweepOptions } from "./sweep.js";
+import { SWEEP_DEFAULTS, runSweepJob, sweepIterations, sweepJobs, sweepJobsInOrder, sweepResult, sweepShape, type SweepJob, type SweepOptions } from "./sweep.js";
 import { subsetData, type ProgressFn } from "./training.js";
 import type { SweepPoint, SweepResult } from "./types.js";
 
@@ -90,15 +90,25 @@ export async function runSweepJobs(
     total = perRun * queue.length;
     return queue;
   };
+  // A whole sweep: every job, each planned when a worker asks for it (or just before).
+  function* planInOrder(): Generator<SweepJob, void, undefined> {
+    for (const job of sweepJobsInOrder(o, seed, sweepShape(data))) {
+      planned.push(job);
+      points.push(undefined);
+      yield job;
+    }
+  }
   const finish = (job: SweepJob, point: SweepPoint): void => {
     points[job.index] = point;
     control.onPoint?.(job, point);
   };
-  // NOTE: a whole sweep on workers plans its jobs (0.2 s for the notebook's 40) while the workers
-  // start; a resumed or sharded one plans first, as it may have one job or none left.
+  // NOTE: a whole sweep on workers plans its jobs (0.2 s for the notebook's 40) one at a time as
+  // the workers take them, the first while the workers start; a resumed or sharded one plans first,
+  // as it may have one job or none left.
   const runs = o.weightScales.length * o.normalizations.length;
   const planWhileStarting = jobs > 1 && control.done === undefined && control.select === undefined && runs > 1;
-  if (!planWhileStarting) plan();
+  if (planWhileStarting) total = perRun * runs;
+  else plan();
   if (!planWhileStarting && (jobs === 1 || queue.length <= 1)) {
     const pins = new InputPins();
     try {
@@ -128,7 +138,7 @@ export async function runSweepJobs(
     from: import.meta.url,
     entry: "./sweep-worker",
     init,
-    queue: planWhileStarting ? plan : queue,
+    queue: planWhileStarting ? planInOrder : queue,
     workers: numWorkers,
     kind: "sweep",
     jobName: (index) => `sweep run ${index}`,
