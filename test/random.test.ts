@@ -257,6 +257,37 @@ describe("skipNormals advances the stream exactly as randn", () => {
     }
   });
 
+  it("the same state wherever the stream stands in its block (raw draws first), and after setState and seed", () => {
+    for (let raw = 0; raw < 8; raw++) {
+      for (const n of [2, 3, 311, 624, 5000]) {
+        const a = new RandomState(40 + raw);
+        const b = new RandomState(40 + raw);
+        for (let k = 0; k < raw * 157; k++) {
+          a.nextUint32();
+          b.nextUint32();
+        }
+        a.randn(n);
+        b.skipNormals(n);
+        expect(b.getState(), `${raw * 157} raw draws, then ${n}`).toEqual(a.getState());
+      }
+    }
+    // A skip after the state changes under it (setState, seed) starts from the new state, not from
+    // the words it tempered before.
+    const a = new RandomState(5);
+    const b = new RandomState(5);
+    b.skipNormals(1000);
+    const at = a.getState();
+    b.setState(at);
+    a.randn(1000);
+    b.skipNormals(1000);
+    expect(b.getState()).toEqual(a.getState());
+    a.seed(9);
+    b.seed(9);
+    a.randn(999);
+    b.skipNormals(999);
+    expect(b.getState()).toEqual(a.getState());
+  });
+
   it("skipNetDraws leaves the stream where building the net leaves it, for every normalization", () => {
     for (const normalization of ["batchnorm", "layernorm", "groupnorm", "batchrenorm", "none"] as const) {
       const o = { ...SWEEP_DEFAULTS, hiddenDims: [7, 5, 6] };
