@@ -10,6 +10,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { FullyConnectedNet, InputPins, Solver, Tensor, affineForward, availableKernelPaths, getKernelPath, setKernelPath } from "../src/index.js";
 import { backendFor, registerBackend } from "../src/kernels/index.js";
+import { sharedKernelsForTests } from "../src/kernels/wasm.js";
 import type { Backend } from "../src/kernels/index.js";
 import { affineReference, packedAffineReference, pinAffineInput } from "../src/layers/affine.js";
 import { mulberry32 } from "./helpers/seeded.js";
@@ -104,6 +105,53 @@ describe("packedAffine", () => {
       k.release(p3);
     });
   }
+
+  it("wasm-simd on a shared memory: operands are resident blocks, resident weights and outputs are used in place (the same bits); one that does not fit goes to the second instance", () => {
+    const simd = backendFor("wasm-simd");
+    if (simd.allocResident?.(1, "float32") == null) return;
+    const k = simd.packedAffine!;
+    const r = mulberry32(21);
+    for (const [N, D, M] of [[500, 3072, 50], [7, 300, 9], [13, 5, 3]] as const) {
+      const x = fill(N * D, r, true);
+      const w = fill(D * M, r, true);
+      const bias = fill(M, r, true);
+      const want = new Float32Array(N * M);
+      simd.affine!.forward(N, M, D, x, w, bias, want);
+      const wRes = simd.allocResident!(D * M, "float32") as Float32Array;
+      wRes.set(w);
+      const xRes = simd.allocResident!(N * D, "float32") as Float32Array;
+      xRes.set(x);
+      const outRes = simd.allocResident!(N * M, "float32") as Float32Array;
+      const p = k.pack(xRes, N, D);
+      k.forward(p, M, wRes, bias, outRes);
+      expect(bits(outRes), `(${N}, ${D}, ${M}) resident`).toEqual(bits(want));
+      const got = new Float32Array(N * M);
+      k.forward(p, M, w, bias, got);
+      expect(bits(got), `(${N}, ${D}, ${M}) copied`).toEqual(bits(want));
+      k.release(p);
+      k.release(p); // twice is nothing
+      expect(() => k.forward(p, M, w, bias, got)).toThrow(/released/);
+    }
+    // Resident arrays from 4 MiB up: a 500 × 3072 operand's packing scratch (6 MB) does not fit
+    // below them, so it is packed on the second instance, with the same bits.
+    const small = sharedKernelsForTests(1 << 22)!;
+    const x = fill(500 * 3072, r, false);
+    const w = fill(3072 * 10, r, false);
+    const bias = fill(10, r, false);
+    const want = new Float32Array(5000);
+    simd.affine!.forward(500, 10, 3072, x, w, bias, want);
+    const big = small.packedAffine.pack(x, 500, 3072);
+    const tiny = small.packedAffine.pack(x.subarray(0, 3072), 1, 3072);
+    const got = new Float32Array(5000);
+    small.packedAffine.forward(big, 10, w, bias, got);
+    expect(bits(got)).toEqual(bits(want));
+    const one = new Float32Array(10);
+    small.packedAffine.forward(tiny, 10, w, bias, one);
+    expect(bits(one)).toEqual(bits(want.subarray(0, 10)));
+    small.packedAffine.release(big);
+    small.packedAffine.release(tiny);
+    expect(() => small.packedAffine.forward(big, 10, w, bias, got)).toThrow(/released/);
+  });
 
   it("the reference keeps a copy and runs the affine kernels it wraps", () => {
     const ref = packedAffineReference(affineReference);

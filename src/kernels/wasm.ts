@@ -30,7 +30,7 @@
 import { readEnv } from "../core/env.js";
 import type { DType, FloatArray } from "../core/tensor.js";
 import type {
-  AffineKernels, AllFiniteFn, Backend, BatchnormAltFn, BatchnormForwardFn, GemmFn, KernelPath, OptimKernelsF32, PackedAffineKernels,
+  AffineKernels, AllFiniteFn, Backend, BatchnormAltFn, BatchnormForwardFn, GemmFn, KernelPath, OptimKernelsF32, PackedAffineKernels, PackedOperand,
   ReluKernels,
 } from "./types.js";
 import { ResidentHeap, type Block } from "./resident.js";
@@ -520,5 +520,65 @@ function kernelsOf(ex: GemmExports, bytes: Uint8Array<ArrayBuffer>, oversize: ((
     return true;
   };
 
-  return { allocResident, releaseResident, gemm, affine, packedAffine: packedAffineKernels(bytes), batchnormAlt, batchnormForward, optimF32, relu, allFinite };
+  const packedAffine = oversize === null ? packedAffineKernels(bytes) : residentPacked(packedAffineKernels(bytes));
+
+  /**
+   * On a shared memory: packed operands as resident blocks of this instance, so that `forward`
+   * reads the weights where they lie (a model's W is resident) instead of copying them into a
+   * second instance at every call (600 KB for each of the checks' first-layer products in the
+   * sweep). The same gemm_packed_a_f32 on the same tiles: the same bits. An operand whose packing
+   * would not fit (the heap full, or its scratch past the resident arrays) goes to `plain`, the
+   * separate instance, as before; each operand remembers which made it.
+   */
+  function residentPacked(plain: PackedAffineKernels): PackedAffineKernels {
+    interface Resident extends PackedOperand {
+      readonly block: Block;
+      released: boolean;
+    }
+    const mine = new WeakSet<PackedOperand>();
+    return {
+      pack(x, N, D) {
+        const size = ex.packed_a_bytes_f32(N, D);
+        const pX = base;
+        const block = fits(pX + N * D * 4) ? heap.alloc(size) : null;
+        if (block === null) return plain.pack(x, N, D);
+        ensure(Math.max(block.offset + block.size, pX + N * D * 4));
+        const qX = input(f32, pX, x, N * D);
+        ex.pack_a_f32(0, N, D, qX, block.offset);
+        const p: Resident = { rows: N, cols: D, block, released: false };
+        mine.add(p);
+        return p;
+      },
+      forward(operand, M, w, b, out) {
+        if (!mine.has(operand)) return plain.forward(operand, M, w, b, out);
+        const p = operand as Resident;
+        if (p.released) throw new Error("packedAffine.forward: the operand was released");
+        const N = p.rows;
+        const D = p.cols;
+        const pTile = base;
+        const pB = align64(pTile + MR * NR32 * 4);
+        const pC = align64(pB + D * M * 4);
+        const kcp = (Math.min(D, KC) + 1) & ~1;
+        const pPackB = align64(pC + N * M * 4);
+        const pBias = align64(pPackB + Math.ceil(M / NR32) * NR32 * kcp * 4);
+        if (!fits(pBias + M * 4)) throw new Error(`packedAffine.forward: ${D} × ${M} weights do not fit below the resident arrays`);
+        ensure(pBias + M * 4);
+        const qB = input(f32, pB, w, D * M);
+        const qBias = input(f32, pBias, b, M);
+        const qC = target(pC, out, w, b);
+        ex.gemm_packed_a_f32(0, N, M, D, p.block.offset, qB, qC, 0, pPackB, pTile);
+        ex.add_bias_f32(N, M, qC, qBias);
+        output(f32, qC, out, N * M);
+      },
+      release(operand) {
+        if (!mine.has(operand)) return plain.release(operand);
+        const p = operand as Resident;
+        if (p.released) return;
+        p.released = true;
+        heap.release(p.block);
+      },
+    };
+  }
+
+  return { allocResident, releaseResident, gemm, affine, packedAffine, batchnormAlt, batchnormForward, optimF32, relu, allFinite };
 }
