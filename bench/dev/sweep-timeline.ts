@@ -1,7 +1,7 @@
 /**
  * The notebook's full sweep (20 scales, 40 runs, fake rows) on JOBS workers (default 2; 1: on this
- * thread), once: wall time, the process's CPU time and its system part (page faults, TLB
- * shootdowns), when the first run started, and each run's own seconds in the order they ended —
+ * thread), once: wall time, the process's CPU time and its system part, its page faults, when the
+ * first run started, and each run's own seconds in the order they ended —
  * the probe behind docs/performance.md's "Issue 15, sixth round". On Linux it also prints the TLB
  * shootdowns the machine took meanwhile (/proc/interrupts).
  *
@@ -27,6 +27,7 @@ const runs: string[] = [];
 let firstStart = Infinity;
 const tlb0 = tlbShootdowns();
 const c0 = process.cpuUsage();
+const pf0 = process.resourceUsage().minorPageFault;
 const t0 = performance.now();
 await runSweepJobs(data, o, 231, jobs, undefined, {
   onPoint: (job, p) => {
@@ -37,6 +38,7 @@ await runSweepJobs(data, o, 231, jobs, undefined, {
 });
 const wallMs = performance.now() - t0;
 const cpu = process.cpuUsage(c0);
+const pageFaults = process.resourceUsage().minorPageFault - pf0;
 const tlb1 = tlbShootdowns();
 console.log(
   JSON.stringify({
@@ -44,6 +46,7 @@ console.log(
     wallMs: Math.round(wallMs),
     cpuMs: Math.round((cpu.user + cpu.system) / 1000),
     systemMs: Math.round(cpu.system / 1000),
+    pageFaults,
     tlbShootdowns: tlb0 === null || tlb1 === null ? null : tlb1 - tlb0,
     firstRunStartS: Number(firstStart.toFixed(2)),
     runs: runs.join(" "),
