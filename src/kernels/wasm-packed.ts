@@ -14,7 +14,9 @@ interface Packed extends PackedOperand {
 }
 
 /**
- * The packed-input affine forward (float32). It runs on a second instance of the same
+ * The packed-input affine forward (float32) of the builds without a shared memory, and the
+ * fallback of the shared one for an operand that does not fit there (on a shared memory the
+ * operands are resident blocks: wasm.ts `residentPacked`). It runs on a second instance of the same
  * module, instantiated at the first `pack`, so that the resident packed tiles never meet
  * the first instance's scratch layout (which starts at its heap base on every call, and
  * whose update-rule offsets are fixed). Its memory: the packed operands, one after the
