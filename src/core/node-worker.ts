@@ -182,9 +182,13 @@ function writeManifest(manifestFile: string, m: BundleManifest, inputs: string[]
     if (st === null || st[1] >= started - CLOCK_SLACK_MS || st[2] >= started - CLOCK_SLACK_MS) return;
     stats.push(st);
   }
-  const temp = tempPathFor(manifestFile);
-  writeFileSync(temp, JSON.stringify({ ...m, inputs: stats }));
-  renameSync(temp, manifestFile);
+  try {
+    const temp = tempPathFor(manifestFile);
+    writeFileSync(temp, JSON.stringify({ ...m, inputs: stats }));
+    renameSync(temp, manifestFile);
+  } catch {
+    // No manifest: the bundle still serves this process; the next one builds again.
+  }
 }
 
 /** A bundle of the cache folder unused for this long is removed. */
