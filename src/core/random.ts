@@ -293,69 +293,49 @@ export class RandomState {
    */
   skipNormals(n: number): void {
     if (!Number.isInteger(n) || n < 0) throw new OptionError("skipNormals count", "an integer >= 0", n);
-    let i = 0;
-    if (n > 0 && this.hasGauss) {
-      i++;
-      this.hasGauss = false;
-      this.gauss = 0;
+    let left = n;
+    if (left > 0 && this.hasGauss) {
+      this.normals(null, 1);
+      left--;
     }
     // NOTE: whole pairs are skipped four tempered words at a time, from a block tempered at once;
     // with the faster twist, 0.10 against 0.17 s for a sweep's 40 nets. A last odd normal keeps its
     // pair's second value cached, as `normals` does.
-    const whole = (n - i) & ~1;
-    this.skipPairs(whole / 2);
-    if (i + whole < n) this.normals(null, 1);
+    this.skipPairs(Math.floor(left / 2));
+    if (left % 2 === 1) this.normals(null, 1);
   }
 
   /** Skips `pairs` accepted pairs of the polar method (2·pairs normals, nothing cached). */
   private skipPairs(pairs: number): void {
-    let pos = this.pos;
     let left = pairs;
     while (left > 0) {
-      if (pos >= N) {
-        this.generate();
-        pos = 0;
-      }
-      if (pos + 4 <= N) {
-        if (this.temperedFor !== this.generation) this.temperBlock();
-        const t = this.tempered!;
-        // Whole tries inside this block.
-        while (left > 0 && pos + 4 <= N) {
-          // NOTE: (a·2^26 + b)·2^-53 is the same double as (a·2^26 + b) / 2^53 (exact either way).
-          const x1 = 2 * (((t[pos]! >>> 5) * 67108864 + (t[pos + 1]! >>> 6)) * 1.1102230246251565e-16) - 1;
-          const x2 = 2 * (((t[pos + 2]! >>> 5) * 67108864 + (t[pos + 3]! >>> 6)) * 1.1102230246251565e-16) - 1;
-          pos += 4;
-          const r2 = x1 * x1 + x2 * x2;
-          if (r2 < 1 && r2 !== 0) left--;
-        }
+      if (this.pos >= N) this.generate();
+      if (this.pos + 4 > N) {
+        // The next try crosses the block's end: one pair the plain way.
+        this.normals(null, 2);
+        left--;
         continue;
       }
-      // A try across the block's end, word by word.
+      if (this.temperedFor !== this.generation) this.temperBlock();
+      const t = this.tempered!;
+      let pos = this.pos;
+      // Whole tries inside this block.
+      while (left > 0 && pos + 4 <= N) {
+        // NOTE: (a·2^26 + b)·2^-53 is the same double as (a·2^26 + b) / 2^53 (exact either way).
+        const x1 = 2 * (((t[pos]! >>> 5) * 67108864 + (t[pos + 1]! >>> 6)) * 1.1102230246251565e-16) - 1;
+        const x2 = 2 * (((t[pos + 2]! >>> 5) * 67108864 + (t[pos + 3]! >>> 6)) * 1.1102230246251565e-16) - 1;
+        pos += 4;
+        const r2 = x1 * x1 + x2 * x2;
+        if (r2 < 1 && r2 !== 0) left--;
+      }
       this.pos = pos;
-      const a1 = this.nextUint32() >>> 5;
-      const b1 = this.nextUint32() >>> 6;
-      const a2 = this.nextUint32() >>> 5;
-      const b2 = this.nextUint32() >>> 6;
-      pos = this.pos;
-      const x1 = 2 * ((a1 * 67108864 + b1) / 9007199254740992) - 1;
-      const x2 = 2 * ((a2 * 67108864 + b2) / 9007199254740992) - 1;
-      const r2 = x1 * x1 + x2 * x2;
-      if (r2 < 1 && r2 !== 0) left--;
     }
-    this.pos = pos;
   }
 
   private temperBlock(): void {
     const mt = this.mt32;
     const t = (this.tempered ??= new Int32Array(N));
-    for (let k = 0; k < N; k++) {
-      let y = mt[k]!;
-      y ^= y >>> 11;
-      y ^= (y << 7) & 0x9d2c5680;
-      y ^= (y << 15) & 0xefc60000;
-      y ^= y >>> 18;
-      t[k] = y;
-    }
+    for (let k = 0; k < N; k++) t[k] = temper(mt[k]!);
     this.temperedFor = this.generation;
   }
 
@@ -438,7 +418,6 @@ export class RandomState {
     mt[N - 1] = mt[M - 1]! ^ (y >>> 1) ^ (-(y & 1) & MATRIX_A);
     this.pos = 0;
   }
-
 }
 
 function sizeCount(size: number): number {
