@@ -250,9 +250,8 @@ function kernelsOf(ex: GemmExports, bytes: Uint8Array<ArrayBuffer>, oversize: ((
     // running this process, an interrupt to each (13,000 in a 2-worker sweep; docs/performance.md).
     // Written first, a page is only a plain fault. A reused block holds a dead array's values anyway.
     a.fill(0);
-    const b: Block = { offset: block.offset, size: block.size };
-    blocks.set(a, b);
-    released.register(a, b, a);
+    blocks.set(a, block);
+    released.register(a, block, a);
     return a;
   }
   // NOTE: a run's weights, gradients and update-rule state live as long as the run, long enough
@@ -260,8 +259,9 @@ function kernelsOf(ex: GemmExports, bytes: Uint8Array<ArrayBuffer>, oversize: ((
   // pages for every run (≈ 10 MB, 3,000 page faults), docs/performance.md.
   function releaseResident(a: FloatArray): void {
     const b = blocks.get(a);
-    if (b === undefined || !released.unregister(a)) return;
+    if (b === undefined) return;
     blocks.delete(a);
+    released.unregister(a);
     heap.release(b);
   }
 
