@@ -73,15 +73,18 @@ function bundledEntry(from: string, url: string): URL | null {
   return out;
 }
 
-/** One source file of a bundle as it was when bundled: path, mtime and ctime (ms), size. */
-type InputStat = [path: string, mtimeMs: number, ctimeMs: number, size: number];
+/**
+ * One source file of a bundle as it was when bundled: path, ctime (ms), size. Any write moves the
+ * ctime (it cannot be set back, unlike the mtime), so a file with the same ctime is unchanged.
+ */
+type InputStat = [path: string, ctimeMs: number, size: number];
 
 /** A file's times may lag the clock by a tick of the kernel's coarse clock: so much earlier counts as "during the build". */
 const CLOCK_SLACK_MS = 100;
 
 /** What `bundleEntryFile` keeps beside a bundle, to reuse it in a later process. */
 interface BundleManifest {
-  format: 1;
+  format: 2;
   entry: string;
   esbuild: string;
   bundle: string;
@@ -91,7 +94,7 @@ interface BundleManifest {
 function statOf(path: string): InputStat | null {
   try {
     const st = statSync(path);
-    return [path, st.mtimeMs, st.ctimeMs, st.size];
+    return [path, st.ctimeMs, st.size];
   } catch {
     return null;
   }
@@ -100,7 +103,7 @@ function statOf(path: string): InputStat | null {
 /**
  * The bundle of the entry at `url` (see `bundledEntry`), and whether it was built now: reused
  * from the cache folder when the manifest written beside it (entry, esbuild's version, and the
- * size, mtime and ctime of every source file in it) still matches; otherwise built with esbuild
+ * size and ctime of every source file in it) still matches; otherwise built with esbuild
  * (≈ 90 ms for a sweep worker) and its manifest written. Not cached in this process (for tests).
  * Null where esbuild or the folder is not available.
  */
@@ -136,7 +139,7 @@ export function bundleEntryFile(from: string, url: string): { file: URL; built: 
     const temp = tempPathFor(file);
     writeFileSync(temp, code);
     renameSync(temp, file);
-    writeManifest(manifestFile, { format: 1, entry: url, esbuild: esbuild.version, bundle: name, inputs: [] }, Object.keys(result.metafile.inputs), started);
+    writeManifest(manifestFile, { format: 2, entry: url, esbuild: esbuild.version, bundle: name, inputs: [] }, Object.keys(result.metafile.inputs), started);
     pruneBundles(dir, prefix, [name, basename(manifestFile)]);
     return { file: pathToFileURL(file), built: true };
   } catch {
@@ -152,12 +155,12 @@ function reusableBundle(manifestFile: string, dir: string, url: string, esbuildV
   } catch {
     return null;
   }
-  if (m.format !== 1 || m.entry !== url || m.esbuild !== esbuildVersion || typeof m.bundle !== "string" || !Array.isArray(m.inputs) || m.inputs.length === 0) return null;
+  if (m.format !== 2 || m.entry !== url || m.esbuild !== esbuildVersion || typeof m.bundle !== "string" || !Array.isArray(m.inputs) || m.inputs.length === 0) return null;
   const file = join(dir, basename(m.bundle));
   if (!existsSync(file)) return null;
   for (const input of m.inputs) {
     const now = Array.isArray(input) && typeof input[0] === "string" ? statOf(input[0]) : null;
-    if (now === null || now[1] !== input[1] || now[2] !== input[2] || now[3] !== input[3]) return null;
+    if (now === null || now[1] !== input[1] || now[2] !== input[2]) return null;
   }
   try {
     // Used now: not stale for the pruning of other processes.
@@ -179,7 +182,7 @@ function writeManifest(manifestFile: string, m: BundleManifest, inputs: string[]
   const stats: InputStat[] = [];
   for (const p of inputs) {
     const st = statOf(resolve(p));
-    if (st === null || st[1] >= started - CLOCK_SLACK_MS || st[2] >= started - CLOCK_SLACK_MS) return;
+    if (st === null || st[1] >= started - CLOCK_SLACK_MS) return;
     stats.push(st);
   }
   try {
