@@ -102,7 +102,7 @@ export async function runSweepJobs(
     points[job.index] = point;
     control.onPoint?.(job, point);
   };
-  // NOTE: a whole sweep on workers plans its jobs (0.2 s for the notebook's 40) one at a time as
+  // NOTE: a whole sweep on workers plans its jobs (0.1 s for the notebook's 40) one at a time as
   // the workers take them, the first while the workers start; a resumed or sharded one plans first,
   // as it may have one job or none left.
   const runs = o.weightScales.length * o.normalizations.length;

@@ -92,7 +92,7 @@ export interface SweepJob {
  * listed notebook normalizations' models are built (and dropped) in order, then
  * their Solvers' draws are skipped (`skipSolverDraws`) in the same order. Other
  * normalizations replay the same loop on a stream of their own, RandomState(seed).
- * Cost: the nets' draws, skipped without building the nets (about 0.2 s for the notebook's sweep).
+ * Cost: the nets' draws, skipped without building the nets (about 0.1 s for the notebook's sweep).
  */
 export function sweepJobs(o: SweepOptions, seed: number, shape: SweepShape): SweepJob[] {
   return [...sweepJobsInOrder(o, seed, shape)];
