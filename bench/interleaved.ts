@@ -9,11 +9,18 @@
  * - the parallel sweep on `jobs` worker threads, wall time, against numpy's same runs in a pool of
  *   as many processes (one BLAS thread each) and, optionally, in one process.
  *
+ * Given a peak probe (the best kernel's float32 rate on the peak product, one thread, measured
+ * again), each round also measures the peak just before its bnlab measurement, and the line carries
+ * that round's achieved fraction (products' FLOPs ÷ (time × cores × that peak)): `peakGflops`,
+ * `achievedFractions` and `achievedFraction`, their median.
+ *
  * Used by `npm run bench -- --interleaved N` (bench/run.ts) and bench/cpu-ratio.ts.
  */
-import { FullyConnectedNet, Solver, logspace } from "../src/index.js";
+import { FullyConnectedNet, Solver, backendFor, gemmReference, getKernelPath, logspace, normRelError } from "../src/index.js";
 import type { Dataset, Normalization } from "../src/index.js";
+import { availableParallelism } from "node:os";
 import { SWEEP_DEFAULTS, sweepExperimentParallel } from "../src/node.js";
+import { achievedFraction, trainingFlops } from "./flops.js";
 import { runNumpyRef, type BenchLine } from "./python.js";
 
 /** A training both sides run (bench/run.ts's training cases). */
@@ -80,8 +87,22 @@ function bnlabTrainingCpuMs(spec: InterleavedTraining, data: Dataset, seed: numb
   return (d.user + d.system) / 1e3;
 }
 
-/** The trainings, one thread, checks inline, `rounds` alternations each: one ratio line per training. */
-export function interleavedTrainings(specs: readonly InterleavedTraining[], rounds: number, data: (numTrain: number, numVal: number) => Dataset): BenchLine[] {
+/** The per-round fields of a line whose rounds measured the peak too (see the module comment). */
+function fractionFields(peaks: readonly number[], fractions: readonly number[]): Record<string, number | number[]> {
+  if (peaks.length === 0) return {};
+  return { peakGflops: [...peaks], achievedFractions: [...fractions], achievedFraction: median(fractions) };
+}
+
+/**
+ * The trainings, one thread, checks inline, `rounds` alternations each: one ratio line per training.
+ * With `peak` (a probe of the kernel peak, GFLOP/s per core), each round's achieved fraction too.
+ */
+export function interleavedTrainings(
+  specs: readonly InterleavedTraining[],
+  rounds: number,
+  data: (numTrain: number, numVal: number) => Dataset,
+  peak?: () => number,
+): BenchLine[] {
   const out: BenchLine[] = [];
   let warm = false;
   for (const spec of specs) {
@@ -91,22 +112,72 @@ export function interleavedTrainings(specs: readonly InterleavedTraining[], roun
     warm = true;
     const ours: number[] = [];
     const theirs: number[] = [];
+    const peaks: number[] = [];
+    const fractions: number[] = [];
+    const flops = trainingFlops({ inputDim: 3072, hiddenDims: spec.hiddenDims, numClasses: 10, numTrain: spec.numTrain, numVal: spec.numVal, batchSize: spec.batchSize, numEpochs: spec.numEpochs }).total;
     for (let r = 0; r < rounds; r++) {
+      if (peak !== undefined) peaks.push(peak());
       ours.push(bnlabTrainingCpuMs(spec, d, r));
+      if (peak !== undefined) fractions.push(achievedFraction(flops, ours[r]!, 1, peaks[r]!));
       const line = numpyLines({ clock: "cpu", training: [{ ...spec, repeats: 1 }] }).find((l) => l.case === "training");
       if (line === undefined) throw new Error("numpy_ref.py printed no training line");
       theirs.push(line["medianMs"] as number);
     }
-    out.push(ratioLine({ case: "ratio", of: "training", name: spec.name, checks: "inline", clock: "cpu" }, ours, theirs, "bnlab CPU time / numpy CPU time, one thread each, measured in alternation round by round; timeRatio is the median of the rounds' ratios (lower is better)"));
+    const line = ratioLine({ case: "ratio", of: "training", name: spec.name, checks: "inline", clock: "cpu" }, ours, theirs, "bnlab CPU time / numpy CPU time, one thread each, measured in alternation round by round; timeRatio is the median of the rounds' ratios (lower is better)");
+    out.push({ ...line, flops, cores: 1, ...fractionFields(peaks, fractions) });
   }
   return out;
 }
 
 /**
- * The sweep on `jobs` workers against numpy's pool of `jobs` processes (and numpy in one process
- * when `oneProcess`), wall time, `rounds` alternations: a ratio line per numpy side.
+ * A peak probe for bench/cpu-ratio.ts: the active kernel path's float32 rate (GFLOP/s, median of
+ * 5 after a warm-up) on the (M, K, N) product, each time it is called. Its first rows are checked
+ * against the reference once (bench/run.ts validates the whole product).
  */
-export async function interleavedSweep(spec: InterleavedSweep, jobs: number, rounds: number, data: Dataset, oneProcess: boolean): Promise<BenchLine[]> {
+export function activePeakProbe(M = 1000, K = 3072, N = 512): () => number {
+  const g = backendFor(getKernelPath()).gemm;
+  const A = Float32Array.from({ length: M * K }, (_, i) => ((i * 2654435761) % 1000) / 1000 - 0.5);
+  const B = Float32Array.from({ length: K * N }, (_, i) => ((i * 40503) % 997) / 997 - 0.5);
+  const C = new Float32Array(M * N);
+  g(false, false, M, N, K, A, B, C, false);
+  const rows = Math.min(M, 2);
+  const ref = new Float64Array(rows * N);
+  gemmReference(false, false, rows, N, K, Float64Array.from(A.subarray(0, rows * K)), Float64Array.from(B), ref, false);
+  const relErr = normRelError(C.subarray(0, rows * N), ref);
+  if (!(relErr <= 1e-4)) throw new Error(`peak product (${M},${K},${N}) on ${getKernelPath()} is wrong: relative error ${relErr}`);
+  return () => {
+    g(false, false, M, N, K, A, B, C, false);
+    const t: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      g(false, false, M, N, K, A, B, C, false);
+      t.push(performance.now() - t0);
+    }
+    return (2 * M * N * K) / median(t) / 1e6;
+  };
+}
+
+/** What a sweep's rounds need for their achieved fractions: a peak probe and the sweep's FLOPs. */
+export interface SweepLimit {
+  /** The kernel peak measured now, GFLOP/s per core. */
+  peak: () => number;
+  /** The products' FLOPs of the whole sweep (bench/flops.ts). */
+  flops: number;
+}
+
+/**
+ * The sweep on `jobs` workers against numpy's pool of `jobs` processes (and numpy in one process
+ * when `oneProcess`), wall time, `rounds` alternations: a ratio line per numpy side. With `limit`,
+ * each round's achieved fraction on min(jobs, cores) cores too.
+ */
+export async function interleavedSweep(
+  spec: InterleavedSweep,
+  jobs: number,
+  rounds: number,
+  data: Dataset,
+  oneProcess: boolean,
+  limit?: SweepLimit,
+): Promise<BenchLine[]> {
   const o = {
     ...SWEEP_DEFAULTS, hiddenDims: spec.hiddenDims, numTrain: spec.numTrain, numVal: spec.numVal, numEpochs: spec.numEpochs, batchSize: spec.batchSize,
     weightScales: logspace(-4, 0, spec.numScales),
@@ -115,10 +186,15 @@ export async function interleavedSweep(spec: InterleavedSweep, jobs: number, rou
   const ours: number[] = [];
   const pool: number[] = [];
   const single: number[] = [];
+  const peaks: number[] = [];
+  const fractions: number[] = [];
+  const cores = Math.min(jobs, availableParallelism());
   for (let r = 0; r < rounds; r++) {
+    if (limit !== undefined) peaks.push(limit.peak());
     const t0 = performance.now();
     await sweepExperimentParallel(data, o, 231, jobs);
     ours.push(performance.now() - t0);
+    if (limit !== undefined) fractions.push(achievedFraction(limit.flops, ours[r]!, cores, peaks[r]!));
     const lines = numpyLines({ sweep: spec, sweepProcesses: jobs, sweepPoolOnly: !oneProcess }).filter((l) => l.case === "sweep");
     const p = lines.find((l) => l["processes"] === jobs);
     const s = lines.find((l) => l["processes"] === 1);
@@ -128,7 +204,8 @@ export async function interleavedSweep(spec: InterleavedSweep, jobs: number, rou
   }
   const meaning = "bnlab wall time / numpy wall time (one BLAS thread per process), measured in alternation round by round; timeRatio is the median of the rounds' ratios (lower is better)";
   const head = { case: "ratio", of: "sweep", jobs, checks: "inline", runs, clock: "wall" };
-  const out = [ratioLine({ ...head, numpyProcesses: jobs }, ours, pool, meaning)];
-  if (oneProcess && jobs !== 1) out.push(ratioLine({ ...head, numpyProcesses: 1 }, ours, single, meaning));
+  const extra = limit === undefined ? {} : { flops: limit.flops, cores, ...fractionFields(peaks, fractions) };
+  const out = [{ ...ratioLine({ ...head, numpyProcesses: jobs }, ours, pool, meaning), ...extra }];
+  if (oneProcess && jobs !== 1) out.push({ ...ratioLine({ ...head, numpyProcesses: 1 }, ours, single, meaning), ...extra });
   return out;
 }

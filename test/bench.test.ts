@@ -3,6 +3,7 @@
  * the expected fields. Never asserts on timings.
  */
 import { execFileSync } from "node:child_process";
+import os from "node:os";
 import { describe, expect, it } from "vitest";
 import { BENCH_CASES, parseBenchArgs, runBench, type BenchLine } from "../bench/run.js";
 import { availableKernelPaths } from "../src/node.js";
@@ -88,6 +89,17 @@ describe("bench", () => {
       for (let i = 0; i < 3; i++) expect(r[i]).toBe(ours[i]! / theirs[i]!);
       // timeRatio is the median of the rounds' ratios.
       expect(l["timeRatio"]).toBe([...r].sort((a, b) => a - b)[1]!);
+      // Each round measured the peak next to its bnlab measurement: its achieved fraction.
+      const peaks = l["peakGflops"] as number[];
+      const fractions = l["achievedFractions"] as number[];
+      expect([peaks.length, fractions.length]).toEqual([3, 3]);
+      const cores = l["cores"] as number;
+      expect(cores).toBe(l["of"] === "training" ? 1 : Math.min(2, os.cpus().length));
+      for (let i = 0; i < 3; i++) {
+        expect(peaks[i]).toBeGreaterThan(0);
+        expect(fractions[i]).toBeCloseTo((l["flops"] as number) / ((ours[i]! / 1e3) * cores * peaks[i]! * 1e9), 12);
+      }
+      expect(l["achievedFraction"]).toBe([...fractions].sort((a, b) => a - b)[1]!);
     }
     // The sweep's rounds are the same bnlab runs set against both numpy sides.
     expect(inter[1]!["bnlabMs"]).toEqual(inter[2]!["bnlabMs"]);
