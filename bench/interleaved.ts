@@ -10,9 +10,10 @@
  *   as many processes (one BLAS thread each) and, optionally, in one process.
  *
  * Given a peak probe (the best kernel's float32 rate on the peak product, one thread, measured
- * again), each round also measures the peak just before its bnlab measurement, and the line carries
- * that round's achieved fraction (products' FLOPs ÷ (time × cores × that peak)): `peakGflops`,
- * `achievedFractions` and `achievedFraction`, their median.
+ * again), each round also measures the peak just before and just after its bnlab measurement and
+ * keeps the higher (a slow moment during a short probe would otherwise lower the peak and flatter
+ * the fraction), and the line carries that round's achieved fraction (products' FLOPs ÷ (time ×
+ * cores × that peak)): `peakGflops`, `achievedFractions` and `achievedFraction`, their median.
  *
  * Used by `npm run bench -- --interleaved N` (bench/run.ts) and bench/cpu-ratio.ts.
  */
@@ -116,9 +117,12 @@ export function interleavedTrainings(
     const fractions: number[] = [];
     const flops = trainingFlops({ inputDim: 3072, hiddenDims: spec.hiddenDims, numClasses: 10, numTrain: spec.numTrain, numVal: spec.numVal, batchSize: spec.batchSize, numEpochs: spec.numEpochs }).total;
     for (let r = 0; r < rounds; r++) {
-      if (peak !== undefined) peaks.push(peak());
+      const before = peak?.();
       ours.push(bnlabTrainingCpuMs(spec, d, r));
-      if (peak !== undefined) fractions.push(achievedFraction(flops, ours[r]!, 1, peaks[r]!));
+      if (peak !== undefined) {
+        peaks.push(Math.max(before!, peak()));
+        fractions.push(achievedFraction(flops, ours[r]!, 1, peaks[r]!));
+      }
       const line = numpyLines({ clock: "cpu", training: [{ ...spec, repeats: 1 }] }).find((l) => l.case === "training");
       if (line === undefined) throw new Error("numpy_ref.py printed no training line");
       theirs.push(line["medianMs"] as number);
@@ -130,9 +134,9 @@ export function interleavedTrainings(
 }
 
 /**
- * A peak probe for bench/cpu-ratio.ts: the active kernel path's float32 rate (GFLOP/s, median of
- * 5 after a warm-up) on the (M, K, N) product, each time it is called. Its first rows are checked
- * against the reference once (bench/run.ts validates the whole product).
+ * A peak probe for bench/cpu-ratio.ts: the active kernel path's best float32 rate (GFLOP/s, the
+ * fastest of 7 calls after a warm-up) on the (M, K, N) product, each time it is called. Its first
+ * rows are checked against the reference once (bench/run.ts validates the whole product).
  */
 export function activePeakProbe(M = 1000, K = 3072, N = 512): () => number {
   const g = backendFor(getKernelPath()).gemm;
@@ -148,12 +152,12 @@ export function activePeakProbe(M = 1000, K = 3072, N = 512): () => number {
   return () => {
     g(false, false, M, N, K, A, B, C, false);
     const t: number[] = [];
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 7; i++) {
       const t0 = performance.now();
       g(false, false, M, N, K, A, B, C, false);
       t.push(performance.now() - t0);
     }
-    return (2 * M * N * K) / median(t) / 1e6;
+    return (2 * M * N * K) / Math.min(...t) / 1e6;
   };
 }
 
@@ -190,11 +194,14 @@ export async function interleavedSweep(
   const fractions: number[] = [];
   const cores = Math.min(jobs, availableParallelism());
   for (let r = 0; r < rounds; r++) {
-    if (limit !== undefined) peaks.push(limit.peak());
+    const before = limit?.peak();
     const t0 = performance.now();
     await sweepExperimentParallel(data, o, 231, jobs);
     ours.push(performance.now() - t0);
-    if (limit !== undefined) fractions.push(achievedFraction(limit.flops, ours[r]!, cores, peaks[r]!));
+    if (limit !== undefined) {
+      peaks.push(Math.max(before!, limit.peak()));
+      fractions.push(achievedFraction(limit.flops, ours[r]!, cores, peaks[r]!));
+    }
     const lines = numpyLines({ sweep: spec, sweepProcesses: jobs, sweepPoolOnly: !oneProcess }).filter((l) => l.case === "sweep");
     const p = lines.find((l) => l["processes"] === jobs);
     const s = lines.find((l) => l["processes"] === 1);
