@@ -11,8 +11,8 @@
  * "2 workers vs numpy in 2 processes". --one-process also times numpy's runs in one process each
  * round (issue 15's "≤ 0.55× numpy in one process").
  *
- * Each round measures the kernel peak (1000 × 3072 × 512 float32, one thread) just before its bnlab
- * measurement, and each line carries the rounds' achieved fractions against it.
+ * Each round measures the kernel peak (1000 × 3072 × 512 float32, one thread) just before and just
+ * after its bnlab measurement (bench/interleaved.ts), and each line carries the rounds' achieved fractions.
  *
  *   npx tsx bench/cpu-ratio.ts [--rounds 4]
  *   npx tsx bench/cpu-ratio.ts --sweep [--rounds 3] [--jobs 2] [--one-process]
@@ -20,7 +20,6 @@
 import { availableParallelism } from "node:os";
 import { SWEEP_DEFAULTS } from "../src/node.js";
 import { fakeDataset } from "./fake-rows.js";
-import { trainingFlops } from "./flops.js";
 import { activePeakProbe, interleavedSweep, interleavedTrainings, type InterleavedTraining } from "./interleaved.js";
 
 function fail(message: string): never {
@@ -51,9 +50,7 @@ try {
   if (sweep) {
     const o = SWEEP_DEFAULTS;
     const spec = { hiddenDims: [...o.hiddenDims], numScales: o.weightScales.length, numTrain: 1000, numVal: 1000, numEpochs: o.numEpochs, batchSize: o.batchSize };
-    const runs = spec.numScales * o.normalizations.length;
-    const flops = runs * trainingFlops({ inputDim: 3072, hiddenDims: spec.hiddenDims, numClasses: 10, numTrain: spec.numTrain, numVal: spec.numVal, batchSize: spec.batchSize, numEpochs: spec.numEpochs }).total;
-    for (const l of await interleavedSweep(spec, jobs, rounds, data, args.includes("--one-process"), { peak: activePeakProbe(), flops })) print(l);
+    for (const l of await interleavedSweep(spec, jobs, rounds, data, args.includes("--one-process"), activePeakProbe())) print(l);
   } else {
     const base = { hiddenDims: [100, 100, 100, 100, 100], weightScale: 2e-2, numTrain: 1000, numVal: 1000, numEpochs: 10, batchSize: 50 };
     const specs: InterleavedTraining[] = [

@@ -56,6 +56,11 @@ export function countChecks(iterations: number, iterationsPerEpoch: number): num
   return checks;
 }
 
+/** The bench's CIFAR-shaped training (3072 input features, 10 classes) of a net and its settings. */
+export function cifarShape(s: { hiddenDims: readonly number[]; numTrain: number; numVal: number; batchSize: number; numEpochs: number }): TrainingShape {
+  return { inputDim: 3072, hiddenDims: s.hiddenDims, numClasses: 10, numTrain: s.numTrain, numVal: s.numVal, batchSize: s.batchSize, numEpochs: s.numEpochs };
+}
+
 /** The products' FLOPs of one training (see the module comment for what is counted). */
 export function trainingFlops(s: TrainingShape): TrainingFlops {
   const dims = [s.inputDim, ...s.hiddenDims, s.numClasses];

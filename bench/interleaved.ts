@@ -21,7 +21,7 @@ import { FullyConnectedNet, Solver, backendFor, gemmReference, getKernelPath, lo
 import type { Dataset, Normalization } from "../src/index.js";
 import { availableParallelism } from "node:os";
 import { SWEEP_DEFAULTS, sweepExperimentParallel } from "../src/node.js";
-import { achievedFraction, trainingFlops } from "./flops.js";
+import { achievedFraction, cifarShape, trainingFlops } from "./flops.js";
 import { runNumpyRef, type BenchLine } from "./python.js";
 
 /** A training both sides run (bench/run.ts's training cases). */
@@ -115,7 +115,7 @@ export function interleavedTrainings(
     const theirs: number[] = [];
     const peaks: number[] = [];
     const fractions: number[] = [];
-    const flops = trainingFlops({ inputDim: 3072, hiddenDims: spec.hiddenDims, numClasses: 10, numTrain: spec.numTrain, numVal: spec.numVal, batchSize: spec.batchSize, numEpochs: spec.numEpochs }).total;
+    const flops = trainingFlops(cifarShape(spec)).total;
     for (let r = 0; r < rounds; r++) {
       const before = peak?.();
       ours.push(bnlabTrainingCpuMs(spec, d, r));
@@ -149,30 +149,25 @@ export function activePeakProbe(M = 1000, K = 3072, N = 512): () => number {
   gemmReference(false, false, rows, N, K, Float64Array.from(A.subarray(0, rows * K)), Float64Array.from(B), ref, false);
   const relErr = normRelError(C.subarray(0, rows * N), ref);
   if (!(relErr <= 1e-4)) throw new Error(`peak product (${M},${K},${N}) on ${getKernelPath()} is wrong: relative error ${relErr}`);
-  return () => {
-    g(false, false, M, N, K, A, B, C, false);
-    const t: number[] = [];
-    for (let i = 0; i < 7; i++) {
-      const t0 = performance.now();
-      g(false, false, M, N, K, A, B, C, false);
-      t.push(performance.now() - t0);
-    }
-    return (2 * M * N * K) / Math.min(...t) / 1e6;
-  };
+  return () => fastestGflops(() => g(false, false, M, N, K, A, B, C, false), 2 * M * N * K);
 }
 
-/** What a sweep's rounds need for their achieved fractions: a peak probe and the sweep's FLOPs. */
-export interface SweepLimit {
-  /** The kernel peak measured now, GFLOP/s per core. */
-  peak: () => number;
-  /** The products' FLOPs of the whole sweep (bench/flops.ts). */
-  flops: number;
+/** A peak probe's reading: `product` (of `flop` FLOPs) called once, then timed 7 times; the fastest, in GFLOP/s. */
+export function fastestGflops(product: () => void, flop: number): number {
+  product();
+  let fastest = Infinity;
+  for (let i = 0; i < 7; i++) {
+    const t0 = performance.now();
+    product();
+    fastest = Math.min(fastest, performance.now() - t0);
+  }
+  return flop / fastest / 1e6;
 }
 
 /**
  * The sweep on `jobs` workers against numpy's pool of `jobs` processes (and numpy in one process
- * when `oneProcess`), wall time, `rounds` alternations: a ratio line per numpy side. With `limit`,
- * each round's achieved fraction on min(jobs, cores) cores too.
+ * when `oneProcess`), wall time, `rounds` alternations: a ratio line per numpy side. With `peak` (a
+ * probe of the kernel peak, GFLOP/s per core), each round's achieved fraction on min(jobs, cores) cores too.
  */
 export async function interleavedSweep(
   spec: InterleavedSweep,
@@ -180,7 +175,7 @@ export async function interleavedSweep(
   rounds: number,
   data: Dataset,
   oneProcess: boolean,
-  limit?: SweepLimit,
+  peak?: () => number,
 ): Promise<BenchLine[]> {
   const o = {
     ...SWEEP_DEFAULTS, hiddenDims: spec.hiddenDims, numTrain: spec.numTrain, numVal: spec.numVal, numEpochs: spec.numEpochs, batchSize: spec.batchSize,
@@ -193,14 +188,15 @@ export async function interleavedSweep(
   const peaks: number[] = [];
   const fractions: number[] = [];
   const cores = Math.min(jobs, availableParallelism());
+  const flops = runs * trainingFlops(cifarShape(spec)).total;
   for (let r = 0; r < rounds; r++) {
-    const before = limit?.peak();
+    const before = peak?.();
     const t0 = performance.now();
     await sweepExperimentParallel(data, o, 231, jobs);
     ours.push(performance.now() - t0);
-    if (limit !== undefined) {
-      peaks.push(Math.max(before!, limit.peak()));
-      fractions.push(achievedFraction(limit.flops, ours[r]!, cores, peaks[r]!));
+    if (peak !== undefined) {
+      peaks.push(Math.max(before!, peak()));
+      fractions.push(achievedFraction(flops, ours[r]!, cores, peaks[r]!));
     }
     const lines = numpyLines({ sweep: spec, sweepProcesses: jobs, sweepPoolOnly: !oneProcess }).filter((l) => l.case === "sweep");
     const p = lines.find((l) => l["processes"] === jobs);
@@ -211,7 +207,7 @@ export async function interleavedSweep(
   }
   const meaning = "bnlab wall time / numpy wall time (one BLAS thread per process), measured in alternation round by round; timeRatio is the median of the rounds' ratios (lower is better)";
   const head = { case: "ratio", of: "sweep", jobs, checks: "inline", runs, clock: "wall" };
-  const extra = limit === undefined ? {} : { flops: limit.flops, cores, ...fractionFields(peaks, fractions) };
+  const extra = peak === undefined ? {} : { flops, cores, ...fractionFields(peaks, fractions) };
   const out = [{ ...ratioLine({ ...head, numpyProcesses: jobs }, ours, pool, meaning), ...extra }];
   if (oneProcess && jobs !== 1) out.push({ ...ratioLine({ ...head, numpyProcesses: 1 }, ours, single, meaning), ...extra });
   return out;

@@ -41,8 +41,8 @@ import {
 } from "../src/node.js";
 // A path's raw kernels (no size thresholds): backendFor(path).
 import { backendFor } from "../src/node.js";
-import { achievedFraction, trainingFlops, trainingProducts, type TrainingShape } from "./flops.js";
-import { interleavedSweep, interleavedTrainings } from "./interleaved.js";
+import { achievedFraction, cifarShape, trainingFlops, trainingProducts, type TrainingShape } from "./flops.js";
+import { fastestGflops, interleavedSweep, interleavedTrainings } from "./interleaved.js";
 import { probeNumpy, pythonEnv, runNumpyRef, type BenchLine } from "./python.js";
 
 /** The cases, in the order they run. */
@@ -274,18 +274,8 @@ function benchPeak(cfg: BenchConfig, emit: (l: BenchLine) => void): { gflops: nu
   // NOTE: the interleaved rounds measure the peak again next to each of their measurements (the
   // best path only, the product already validated; the fastest of 7 calls), so that a fraction's two
   // times are not minutes apart.
-  const g = backendFor(bestPath as KernelPath).gemm;
-  const again = (): number => {
-    g(false, false, M, N, K, A, B, C, false);
-    let fastest = Infinity;
-    for (let i = 0; i < 7; i++) {
-      const t0 = performance.now();
-      g(false, false, M, N, K, A, B, C, false);
-      fastest = Math.min(fastest, performance.now() - t0);
-    }
-    return (2 * M * N * K) / fastest / 1e6;
-  };
-  return { gflops: best, again };
+  const g = backendFor(bestPath).gemm;
+  return { gflops: best, again: () => fastestGflops(() => g(false, false, M, N, K, A, B, C, false), 2 * M * N * K) };
 }
 
 /** Cores a training's checks mode keeps busy: one inline, two with the background thread. */
@@ -315,12 +305,12 @@ function benchTraining(cfg: BenchConfig, peakGflops: number, emit: (l: BenchLine
       }
       times.sort((a, b) => a - b);
       const medianMs = times[times.length >> 1]!;
-      const flops = trainingFlops({ inputDim: 3072, hiddenDims: spec.hiddenDims, numClasses: 10, numTrain: spec.numTrain, numVal: spec.numVal, batchSize: spec.batchSize, numEpochs: spec.numEpochs }).total;
+      const flops = trainingFlops(cifarShape(spec)).total;
       const cores = coresOf(checks);
       if (checks === "inline") inlineMs = medianMs;
       emit({ case: "training", path: getKernelPath(), name: spec.name, checks, medianMs, reps: times.length, flops, cores, achievedFraction: achievedFraction(flops, medianMs, cores, peakGflops) });
     }
-    const productsMs = benchProducts(cfg, spec.name, { inputDim: 3072, hiddenDims: spec.hiddenDims, numClasses: 10, numTrain: spec.numTrain, numVal: spec.numVal, batchSize: spec.batchSize, numEpochs: spec.numEpochs }, emit);
+    const productsMs = benchProducts(cfg, spec.name, cifarShape(spec), emit);
     emit({ case: "limit", of: "training", name: spec.name, checks: "inline", productsMs, medianMs: inlineMs, fractionOfLimit: productsMs / inlineMs, meaning: "products alone / the whole inline training: the share of the training spent at the kernel's own speed on its products" });
   }
 }
@@ -358,7 +348,7 @@ function benchProducts(cfg: BenchConfig, name: string, shape: TrainingShape, emi
 /** The products' FLOPs of the whole sweep (every run trains the same shapes). */
 function sweepFlops(cfg: BenchConfig): number {
   const s = cfg.sweep;
-  const one = trainingFlops({ inputDim: 3072, hiddenDims: s.hiddenDims, numClasses: 10, numTrain: s.numTrain, numVal: s.numVal, batchSize: s.batchSize, numEpochs: s.numEpochs }).total;
+  const one = trainingFlops(cifarShape(s)).total;
   return 2 * s.numScales * one;
 }
 
@@ -377,7 +367,7 @@ async function benchSweep(cfg: BenchConfig, jobs: number, peakGflops: number, em
   let wallMs = performance.now() - t0;
   let cores = coresOf(checks);
   emit({ case: "sweep", path: getKernelPath(), jobs: 1, checks, runs, wallMs, flops, cores, achievedFraction: achievedFraction(flops, wallMs, cores, peakGflops) });
-  const oneRun = benchProducts(cfg, "sweep-run", { inputDim: 3072, hiddenDims: s.hiddenDims, numClasses: 10, numTrain: s.numTrain, numVal: s.numVal, batchSize: s.batchSize, numEpochs: s.numEpochs }, emit);
+  const oneRun = benchProducts(cfg, "sweep-run", cifarShape(s), emit);
   emit({
     case: "products",
     path: getKernelPath(),
@@ -509,7 +499,7 @@ function numpyFractions(cfg: BenchConfig, theirs: BenchLine[], emit: (l: BenchLi
     if (t.case === "training") {
       const spec = cfg.training.find((s) => s.name === t["name"]);
       if (spec === undefined) continue;
-      const flops = trainingFlops({ inputDim: 3072, hiddenDims: spec.hiddenDims, numClasses: 10, numTrain: spec.numTrain, numVal: spec.numVal, batchSize: spec.batchSize, numEpochs: spec.numEpochs }).total;
+      const flops = trainingFlops(cifarShape(spec)).total;
       emit({ case: "achieved", of: "training", path: "numpy", name: spec.name, cores: 1, flops, achievedFraction: achievedFraction(flops, num(t, "medianMs"), 1, g) });
     } else if (t.case === "sweep") {
       const cores = Math.min(num(t, "processes"), os.cpus().length);
@@ -562,8 +552,7 @@ export async function runBench(options: BenchOptions = {}): Promise<void> {
       const again = peakProbe?.again;
       if (cases.includes("training")) for (const l of interleavedTrainings(cfg.training, rounds, (n, v) => fakeData(n, v, 4), again)) emit(l);
       if (cases.includes("sweep")) {
-        const limit = again === undefined ? undefined : { peak: again, flops: sweepFlops(cfg) };
-        for (const l of await interleavedSweep(cfg.sweep, jobs, rounds, fakeData(cfg.sweep.numTrain, cfg.sweep.numVal, 5), true, limit)) emit(l);
+        for (const l of await interleavedSweep(cfg.sweep, jobs, rounds, fakeData(cfg.sweep.numTrain, cfg.sweep.numVal, 5), true, again)) emit(l);
       }
     }
   } else if ((options.interleaved ?? 0) > 0) {
